@@ -1,0 +1,173 @@
+"""Shared personas for every test module: a small county with two towns, three teams and
+two departments, plus a second county to prove nothing leaks across counties.
+
+Personas: cadre and leader (team A, town 1), other_cadre (team C, town 2), town_office
+(town 1), department (信访局), org_department (county), admin, and anonymous (None)."""
+
+import os
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+
+
+def pytest_configure(config):
+    db = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in db or not settings.REDIS_URL:
+        raise pytest.UsageError(
+            "The suite runs on the real PostgreSQL and Redis: run it with `make test`, "
+            "or set DATABASE_URL=postgres://… and REDIS_URL=redis://…"
+        )
+    # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
+    # make around it are synchronous and safe.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+PASSWORD = "liaison-test-pw"
+
+
+def build_world():
+    from teams.models import (
+        County,
+        Department,
+        HalfDay,
+        Membership,
+        Position,
+        Role,
+        Schedule,
+        Team,
+        Town,
+        User,
+        Village,
+        Weekday,
+    )
+
+    w = SimpleNamespace()
+    w.county = County.objects.create(name="博罗县", liaison_weekday=Weekday.TUESDAY)
+    w.town1 = Town.objects.create(county=w.county, name="罗阳街道", kind=Town.Kind.SUBDISTRICT)
+    w.town2 = Town.objects.create(county=w.county, name="龙溪街道", kind=Town.Kind.SUBDISTRICT)
+    w.village_a = Village.objects.create(town=w.town1, name="西区社区", kind=Village.Kind.COMMUNITY)
+    w.village_b = Village.objects.create(town=w.town1, name="东区社区", kind=Village.Kind.COMMUNITY)
+    w.village_c = Village.objects.create(town=w.town2, name="龙溪村")
+    w.team_a = Team.objects.create(village=w.village_a, name="西区社区驻点团队")
+    w.team_b = Team.objects.create(village=w.village_b, name="东区社区驻点团队")
+    w.team_c = Team.objects.create(village=w.village_c, name="龙溪村驻点团队")
+    for team, place in ((w.team_a, "西区社区党群服务中心"), (w.team_b, "东区社区居委会"), (w.team_c, "龙溪村委会")):
+        Schedule.objects.create(team=team, half_day=HalfDay.MORNING, place=place, starts_on=date(2026, 1, 5))
+    w.dept1 = Department.objects.create(county=w.county, name="信访局")
+    w.dept2 = Department.objects.create(county=w.county, name="住房和城乡建设局")
+
+    w.other_county = County.objects.create(name="龙门县")
+    w.other_town = Town.objects.create(county=w.other_county, name="龙城街道")
+    w.other_village = Village.objects.create(town=w.other_town, name="城东社区")
+    w.other_team = Team.objects.create(village=w.other_village, name="城东社区驻点团队")
+    Schedule.objects.create(team=w.other_team, place="城东社区党群服务中心", starts_on=date(2026, 1, 5))
+
+    def user(username, name, **extra):
+        return User.objects.create_user(username=username, password=PASSWORD, name=name, **extra)
+
+    since = date(2025, 1, 1)
+    w.leader = user("leader", "陈建华", phone="13800000001")
+    w.cadre = user("cadre", "李丽芳", phone="13800000002")
+    w.lawyer = user("lawyer", "黄志明")
+    w.volunteer = user("volunteer", "张小燕")
+    w.other_cadre = user("other_cadre", "刘伟强")
+    w.other_leader = user("other_leader", "何国栋")
+    w.town_office = user("town", "叶嘉欣")
+    w.department = user("dept", "罗永健")
+    w.org_department = user("orgdept", "邓志红")
+    w.admin = user("admin", "系统管理员", is_staff=True, is_superuser=True)
+    for team, member, role in (
+        (w.team_a, w.leader, Role.LEADER),
+        (w.team_a, w.cadre, Role.TOWN_CADRE),
+        (w.team_a, w.lawyer, Role.LAWYER),
+        (w.team_a, w.volunteer, Role.VOLUNTEER),
+        (w.team_c, w.other_leader, Role.LEADER),
+        (w.team_c, w.other_cadre, Role.TOWN_CADRE),
+    ):
+        Membership.objects.create(team=team, user=member, role=role, start_date=since, public_phone=member.phone)
+    Position.objects.create(user=w.town_office, kind=Position.Kind.TOWN_OFFICE, town=w.town1)
+    Position.objects.create(user=w.department, kind=Position.Kind.DEPARTMENT, department=w.dept1)
+    Position.objects.create(user=w.org_department, kind=Position.Kind.ORG_DEPARTMENT, county=w.county)
+    Position.objects.create(user=w.admin, kind=Position.Kind.ADMIN)
+    w.anonymous = None
+    w.personas = ["cadre", "leader", "other_cadre", "town_office", "department", "org_department", "admin", "anonymous"]
+    return w
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def tworld(transactional_db):
+    """The same world, committed, for tests that need other connections or processes."""
+    return build_world()
+
+
+def login(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_user(client):
+    """as_user(user) → a Django test client logged in as that user (None: anonymous)."""
+    return lambda user: login(client, user)
+
+
+@pytest.fixture
+def api_as():
+    """api_as(user) → a DRF APIClient authenticated as that user (None: anonymous)."""
+    from rest_framework.test import APIClient
+
+    def make(user):
+        api = APIClient()
+        if user is not None:
+            api.force_authenticate(user)
+        return api
+
+    return make
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    """A page on a 390×844 phone viewport, in Chinese, with the live server's address."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=2)
+    page = context.new_page()
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
+def browser_login(page, username, password=PASSWORD):
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+
+
+@pytest.fixture
+def screenshot_dir():
+    path = settings.BASE_DIR / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

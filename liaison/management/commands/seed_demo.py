@@ -1,0 +1,23 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from teams import seed as team_seed
+
+
+class Command(BaseCommand):
+    help = "Create the demo county (idempotent): the tree, teams, liaison days, and the demo accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--preset", choices=sorted(team_seed.PRESETS), default="demo")
+        parser.add_argument("--seed", type=int, default=2014, help="random seed, for the same data every time")
+
+    def handle(self, *args, preset, seed, **options):
+        started = time.monotonic()
+        rng = team_seed.make_rng(seed)
+        county, created = team_seed.seed_tree(preset_name=preset, rng=rng, stdout=self.stdout)
+        if not created:
+            self.stdout.write(f"{county} already exists; nothing to do.")
+            return
+        team_seed.seed_liaison_days(county=county, rng=rng, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS(f"Seeded {county} ({preset}) in {time.monotonic() - started:.1f}s."))

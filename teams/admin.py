@@ -1,0 +1,265 @@
+"""Admin for the administrative tree, rosters and liaison days. Every list goes through the
+scope module, and writes through the services, so the admin refuses what the pages refuse."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from teams import scope, services
+from teams.models import (
+    Attendance,
+    County,
+    Department,
+    Holiday,
+    LiaisonDay,
+    Membership,
+    Position,
+    Schedule,
+    Team,
+    Town,
+    User,
+    Village,
+)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Shows and changes only what the scope module allows; nothing is ever deleted."""
+
+    def get_queryset(self, request):
+        return scope.visible(request.user, super().get_queryset(request))
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or scope.can_change(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScopedInline:
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(County)
+class CountyAdmin(ScopedAdmin):
+    list_display = ["name", "liaison_weekday"]
+    search_fields = ["name"]
+
+
+@admin.register(Town)
+class TownAdmin(ScopedAdmin):
+    list_display = ["name", "kind", "county"]
+    list_filter = ["county", "kind"]
+    search_fields = ["name"]
+
+
+@admin.register(Village)
+class VillageAdmin(ScopedAdmin):
+    list_display = ["name", "kind", "town"]
+    list_filter = ["kind", "town__county", "town"]
+    search_fields = ["name", "town__name"]
+    list_select_related = ["town"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedAdmin):
+    list_display = ["name", "county"]
+    list_filter = ["county"]
+    search_fields = ["name"]
+
+
+class PositionInline(ScopedInline, admin.TabularInline):
+    model = Position
+    extra = 0
+    autocomplete_fields = ["town", "department", "county"]
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """Memberships saved from a team's page obey the leader limit like the service."""
+
+    def clean(self):
+        super().clean()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not form.has_changed() or not data.get("user"):
+                continue
+            try:
+                services.check_leader_limit(
+                    user=data["user"], role=data.get("role"), start_date=data.get("start_date"),
+                    end_date=data.get("end_date"), exclude_pk=form.instance.pk,
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+
+
+class MembershipInline(ScopedInline, admin.TabularInline):
+    model = Membership
+    formset = MembershipFormSet
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "start_date", "end_date", "public_phone"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + ((_("Liaison"), {"fields": ("name", "phone")}),)
+    add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Liaison"), {"fields": ("name", "phone")}),)
+    list_display = ["username", "name", "phone", "is_active", "is_staff"]
+    search_fields = ["username", "name", "phone"]
+    inlines = [PositionInline]
+
+    def get_queryset(self, request):
+        return scope.visible(request.user, super().get_queryset(request))
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ScheduleInline(admin.StackedInline):
+    model = Schedule
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Team)
+class TeamAdmin(ScopedAdmin):
+    list_display = ["name", "village", "town", "is_active"]
+    list_filter = ["is_active", "village__town__county", "village__town"]
+    search_fields = ["name", "village__name", "village__town__name"]
+    list_select_related = ["village__town"]
+    autocomplete_fields = ["village"]
+    inlines = [ScheduleInline, MembershipInline]
+
+    @admin.display(description=_("town"), ordering="village__town__name")
+    def town(self, team):
+        return team.village.town
+
+
+@admin.register(Membership)
+class MembershipAdmin(ScopedAdmin):
+    list_display = ["user", "team", "role", "start_date", "end_date"]
+    list_filter = ["role", "team__village__town"]
+    search_fields = ["user__name", "user__username", "team__name"]
+    list_select_related = ["user", "team"]
+    autocomplete_fields = ["user", "team"]
+    date_hierarchy = "start_date"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            services.add_membership(
+                team=obj.team, user=obj.user, role=obj.role, start_date=obj.start_date,
+                end_date=obj.end_date, public_phone=obj.public_phone,
+            )
+            return
+        super().save_model(request, obj, form, change)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        pk = obj.pk if obj else None
+
+        class LeaderLimitForm(form):
+            def clean(self):
+                data = super().clean()
+                if data.get("user") and data.get("role") and data.get("start_date"):
+                    try:
+                        services.check_leader_limit(
+                            user=data["user"], role=data["role"], start_date=data["start_date"],
+                            end_date=data.get("end_date"), exclude_pk=pk,
+                        )
+                    except ValidationError as error:
+                        self.add_error("user", error.message_dict["user"])
+                return data
+
+        return LeaderLimitForm
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(ScopedAdmin):
+    list_display = ["team", "weekday", "every_weeks", "half_day", "place"]
+    list_filter = ["every_weeks", "half_day", "weekday"]
+    search_fields = ["team__name", "place"]
+    list_select_related = ["team"]
+
+
+class AttendanceInline(ScopedInline, admin.TabularInline):
+    model = Attendance
+    extra = 0
+    fields = ["member", "status", "note", "updated_by", "updated_at"]
+    readonly_fields = ["member", "updated_by", "updated_at"]
+
+
+class LiaisonDayForm(forms.ModelForm):
+    """Moving a day in the admin follows the same rules as on the team page."""
+
+    class Meta:
+        model = LiaisonDay
+        fields = ["date", "change_reason"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and "date" in self.changed_data:
+            if not (data.get("change_reason") or "").strip():
+                self.add_error("change_reason", _("Give the reason for the change; it is kept with the day."))
+            if data.get("date") and data["date"] < timezone.localdate():
+                self.add_error("date", _("A liaison day cannot be moved into the past."))
+        return data
+
+
+@admin.register(LiaisonDay)
+class LiaisonDayAdmin(ScopedAdmin):
+    form = LiaisonDayForm
+    list_display = ["team", "date", "half_day", "place", "status", "change_reason"]
+    list_filter = ["status", "half_day", "team__village__town"]
+    search_fields = ["team__name", "place"]
+    date_hierarchy = "date"
+    list_select_related = ["team"]
+    readonly_fields = ["team", "scheduled_date", "half_day", "place", "status"]
+    fields = ["team", "scheduled_date", "date", "half_day", "place", "status", "change_reason"]
+    inlines = [AttendanceInline]
+
+    def has_add_permission(self, request):
+        # Liaison days are generated from schedules, never typed in.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if "date" in form.changed_data:
+            services.reschedule_liaison_day(
+                liaison_day=obj, new_date=obj.date, reason=obj.change_reason, by=request.user
+            )
+        elif "change_reason" in form.changed_data:
+            obj.save(update_fields=["change_reason"])
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ScopedAdmin):
+    list_display = ["liaison_day", "member", "status", "note", "updated_at"]
+    list_filter = ["status", "liaison_day__team__village__town"]
+    search_fields = ["member__name", "liaison_day__team__name"]
+    list_select_related = ["liaison_day__team", "member"]
+    raw_id_fields = ["liaison_day", "member", "updated_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Holiday)
+class HolidayAdmin(ScopedAdmin):
+    list_display = ["date", "kind", "name"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    date_hierarchy = "date"
+
+
+@admin.register(Position)
+class PositionAdmin(ScopedAdmin):
+    list_display = ["user", "kind", "town", "department", "county", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["user__name", "user__username"]
+    list_select_related = ["user", "town", "department", "county"]
+    autocomplete_fields = ["user", "town", "department", "county"]

@@ -1,0 +1,93 @@
+from django.db.models import Prefetch
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from teams import scope
+from teams.filters import DepartmentFilter, TeamFilter, TownFilter, VillageFilter
+from teams.models import Department, Membership, Team, Town, Village
+from teams.serializers import DepartmentSerializer, TeamSerializer, TownSerializer, VillageSerializer
+
+
+class TokenView(ObtainAuthToken):
+    """POST username and password → {"token": …}."""
+
+
+def positions_of(user):
+    """The user's positions in the shape of /api/v1/me/."""
+    s = scope.scope_for(user)
+    result = [{"kind": "leader" if t in s.leader_team_ids else "member", "team": t} for t in sorted(s.member_team_ids)]
+    result += [{"kind": "town_office", "town": t} for t in sorted(s.office_town_ids)]
+    result += [{"kind": "department", "department": d} for d in sorted(s.department_ids)]
+    result += [{"kind": "org_department", "county": c} for c in sorted(s.org_county_ids)]
+    if s.is_admin:
+        result.append({"kind": "admin"})
+    return result
+
+
+class MeView(APIView):
+    @extend_schema(
+        responses=inline_serializer(
+            "Me",
+            {
+                "id": serializers.IntegerField(),
+                "username": serializers.CharField(),
+                "name": serializers.CharField(),
+                "positions": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
+    def get(self, request):
+        user = request.user
+        return Response({"id": user.pk, "username": user.username, "name": user.name, "positions": positions_of(user)})
+
+
+class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
+    """A read-only endpoint whose objects come through the scope module."""
+
+    def get_queryset(self):
+        return scope.visible(self.request.user, self.base_queryset())
+
+
+class TownViewSet(ScopedViewSet):
+    serializer_class = TownSerializer
+    filterset_class = TownFilter
+
+    def base_queryset(self):
+        return Town.objects.order_by("county", "name")
+
+
+class VillageViewSet(ScopedViewSet):
+    serializer_class = VillageSerializer
+    filterset_class = VillageFilter
+
+    def base_queryset(self):
+        return Village.objects.select_related("town").order_by("town", "name")
+
+
+class DepartmentViewSet(ScopedViewSet):
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilter
+
+    def base_queryset(self):
+        return Department.objects.order_by("county", "name")
+
+
+class TeamViewSet(ScopedViewSet):
+    serializer_class = TeamSerializer
+    filterset_class = TeamFilter
+
+    def base_queryset(self):
+        today = timezone.localdate()
+        current = (
+            Membership.objects.active_on(today).select_related("user").order_by("start_date", "pk")
+        )
+        return (
+            Team.objects.select_related("village__town__county", "schedule__team__village__town__county")
+            .prefetch_related(Prefetch("memberships", queryset=current, to_attr="current_memberships"))
+            .order_by("village__town", "village__name")
+        )
+

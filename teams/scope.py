@@ -1,0 +1,213 @@
+"""Who may see and change what: the one place that answers it.
+
+`scope_for(user)` reads a user's positions once (team memberships, town office, county
+department, organization department, administrator). `visible(user, Model)` and
+`changeable(user, Model)` return the querysets of objects that user may see or change; the
+admin, the pages and the API all get their objects through them. Apps higher up (visits,
+issues, reports) `register` the rules for their own models here, so there is one entry point
+for every model while imports still run one way.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from teams.models import (
+    Attendance,
+    County,
+    Department,
+    Holiday,
+    LiaisonDay,
+    Membership,
+    Position,
+    Role,
+    Schedule,
+    Team,
+    Town,
+    User,
+    Village,
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    is_admin: bool = False
+    member_team_ids: frozenset = frozenset()
+    leader_team_ids: frozenset = frozenset()
+    office_town_ids: frozenset = frozenset()
+    department_ids: frozenset = frozenset()
+    org_county_ids: frozenset = frozenset()
+    # Every county the user works in, whatever the position: the reference tree they see.
+    county_ids: frozenset = frozenset()
+
+    @property
+    def is_authenticated(self):
+        return self.user_id is not None
+
+    def village_q(self, prefix=""):
+        """Villages the user works in: their teams', their town office's, their county's."""
+        if self.is_admin:
+            return Q()
+        return (
+            Q(**{f"{prefix}team__in": self.member_team_ids})
+            | Q(**{f"{prefix}town__in": self.office_town_ids})
+            | Q(**{f"{prefix}town__county__in": self.org_county_ids})
+        )
+
+    @property
+    def has_position(self):
+        return self.is_admin or any(
+            (self.member_team_ids, self.office_town_ids, self.department_ids, self.org_county_ids)
+        )
+
+
+ANONYMOUS = Scope(user_id=None)
+
+
+def scope_for(user) -> Scope:
+    """The user's positions today, read once per user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_liaison_scope", None)
+    if cached is not None:
+        return cached
+    today = timezone.localdate()
+    memberships = list(
+        Membership.objects.active_on(today)
+        .filter(user=user, team__is_active=True)
+        .values_list("team_id", "role", "team__village__town__county_id")
+    )
+    positions = list(
+        Position.objects.filter(user=user, is_active=True).values_list(
+            "kind", "town_id", "town__county_id", "department_id", "department__county_id", "county_id"
+        )
+    )
+    kinds = {p[0] for p in positions}
+    scope = Scope(
+        user_id=user.pk,
+        is_admin=user.is_superuser or Position.Kind.ADMIN in kinds,
+        member_team_ids=frozenset(m[0] for m in memberships),
+        leader_team_ids=frozenset(m[0] for m in memberships if m[1] == Role.LEADER),
+        office_town_ids=frozenset(p[1] for p in positions if p[0] == Position.Kind.TOWN_OFFICE),
+        department_ids=frozenset(p[3] for p in positions if p[0] == Position.Kind.DEPARTMENT),
+        org_county_ids=frozenset(p[5] for p in positions if p[0] == Position.Kind.ORG_DEPARTMENT),
+        county_ids=frozenset(
+            [m[2] for m in memberships] + [c for p in positions for c in (p[2], p[4], p[5]) if c is not None]
+        ),
+    )
+    user._liaison_scope = scope
+    return scope
+
+
+_RULES = {}
+
+
+def register(model, *, visible, changeable):
+    """Register a model's rules: each is `fn(scope, queryset) -> queryset`."""
+    _RULES[model] = (visible, changeable)
+
+
+def _queryset(model_or_queryset):
+    if hasattr(model_or_queryset, "model"):
+        return model_or_queryset.model, model_or_queryset
+    return model_or_queryset, model_or_queryset._default_manager.all()
+
+
+def visible(user, model_or_queryset):
+    """Objects of this model (or within this queryset) the user may see."""
+    model, queryset = _queryset(model_or_queryset)
+    scope = scope_for(user)
+    if not scope.is_authenticated:
+        return queryset.none()
+    if scope.is_admin:
+        return queryset
+    return _RULES[model][0](scope, queryset)
+
+
+def changeable(user, model_or_queryset):
+    """Objects of this model (or within this queryset) the user may change."""
+    model, queryset = _queryset(model_or_queryset)
+    scope = scope_for(user)
+    if not scope.is_authenticated:
+        return queryset.none()
+    if scope.is_admin:
+        return queryset
+    return _RULES[model][1](scope, queryset)
+
+
+def can_see(user, obj):
+    return visible(user, type(obj)).filter(pk=obj.pk).exists()
+
+
+def can_change(user, obj):
+    return changeable(user, type(obj)).filter(pk=obj.pk).exists()
+
+
+def _none(scope, qs):
+    return qs.none()
+
+
+def _all(scope, qs):
+    return qs
+
+
+# The reference tree: anyone working in a county sees its towns, villages and departments.
+register(County, visible=lambda s, qs: qs.filter(pk__in=s.county_ids), changeable=_none)
+register(Town, visible=lambda s, qs: qs.filter(county__in=s.county_ids), changeable=_none)
+register(Village, visible=lambda s, qs: qs.filter(town__county__in=s.county_ids), changeable=_none)
+register(Department, visible=lambda s, qs: qs.filter(county__in=s.county_ids), changeable=_none)
+register(Holiday, visible=_all, changeable=_none)
+
+
+def _team_q(scope, prefix=""):
+    return scope.village_q(f"{prefix}village__")
+
+
+# Teams and their rosters: the members, the town office, the organization department.
+# Rosters are changed by the town office (and administrators).
+register(
+    Team,
+    visible=lambda s, qs: qs.filter(_team_q(s)),
+    changeable=lambda s, qs: qs.filter(village__town__in=s.office_town_ids),
+)
+register(
+    Membership,
+    visible=lambda s, qs: qs.filter(_team_q(s, "team__")),
+    changeable=lambda s, qs: qs.filter(team__village__town__in=s.office_town_ids),
+)
+register(
+    Schedule,
+    visible=lambda s, qs: qs.filter(_team_q(s, "team__")),
+    changeable=lambda s, qs: qs.filter(team__village__town__in=s.office_town_ids),
+)
+# A liaison day is rescheduled or cancelled by its team's leader or the town office.
+register(
+    LiaisonDay,
+    visible=lambda s, qs: qs.filter(_team_q(s, "team__")),
+    changeable=lambda s, qs: qs.filter(
+        Q(team__in=s.leader_team_ids) | Q(team__village__town__in=s.office_town_ids)
+    ),
+)
+# Attendance: the leader completes the sheet; a member changes only their own row.
+register(
+    Attendance,
+    visible=lambda s, qs: qs.filter(_team_q(s, "liaison_day__team__")),
+    changeable=lambda s, qs: qs.filter(
+        Q(liaison_day__team__in=s.leader_team_ids) | Q(member_id=s.user_id, liaison_day__team__in=s.member_team_ids)
+    ),
+)
+register(
+    User,
+    visible=lambda s, qs: qs.filter(
+        Q(pk=s.user_id)
+        | Q(memberships__team__in=Team.objects.filter(_team_q(s)))
+    ).distinct(),
+    changeable=lambda s, qs: qs.filter(pk=s.user_id),
+)
+register(
+    Position,
+    visible=lambda s, qs: qs.filter(user_id=s.user_id),
+    changeable=_none,
+)

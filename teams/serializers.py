@@ -1,0 +1,61 @@
+from rest_framework import serializers
+
+from teams.models import Department, LiaisonDay, Membership, Schedule, Team, Town, Village
+
+
+class TownSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Town
+        fields = ["id", "name", "kind", "county"]
+
+
+class VillageSerializer(serializers.ModelSerializer):
+    county = serializers.IntegerField(source="town.county_id", read_only=True)
+
+    class Meta:
+        model = Village
+        fields = ["id", "name", "kind", "town", "county"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "county"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = serializers.IntegerField(source="user_id")
+    name = serializers.CharField(source="user.name")
+    role_display = serializers.CharField(source="get_role_display")
+    required = serializers.BooleanField(source="is_required")
+
+    class Meta:
+        model = Membership
+        fields = ["user", "name", "role", "role_display", "required", "start_date", "end_date"]
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    weekday = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Schedule
+        fields = ["weekday", "every_weeks", "half_day", "place"]
+
+    def get_weekday(self, schedule) -> int:
+        return schedule.effective_weekday(schedule.team.village.town.county)
+
+
+class NextDaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LiaisonDay
+        fields = ["id", "date", "half_day", "place"]
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    town = serializers.IntegerField(source="village.town_id")
+    members = MemberSerializer(source="current_memberships", many=True)
+    schedule = ScheduleSerializer(allow_null=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "village", "town", "is_active", "members", "schedule"]

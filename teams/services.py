@@ -1,0 +1,207 @@
+"""Use cases for teams, rosters and liaison days. Each is a keyword-only function that
+validates, writes inside a transaction, and raises ValidationError with a message for the
+user when the request cannot be done."""
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teams.models import (
+    MAX_TEAMS_PER_LEADER,
+    REQUIRED_ROLES,
+    Attendance,
+    Holiday,
+    LiaisonDay,
+    Membership,
+    Role,
+    Team,
+)
+
+
+def _monday(day):
+    return day - timedelta(days=day.isoweekday() - 1)
+
+
+def schedule_dates(schedule, county, start, end):
+    """The dates the schedule puts a liaison day on, from `start` to `end` inclusive."""
+    weekday = schedule.effective_weekday(county)
+    anchor = _monday(schedule.starts_on)
+    week = _monday(start)
+    while week <= end:
+        day = week + timedelta(days=weekday - 1)
+        if start <= day <= end and ((week - anchor).days // 7) % schedule.every_weeks == 0:
+            yield day
+        week += timedelta(days=7)
+
+
+@transaction.atomic
+def generate_liaison_days(*, weeks=None, start=None, teams=None):
+    """Create the liaison days of the next `weeks` weeks from every active team's schedule,
+    and make sure every required member whose membership covers a coming day has an
+    attendance row for it (and nobody else has a pending one). Running it again creates
+    nothing new. Days on a public holiday are created cancelled, with the holiday as reason.
+
+    Returns the number of liaison days and attendance rows created."""
+    today = timezone.localdate()
+    start = start or today
+    end = today + timedelta(weeks=weeks or settings.LIAISON_DAYS_AHEAD_WEEKS)
+    team_qs = Team.objects.filter(is_active=True, schedule__isnull=False).select_related(
+        "schedule", "village__town__county"
+    )
+    if teams is not None:
+        team_qs = team_qs.filter(pk__in=[t.pk if hasattr(t, "pk") else t for t in teams])
+    team_list = list(team_qs)
+    team_ids = [t.pk for t in team_list]
+    holidays = dict(
+        Holiday.objects.filter(kind=Holiday.Kind.HOLIDAY, date__range=(start, end)).values_list("date", "name")
+    )
+    existing = set(
+        LiaisonDay.objects.filter(team__in=team_ids, scheduled_date__range=(start, end)).values_list(
+            "team_id", "scheduled_date"
+        )
+    )
+    new_days = []
+    for team in team_list:
+        schedule = team.schedule
+        for day in schedule_dates(schedule, team.village.town.county, start, end):
+            if (team.pk, day) in existing:
+                continue
+            cancelled = day in holidays
+            new_days.append(
+                LiaisonDay(
+                    team=team,
+                    scheduled_date=day,
+                    date=day,
+                    half_day=schedule.half_day,
+                    place=schedule.place,
+                    status=LiaisonDay.Status.CANCELLED if cancelled else LiaisonDay.Status.SCHEDULED,
+                    change_reason=_("Public holiday: %(name)s") % {"name": holidays[day]} if cancelled else "",
+                )
+            )
+    LiaisonDay.objects.bulk_create(new_days, batch_size=2000, ignore_conflicts=True)
+    rows = sync_attendance(team_ids=team_ids, start=start, end=end)
+    return len(new_days), rows
+
+
+def sync_attendance(*, team_ids, start, end):
+    """Give each coming, not cancelled liaison day of these teams a pending row for every
+    required member whose membership covers its date; drop pending rows of members whose
+    membership no longer does. Past days are left as they are: they are history."""
+    start = max(start, timezone.localdate())
+    days = list(
+        LiaisonDay.objects.filter(
+            team__in=team_ids, date__range=(start, end), status=LiaisonDay.Status.SCHEDULED
+        ).values_list("pk", "team_id", "date")
+    )
+    if not days:
+        return 0
+    members = defaultdict(list)
+    for team_id, user_id, start_date, end_date in Membership.objects.filter(
+        team__in=team_ids, role__in=REQUIRED_ROLES, start_date__lte=end
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=start)).values_list(
+        "team_id", "user_id", "start_date", "end_date"
+    ):
+        members[team_id].append((user_id, start_date, end_date))
+    wanted = {
+        (day_id, user_id)
+        for day_id, team_id, day in days
+        for user_id, start_date, end_date in members[team_id]
+        if start_date <= day and (end_date is None or end_date >= day)
+    }
+    day_ids = [d[0] for d in days]
+    have = set(Attendance.objects.filter(liaison_day__in=day_ids).values_list("liaison_day_id", "member_id"))
+    stale = have - wanted
+    if stale:
+        stale_q = Q()
+        for day_id, user_id in stale:
+            stale_q |= Q(liaison_day_id=day_id, member_id=user_id)
+        Attendance.objects.filter(stale_q, status=Attendance.Status.PENDING).delete()
+    missing = wanted - have
+    Attendance.objects.bulk_create(
+        [Attendance(liaison_day_id=d, member_id=u) for d, u in missing], batch_size=5000, ignore_conflicts=True
+    )
+    return len(missing)
+
+
+def _require_reason(reason):
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for the change; it is kept with the day.")})
+
+
+@transaction.atomic
+def reschedule_liaison_day(*, liaison_day, new_date, reason, by=None):
+    _require_reason(reason)
+    day = LiaisonDay.objects.select_for_update().get(pk=liaison_day.pk)
+    if new_date < timezone.localdate():
+        raise ValidationError({"new_date": _("A liaison day cannot be moved into the past.")})
+    if day.date < timezone.localdate():
+        raise ValidationError({"new_date": _("This liaison day is over; it can no longer be moved.")})
+    if LiaisonDay.objects.filter(team=day.team_id, date=new_date).exclude(pk=day.pk).exists():
+        raise ValidationError({"new_date": _("The team already has a liaison day on that date.")})
+    day.date = new_date
+    day.status = LiaisonDay.Status.SCHEDULED
+    day.change_reason = reason.strip()
+    day.save(update_fields=["date", "status", "change_reason"])
+    sync_attendance(team_ids=[day.team_id], start=new_date, end=new_date)
+    return day
+
+
+@transaction.atomic
+def cancel_liaison_day(*, liaison_day, reason, by=None):
+    _require_reason(reason)
+    day = LiaisonDay.objects.select_for_update().get(pk=liaison_day.pk)
+    if day.date < timezone.localdate():
+        raise ValidationError({"reason": _("This liaison day is over; it can no longer be cancelled.")})
+    day.status = LiaisonDay.Status.CANCELLED
+    day.change_reason = reason.strip()
+    day.save(update_fields=["status", "change_reason"])
+    day.attendance.filter(status=Attendance.Status.PENDING).delete()
+    return day
+
+
+def check_leader_limit(*, user, role, start_date, end_date=None, exclude_pk=None):
+    """A town leader leads at most two teams at any one time."""
+    if role != Role.LEADER:
+        return
+    overlapping = (
+        Membership.objects.filter(user=user, role=Role.LEADER)
+        .exclude(pk=exclude_pk)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=start_date))
+    )
+    if end_date is not None:
+        overlapping = overlapping.filter(start_date__lte=end_date)
+    if overlapping.values("team").distinct().count() >= MAX_TEAMS_PER_LEADER:
+        raise ValidationError(
+            {"user": _("%(name)s already leads %(n)d teams; a leader leads at most %(n)d.")
+             % {"name": user, "n": MAX_TEAMS_PER_LEADER}}
+        )
+
+
+@transaction.atomic
+def add_membership(*, team, user, role, start_date, end_date=None, public_phone=""):
+    # Lock the user's row so two concurrent additions cannot both pass the leader limit.
+    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    membership = Membership(
+        team=team, user=user, role=role, start_date=start_date, end_date=end_date, public_phone=public_phone
+    )
+    membership.full_clean()
+    check_leader_limit(user=user, role=role, start_date=start_date, end_date=end_date)
+    membership.save()
+    sync_attendance(team_ids=[team.pk], start=start_date, end=timezone.localdate() + timedelta(weeks=52))
+    return membership
+
+
+@transaction.atomic
+def end_membership(*, membership, end_date):
+    if end_date < membership.start_date:
+        raise ValidationError({"end_date": _("A membership cannot end before it starts.")})
+    membership.end_date = end_date
+    membership.save(update_fields=["end_date"])
+    sync_attendance(team_ids=[membership.team_id], start=end_date, end=timezone.localdate() + timedelta(weeks=52))
+    return membership

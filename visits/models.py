@@ -1,0 +1,81 @@
+"""Households, visits (走访, 接待, 慰问, 座谈) and the visit diary (民情日记)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from teams.models import Team, Village
+
+
+class HouseholdTag(models.Model):
+    """A priority tag (低保, 独居老人, 困难党员, 残疾, 脱贫监测 …); administrators add more."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=30)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=10, help_text=_("Lower comes first."))
+
+    class Meta:
+        verbose_name = _("household tag")
+        verbose_name_plural = _("household tags")
+        ordering = ["priority", "code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Household(models.Model):
+    village = models.ForeignKey(Village, models.PROTECT, related_name="households", verbose_name=_("village"))
+    head_name = models.CharField(_("head of household"), max_length=40)
+    address = models.CharField(_("address"), max_length=120)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    members_count = models.PositiveSmallIntegerField(_("number of members"), default=1)
+    tags = models.ManyToManyField(HouseholdTag, blank=True, related_name="households", verbose_name=_("tags"))
+    is_active = models.BooleanField(_("active"), default=True)
+    moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["village", "address"]
+        indexes = [
+            models.Index(fields=["village", "is_active"]),
+            models.Index(fields=["village", "head_name"]),
+        ]
+
+    def __str__(self):
+        return f"{self.head_name}（{self.address}）"
+
+
+class Visit(models.Model):
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("Household visit")
+        RECEPTION = "reception", _("Reception")
+        CONSOLATION = "consolation", _("Consolation visit")
+        FORUM = "forum", _("Forum")
+
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    village = models.ForeignKey(Village, models.PROTECT, related_name="visits", verbose_name=_("village"))
+    team = models.ForeignKey(Team, models.PROTECT, related_name="visits", verbose_name=_("team"))
+    cadres = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="visits", verbose_name=_("cadres present"))
+    households = models.ManyToManyField(Household, blank=True, related_name="visits", verbose_name=_("households"))
+    notes = models.TextField(_("notes"), blank=True)
+    needs_follow_up = models.BooleanField(_("needs follow-up"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["team", "-date"]),
+            models.Index(fields=["village", "-date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.village} · {self.date}"

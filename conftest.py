@@ -22,6 +22,8 @@ def pytest_configure(config):
     # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
     # make around it are synchronous and safe.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Production's PBKDF2 costs half a second a user; the tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 PASSWORD = "liaison-test-pw"

@@ -53,7 +53,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -62,6 +61,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if PRODUCTION:
+    # Static files from `collectstatic`, served by the app itself behind the proxy.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "liaison.urls"
 WSGI_APPLICATION = "liaison.wsgi.application"
@@ -78,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "liaison.context_processors.site",
+                "issues.context_processors.notices",
             ],
         },
     },
@@ -116,6 +120,10 @@ CELERY_BEAT_SCHEDULE = {
     "generate-liaison-days": {
         "task": "teams.tasks.generate_liaison_days",
         "schedule": 24 * 60 * 60,
+    },
+    "sweep-issue-deadlines": {
+        "task": "issues.tasks.sweep_deadlines",
+        "schedule": 15 * 60,
     },
 }
 
@@ -176,6 +184,12 @@ SPECTACULAR_SETTINGS = {
 # attendance sheet may still be corrected.
 LIAISON_DAYS_AHEAD_WEEKS = env.integer("LIAISON_DAYS_AHEAD_WEEKS", 8, minimum=1)
 ATTENDANCE_EDIT_DAYS = env.integer("ATTENDANCE_EDIT_DAYS", 7, minimum=0)
+# Working days each level has to handle an issue.
+ISSUE_DUE_WORKING_DAYS = {
+    "village": env.integer("ISSUE_DAYS_VILLAGE", 5, minimum=1),
+    "town": env.integer("ISSUE_DAYS_TOWN", 10, minimum=1),
+    "county": env.integer("ISSUE_DAYS_COUNTY", 20, minimum=1),
+}
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -398,3 +398,25 @@ class Holiday(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.name} ({self.get_kind_display()})"
+
+
+class AttendanceChange(models.Model):
+    """Who changed an attendance row, when, and from what to what: the sheet's audit trail."""
+
+    attendance = models.ForeignKey(
+        Attendance, models.PROTECT, related_name="changes", verbose_name=_("attendance")
+    )
+    changed_by = models.ForeignKey(User, models.PROTECT, related_name="+", verbose_name=_("changed by"))
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    from_status = models.CharField(_("from"), max_length=10, choices=Attendance.Status.choices)
+    to_status = models.CharField(_("to"), max_length=10, choices=Attendance.Status.choices)
+    from_note = models.CharField(_("previous note"), max_length=200, blank=True)
+    to_note = models.CharField(_("new note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance change")
+        verbose_name_plural = _("attendance changes")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.attendance} · {self.get_from_status_display()} → {self.get_to_status_display()}"

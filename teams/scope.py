@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from teams.models import (
     Attendance,
+    AttendanceChange,
     County,
     Department,
     Holiday,
@@ -197,6 +198,11 @@ register(
     changeable=lambda s, qs: qs.filter(
         Q(liaison_day__team__in=s.leader_team_ids) | Q(member_id=s.user_id, liaison_day__team__in=s.member_team_ids)
     ),
+)
+register(
+    AttendanceChange,
+    visible=lambda s, qs: qs.filter(_team_q(s, "attendance__liaison_day__team__")),
+    changeable=_none,
 )
 register(
     User,

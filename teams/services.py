@@ -12,15 +12,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from teams import scope
 from teams.models import (
     MAX_TEAMS_PER_LEADER,
     REQUIRED_ROLES,
     Attendance,
+    AttendanceChange,
     Holiday,
     LiaisonDay,
     Membership,
     Role,
     Team,
+    User,
 )
 
 
@@ -205,3 +208,103 @@ def end_membership(*, membership, end_date):
     membership.save(update_fields=["end_date"])
     sync_attendance(team_ids=[membership.team_id], start=end_date, end=timezone.localdate() + timedelta(weeks=52))
     return membership
+
+
+def attendance_closes_on(liaison_day):
+    """The last date the day's sheet may still be corrected."""
+    return liaison_day.date + timedelta(days=settings.ATTENDANCE_EDIT_DAYS)
+
+
+@transaction.atomic
+def record_attendance(*, liaison_day, by, entries):
+    """Set attendance rows of one liaison day, all or nothing. `entries` are dicts with
+    `member` (a user id), `status` and `note`. The team leader (or an administrator) marks
+    anyone; a member checks themselves in on the day or asks for leave with a reason.
+    Every change is logged; setting a row to what it already is changes nothing.
+
+    Returns the rows that changed."""
+    day = LiaisonDay.objects.select_for_update().select_related("team").get(pk=liaison_day.pk)
+    today = timezone.localdate()
+    if day.is_cancelled:
+        raise ValidationError(_("This liaison day was cancelled; there is no attendance to record."))
+    if today > attendance_closes_on(day):
+        raise ValidationError(
+            _("The attendance sheet of %(date)s closed on %(closed)s; it can no longer be changed.")
+            % {"date": day.date.isoformat(), "closed": attendance_closes_on(day).isoformat()}
+        )
+    s = scope.scope_for(by)
+    leads = s.is_admin or day.team_id in s.leader_team_ids
+    rows = {row.member_id: row for row in Attendance.objects.select_for_update().filter(liaison_day=day)}
+    entries = list(entries)
+    names = dict(User.objects.filter(pk__in=[e["member"] for e in entries]).values_list("pk", "name"))
+    errors, changed = [], []
+    for entry in entries:
+        member_id, status, note = entry["member"], entry["status"], (entry.get("note") or "").strip()
+        name = names.get(member_id) or str(member_id)
+        row = rows.get(member_id)
+        if row is None:
+            errors.append(
+                _("%(name)s is not a required member of %(team)s on %(date)s.")
+                % {"name": name, "team": day.team, "date": day.date.isoformat()}
+            )
+            continue
+        if status not in (Attendance.Status.PRESENT, Attendance.Status.ABSENT, Attendance.Status.LEAVE):
+            errors.append(_("Choose present, absent or on leave for %(name)s.") % {"name": name})
+            continue
+        if not leads and (member_id != by.pk or status == Attendance.Status.ABSENT):
+            errors.append(_("Only the team leader can mark other members or mark someone absent."))
+            continue
+        if status != Attendance.Status.LEAVE and day.date > today:
+            errors.append(
+                _("%(name)s cannot be marked present or absent before the liaison day.") % {"name": name}
+            )
+            continue
+        if not leads and status == Attendance.Status.PRESENT and day.date != today:
+            errors.append(_("You can check in only on the liaison day itself."))
+            continue
+        if status == Attendance.Status.LEAVE and not note:
+            errors.append(_("Give the reason for the leave of %(name)s.") % {"name": name})
+            continue
+        if status == Attendance.Status.PRESENT and row.status == status and not note:
+            note = row.note
+        if (row.status, row.note) == (status, note):
+            continue
+        AttendanceChange.objects.create(
+            attendance=row, changed_by=by, from_status=row.status, to_status=status, from_note=row.note, to_note=note
+        )
+        row.status, row.note, row.updated_by = status, note, by
+        row.save(update_fields=["status", "note", "updated_by", "updated_at"])
+        changed.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return changed
+
+
+def liaison_day_today(*, team):
+    return LiaisonDay.objects.filter(team=team, date=timezone.localdate()).select_related("team").first()
+
+
+def check_in(*, user, team):
+    """One tap on the liaison day. Checking in again changes nothing."""
+    day = liaison_day_today(team=team)
+    if day is None or day.is_cancelled:
+        upcoming = (
+            LiaisonDay.objects.filter(team=team, date__gt=timezone.localdate(), status=LiaisonDay.Status.SCHEDULED)
+            .order_by("date")
+            .first()
+        )
+        message = _("Today is not a liaison day of %(team)s.") % {"team": team}
+        if upcoming:
+            message += " " + _("The next one is on %(date)s.") % {"date": upcoming.date.isoformat()}
+        raise ValidationError(message)
+    record_attendance(liaison_day=day, by=user, entries=[{"member": user.pk, "status": Attendance.Status.PRESENT}])
+    return day
+
+
+def ask_leave(*, user, liaison_day, reason):
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for your leave.")})
+    return record_attendance(
+        liaison_day=liaison_day, by=user,
+        entries=[{"member": user.pk, "status": Attendance.Status.LEAVE, "note": reason}],
+    )

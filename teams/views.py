@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from teams import scope, selectors, services
 from teams.forms import CancelForm, RescheduleForm
-from teams.models import LiaisonDay, Membership, Town, Village
+from teams.models import LiaisonDay, Membership
 
 
 @login_required
@@ -77,19 +76,3 @@ def cancel_day(request, pk):
         request, pk, CancelForm,
         lambda day, data: services.cancel_liaison_day(liaison_day=day, reason=data["reason"], by=request.user),
     )
-
-
-def public_index(request):
-    """Residents' entry: every village's team, liaison day and place, searchable by name."""
-    query = request.GET.get("q", "").strip()
-    villages = Village.objects.select_related("team__schedule", "town__county").filter(team__is_active=True)
-    if query:
-        villages = villages.filter(Q(name__contains=query) | Q(town__name__contains=query))
-    towns = (
-        Town.objects.filter(villages__in=villages)
-        .distinct()
-        .select_related("county")
-        .order_by("name")
-        .prefetch_related(Prefetch("villages", queryset=villages.order_by("name"), to_attr="listed_villages"))
-    )
-    return render(request, "public/index.html", {"towns": towns, "query": query})

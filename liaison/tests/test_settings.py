@@ -1,0 +1,64 @@
+"""Settings come from the environment; a bad value stops start-up with a message that
+names the variable; production mode passes `check --deploy`."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+PRODUCTION_ENV = {
+    "LIAISON_PRODUCTION": "1",
+    "SECRET_KEY": "k" * 20 + "Zq8$w!e3Rt6Yu9Io0Pa2Sd5Fg7Hj1Kl4Xc",
+    "ALLOWED_HOSTS": "liaison.example.cn",
+}
+
+
+def run_manage(*args, **env):
+    unset = ("DATABASE_URL", "REDIS_URL", "LIAISON_PRODUCTION", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    base = {k: v for k, v in os.environ.items() if k not in unset}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env={**base, **env},
+        capture_output=True, text=True, timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"DATABASE_URL": "mysql://root@localhost/liaison"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/"}, "names no database"),
+        ({"REDIS_URL": "localhost:6379"}, "REDIS_URL"),
+        ({"LIAISON_PRODUCTION": "maybe"}, "LIAISON_PRODUCTION"),
+        ({"LIAISON_DAYS_AHEAD_WEEKS": "eight"}, "LIAISON_DAYS_AHEAD_WEEKS"),
+        ({"LIAISON_PRODUCTION": "1", "ALLOWED_HOSTS": "a.cn"}, "SECRET_KEY"),
+        ({"LIAISON_PRODUCTION": "1", "SECRET_KEY": PRODUCTION_ENV["SECRET_KEY"]}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(env, message):
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_mode_passes_check_deploy():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_with_nothing_set_the_demo_needs_no_service():
+    result = run_manage(
+        "shell", "-v", "0", "-c",
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
+
+
+def test_the_suite_runs_on_postgresql_and_redis():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CELERY_TASK_ALWAYS_EAGER is False
+    assert settings.LANGUAGE_CODE == "zh-hans" and settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ

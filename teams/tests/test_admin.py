@@ -1,0 +1,88 @@
+"""The admin refuses what the services refuse, and never deletes history."""
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from teams import services
+from teams.models import LiaisonDay, Membership, Role
+
+
+@pytest.fixture
+def admin_client(world, client):
+    client.force_login(world.admin)
+    return client
+
+
+def test_every_model_has_an_admin_list_in_chinese(admin_client):
+    for path in (
+        "county", "town", "village", "department", "user", "position", "team", "membership", "schedule",
+        "liaisonday", "attendance", "holiday",
+    ):
+        response = admin_client.get(f"/admin/teams/{path}/")
+        assert response.status_code == 200, path
+    assert "驻点团队" in admin_client.get("/admin/teams/team/").content.decode()
+
+
+def test_a_third_team_for_a_leader_is_refused_with_a_message(world, admin_client):
+    services.add_membership(team=world.team_b, user=world.leader, role=Role.LEADER, start_date=date(2026, 1, 1))
+    response = admin_client.post(
+        "/admin/teams/membership/add/",
+        {"team": world.team_c.pk, "user": world.leader.pk, "role": "leader", "start_date": "2026-02-01"},
+    )
+    assert response.status_code == 200
+    assert "每名组长最多牵头 2 个团队" in response.content.decode()
+    assert not Membership.objects.filter(team=world.team_c, user=world.leader).exists()
+
+
+def test_a_membership_ending_before_it_starts_is_refused_in_the_admin(world, admin_client):
+    response = admin_client.post(
+        "/admin/teams/membership/add/",
+        {"team": world.team_b.pk, "user": world.cadre.pk, "role": "town_cadre",
+         "start_date": "2026-05-01", "end_date": "2026-04-01"},
+    )
+    assert "成员的结束日期不能早于开始日期" in response.content.decode()
+    assert not Membership.objects.filter(team=world.team_b, user=world.cadre).exists()
+
+
+def test_a_schedule_without_a_place_is_refused_in_the_admin(world, admin_client):
+    response = admin_client.post(
+        f"/admin/teams/schedule/{world.team_a.schedule.pk}/change/",
+        {"team": world.team_a.pk, "weekday": "", "every_weeks": 1, "starts_on": "2026-01-05",
+         "half_day": "morning", "place": ""},
+    )
+    assert response.status_code == 200
+    world.team_a.schedule.refresh_from_db()
+    assert world.team_a.schedule.place == "西区社区党群服务中心"
+
+
+def test_moving_a_day_into_the_past_is_refused_in_the_admin(world, admin_client):
+    with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
+        services.generate_liaison_days(weeks=1, teams=[world.team_a])
+        day = LiaisonDay.objects.get(team=world.team_a)
+        response = admin_client.post(
+            f"/admin/teams/liaisonday/{day.pk}/change/",
+            {"date": "2026-11-01", "change_reason": "补开", "attendance-TOTAL_FORMS": 0,
+             "attendance-INITIAL_FORMS": 0},
+        )
+    assert "驻点日不能改到已经过去的日期" in response.content.decode()
+    day.refresh_from_db()
+    assert day.date == date(2026, 11, 24)
+
+
+def test_nothing_can_be_deleted_from_the_admin(world, admin_client):
+    response = admin_client.get(f"/admin/teams/team/{world.team_a.pk}/delete/")
+    assert response.status_code == 403
+
+
+def test_a_town_office_with_admin_access_sees_only_its_town(world, client):
+    from django.contrib.auth.models import Permission
+
+    world.town_office.is_staff = True
+    world.town_office.save()
+    world.town_office.user_permissions.add(*Permission.objects.filter(codename__in=["view_team", "change_team"]))
+    client.force_login(world.town_office)
+    body = client.get("/admin/teams/team/").content.decode()
+    assert "西区社区驻点团队" in body and "龙溪村驻点团队" not in body
+    assert client.get(f"/admin/teams/team/{world.team_c.pk}/change/").status_code == 302

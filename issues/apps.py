@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class IssuesConfig(AppConfig):
     name = "issues"
     verbose_name = _("Issues")
+
+    def ready(self):
+        from issues import scope  # noqa: F401

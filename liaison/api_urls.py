@@ -3,16 +3,25 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from issues import apis as issue_apis
+from issues import public_apis
 from teams import apis as team_apis
+from visits import apis as visit_apis
 
 router = DefaultRouter()
 router.register("towns", team_apis.TownViewSet, basename="town")
 router.register("villages", team_apis.VillageViewSet, basename="village")
 router.register("departments", team_apis.DepartmentViewSet, basename="department")
 router.register("teams", team_apis.TeamViewSet, basename="team")
+router.register("households", visit_apis.HouseholdViewSet, basename="api-household")
+router.register("liaison-days", visit_apis.LiaisonDayViewSet, basename="api-liaison-day")
+router.register("visits", visit_apis.VisitViewSet, basename="api-visit")
+router.register("categories", issue_apis.CategoryViewSet, basename="category")
+router.register("issues", issue_apis.IssueViewSet, basename="issue")
 
 urlpatterns = [
     path("auth/token/", team_apis.TokenView.as_view(), name="api-token"),
     path("me/", team_apis.MeView.as_view(), name="api-me"),
+    path("public/issue-status/", public_apis.IssueStatusView.as_view(), name="api-public-issue-status"),
     path("", include(router.urls)),
 ]

@@ -178,6 +178,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "IssueStatusEnum": "issues.models.Issue.Status",
+        "TimelineEventKindEnum": "issues.models.Event.Kind",
+        "VisitKindEnum": "visits.models.Visit.Kind",
+    },
 }
 
 # How many weeks ahead liaison days are generated, and how long after the day an

@@ -62,14 +62,14 @@ PLACES = ["村委会党群服务中心驻点联系工作室", "村委会办公�
 class Preset:
     county: str
     towns: list
-    villages_per_town: tuple  # (min, max)
+    villages: int
     weekday: int
 
 
 PRESETS = {
-    "demo": Preset("博罗县", DEMO_TOWNS, (5, 7), Weekday.TUESDAY),
+    "demo": Preset("博罗县", DEMO_TOWNS, 24, Weekday.TUESDAY),
     # 32 towns, 593 villages and teams (the seeds' figures).
-    "dongguan": Preset("东莞市", DONGGUAN_TOWNS, (18, 19), Weekday.TUESDAY),
+    "dongguan": Preset("东莞市", DONGGUAN_TOWNS, 593, Weekday.TUESDAY),
 }
 
 
@@ -140,11 +140,10 @@ def seed_tree(*, preset_name, rng, stdout=None):
         Department.objects.bulk_create(Department(county=county, name=n) for n in DEPARTMENTS)
         taken = set()
         villages = []
-        for town in towns:
-            count = rng.randint(*preset.villages_per_town)
+        per_town, extra = divmod(preset.villages, len(towns))
+        for index, town in enumerate(towns):
+            count = per_town + (index < extra)
             villages += [Village(town=town, name=n, kind=k) for n, k in village_names(rng, count, taken)]
-        if preset_name == "dongguan":
-            villages = villages[:593]
         villages = Village.objects.bulk_create(villages, batch_size=2000)
         teams = Team.objects.bulk_create(
             [Team(village=v, name=f"{v.name}驻点团队") for v in villages], batch_size=2000

@@ -293,10 +293,12 @@ def check_in(*, user, team):
             .order_by("date")
             .first()
         )
-        message = _("Today is not a liaison day of %(team)s.") % {"team": team}
         if upcoming:
-            message += " " + _("The next one is on %(date)s.") % {"date": upcoming.date.isoformat()}
-        raise ValidationError(message)
+            raise ValidationError(
+                _("Today is not a liaison day of %(team)s. The next one is on %(date)s.")
+                % {"team": team, "date": upcoming.date.isoformat()}
+            )
+        raise ValidationError(_("Today is not a liaison day of %(team)s.") % {"team": team})
     record_attendance(liaison_day=day, by=user, entries=[{"member": user.pk, "status": Attendance.Status.PRESENT}])
     return day
 

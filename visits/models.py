@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import Team, Village
+from visits.validators import mask_id_number, mask_phone, validate_id_number, validate_phone
 
 
 class HouseholdTag(models.Model):
@@ -27,8 +28,8 @@ class Household(models.Model):
     village = models.ForeignKey(Village, models.PROTECT, related_name="households", verbose_name=_("village"))
     head_name = models.CharField(_("head of household"), max_length=40)
     address = models.CharField(_("address"), max_length=120)
-    phone = models.CharField(_("phone"), max_length=20, blank=True)
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
     members_count = models.PositiveSmallIntegerField(_("number of members"), default=1)
     tags = models.ManyToManyField(HouseholdTag, blank=True, related_name="households", verbose_name=_("tags"))
     is_active = models.BooleanField(_("active"), default=True)
@@ -46,6 +47,17 @@ class Household(models.Model):
 
     def __str__(self):
         return f"{self.head_name}（{self.address}）"
+
+    @property
+    def masked_phone(self):
+        return mask_phone(self.phone)
+
+    @property
+    def masked_id_number(self):
+        return mask_id_number(self.id_number)
+
+    def is_active_on(self, day):
+        return self.is_active or (self.moved_out_on is not None and self.moved_out_on >= day)
 
 
 class Visit(models.Model):

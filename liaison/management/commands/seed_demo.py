@@ -2,7 +2,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from issues import seed as issue_seed
 from teams import seed as team_seed
+from visits import seed as visit_seed
 
 
 class Command(BaseCommand):
@@ -20,4 +22,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{county} already exists; nothing to do.")
             return
         team_seed.seed_liaison_days(county=county, rng=rng, stdout=self.stdout)
+        visit_seed.seed_visits(county=county, preset_name=preset, rng=rng, stdout=self.stdout)
+        issue_seed.seed_issues(county=county, rng=rng, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Seeded {county} ({preset}) in {time.monotonic() - started:.1f}s."))

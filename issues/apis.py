@@ -1,0 +1,103 @@
+"""/api/v1/categories/ and /api/v1/issues/: the ledger, and one POST per transition."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from issues import selectors, services
+from issues.filters import IssueFilter
+from issues.serializers import (
+    CategorySerializer,
+    EscalateSerializer,
+    ExplainSerializer,
+    FeedbackSerializer,
+    HandoverSerializer,
+    IssueDetailSerializer,
+    IssueSerializer,
+    NoteSerializer,
+    RateSerializer,
+    RegisterSerializer,
+    ResolveSerializer,
+)
+from teams.api_errors import Conflict
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = CategorySerializer
+    pagination_class = None
+    lookup_field = "code"
+
+    def get_queryset(self):
+        return selectors.categories()
+
+
+class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_field = "code"
+    lookup_value_regex = "[0-9A-Za-z-]+"
+    filterset_class = IssueFilter
+
+    def get_queryset(self):
+        return selectors.ledger(self.request.user)
+
+    def get_serializer_class(self):
+        return IssueSerializer if self.action == "list" else IssueDetailSerializer
+
+    def get_object(self):
+        return selectors.issue_detail(self.request.user, self.kwargs["code"])
+
+    def _detail(self, issue, status_code=status.HTTP_200_OK):
+        fresh = selectors.issue_detail(self.request.user, issue.code)
+        return Response(IssueDetailSerializer(fresh, context={"request": self.request}).data, status=status_code)
+
+    @extend_schema(request=RegisterSerializer, responses=IssueDetailSerializer)
+    def create(self, request):
+        data = RegisterSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        issue = services.register(by=request.user, **data.validated_data)
+        return self._detail(issue, status.HTTP_201_CREATED)
+
+    def _transition(self, serializer_class, service, **extra):
+        issue = self.get_object()
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            service(issue=issue, **extra, **data.validated_data)
+        except services.TransitionNotAllowed as e:
+            raise Conflict(e.message) from None
+        return self._detail(issue)
+
+    @extend_schema(request=NoteSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def progress(self, request, code=None):
+        return self._transition(NoteSerializer, services.add_progress, by=request.user)
+
+    @extend_schema(request=EscalateSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, code=None):
+        return self._transition(EscalateSerializer, services.escalate, by=request.user)
+
+    @extend_schema(request=ResolveSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, code=None):
+        return self._transition(ResolveSerializer, services.resolve, by=request.user)
+
+    @extend_schema(request=ExplainSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def explain(self, request, code=None):
+        return self._transition(ExplainSerializer, services.explain, by=request.user)
+
+    @extend_schema(request=FeedbackSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def feedback(self, request, code=None):
+        return self._transition(FeedbackSerializer, services.record_feedback, by=request.user)
+
+    @extend_schema(request=RateSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def rate(self, request, code=None):
+        return self._transition(RateSerializer, services.rate, by=request.user)
+
+    @extend_schema(request=HandoverSerializer, responses=IssueDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def handover(self, request, code=None):
+        return self._transition(HandoverSerializer, services.hand_over, by=request.user)

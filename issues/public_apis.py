@@ -1,0 +1,54 @@
+"""POST /api/v1/public/issue-status/: the status page's answer as JSON, for residents' apps and
+mini-programs. No login; the same neutral answer and the same limits as the page."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from issues import public, ratelimit
+
+
+class IssueStatusRequest(serializers.Serializer):
+    code = serializers.CharField(max_length=20)
+    phone_last4 = serializers.CharField(max_length=4)
+
+    def validate_code(self, value):
+        return public.clean_code(value)
+
+    def validate_phone_last4(self, value):
+        return public.clean_phone_last4(value)
+
+
+_detail = inline_serializer("PublicDetail", {"detail": serializers.CharField()})
+
+
+class IssueStatusView(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=IssueStatusRequest,
+        responses={
+            200: OpenApiResponse(description="The public status: the same fields as the status page."),
+            400: OpenApiResponse(description="A typo in the code (check character), or not four digits."),
+            404: OpenApiResponse(_detail, description="No issue matches this code and these digits."),
+            429: OpenApiResponse(_detail, description="Too many failed lookups; see Retry-After."),
+        },
+    )
+    def post(self, request):
+        data = IssueStatusRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        found, block = public.guarded_lookup(
+            code=data.validated_data["code"], phone_last4=data.validated_data["phone_last4"],
+            address=ratelimit.client_address(request),
+        )
+        if block is not None:
+            return Response(
+                {"detail": block.message()}, status=status.HTTP_429_TOO_MANY_REQUESTS,
+                headers={"Retry-After": str(block.retry_after)},
+            )
+        if found is None:
+            return Response({"detail": str(public.NOT_FOUND_MESSAGE)}, status=status.HTTP_404_NOT_FOUND)
+        return Response(found.as_dict())

@@ -1,0 +1,136 @@
+"""The residents' pages: no login, nothing but `issues.public`'s explicit fields."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from issues import public, ratelimit
+from issues.models import Issue
+
+
+# The templates write these forms' inputs by hand: rendering widgets through the form
+# renderer would double the cost of the busiest public page.
+class LookupForm(forms.Form):
+    code = forms.CharField(max_length=20)
+    phone_last4 = forms.CharField(max_length=4)
+
+    def clean_code(self):
+        return public.clean_code(self.cleaned_data["code"])
+
+    def clean_phone_last4(self):
+        return public.clean_phone_last4(self.cleaned_data["phone_last4"])
+
+
+class RatingForm(forms.Form):
+    token = forms.CharField()
+    satisfaction = forms.ChoiceField(choices=Issue.Satisfaction.choices)
+    comment = forms.CharField(required=False, max_length=300)
+
+
+def _render_status(request, status, *, message=""):
+    context = {"status": status, "message": message}
+    if status.can_rate:
+        context.update(rating_token=public.rating_token(status.code), satisfaction_choices=Issue.Satisfaction.choices)
+    return render(request, "public/status.html", context)
+
+
+@require_GET
+def index(request):
+    """The lookup form, then the villages' teams: towns first, a town's villages when one is
+    chosen, or the villages matching a search."""
+    query = request.GET.get("q", "").strip()[:30]
+    town = request.GET.get("town", "")
+    context = {"form": LookupForm(), "query": query}
+    if query or town.isdigit():
+        context["towns"] = public.village_index(query=query, town_id=int(town) if town.isdigit() else None)
+    else:
+        context["town_links"] = public.town_index()
+    return render(request, "public/index.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def lookup(request):
+    """GET: the form. POST: the status page, or the form with the typo or the neutral answer."""
+    if request.method != "POST":
+        return render(request, "public/lookup.html", {"form": LookupForm()})
+    form = LookupForm(request.POST)
+    if not form.is_valid():
+        return render(request, "public/lookup.html", {"form": form})
+    status, block = public.guarded_lookup(
+        code=form.cleaned_data["code"], phone_last4=form.cleaned_data["phone_last4"],
+        address=ratelimit.client_address(request),
+    )
+    if block is not None:
+        response = render(request, "public/lookup.html", {"form": form, "error": block.message()}, status=429)
+        response["Retry-After"] = str(block.retry_after)
+        return response
+    if status is None:
+        return render(request, "public/lookup.html", {"form": form, "error": public.NOT_FOUND_MESSAGE})
+    return _render_status(request, status)
+
+
+@never_cache
+@require_POST
+def rate(request):
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return render(request, "public/lookup.html", {"form": LookupForm(), "error": _(
+            "Choose how satisfied you are with the answer, then send the rating again."
+        )}, status=400)
+    try:
+        status, message = public.rate(
+            token=form.cleaned_data["token"],
+            satisfaction=form.cleaned_data["satisfaction"],
+            comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as error:
+        return render(
+            request, "public/lookup.html", {"form": LookupForm(), "error": " ".join(error.messages)}, status=400
+        )
+    return _render_status(request, status, message=message)
+
+
+def _notice_or_404(pk):
+    notice = public.village_notice(pk)
+    if notice is None:
+        raise Http404
+    return notice
+
+
+@require_GET
+def village(request, pk):
+    return render(request, "public/village.html", {"notice": _notice_or_404(pk)})
+
+
+def qr_svg(url):
+    """The QR code for `url` as inline SVG, made here: no outside service, no image library."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode()
+    return mark_safe(svg[svg.index("<svg"):])
+
+
+@require_GET
+def village_card(request, pk):
+    """联系卡: an A6 card to print and hand out, with a QR code that opens the notice."""
+    notice = _notice_or_404(pk)
+    url = request.build_absolute_uri(reverse("public-village", args=[pk]))
+    return render(request, "public/card.html", {"notice": notice, "qr": qr_svg(url), "url": url})
+
+
+@require_GET
+def statistics(request):
+    year, rows = public.town_statistics()
+    return render(request, "public/statistics.html", {"year": year, "rows": rows})

@@ -1,0 +1,74 @@
+"""Limits on failed public lookups, kept in the Django cache (Redis in production).
+
+A lookup fails when the code is well formed but the code and phone digits do not match an
+issue. Failures are counted per client address and per tracking code in fixed windows: once
+either count reaches its limit, every lookup from that address or for that code is refused
+until the window ends, successful ones included, so that the refusal tells nothing. The
+per-code limit is what stops anyone from trying the 10,000 possible phone endings."""
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+# (failures allowed, window in seconds)
+PER_ADDRESS = (20, 15 * 60)
+PER_CODE = (5, 60 * 60)
+
+
+@dataclass(frozen=True)
+class Blocked:
+    until: float
+
+    @property
+    def retry_after(self):
+        """Whole seconds until the window ends, at least one."""
+        return max(1, int(self.until - time.time() + 0.999))
+
+    @property
+    def until_local(self):
+        return timezone.localtime(datetime.fromtimestamp(self.until, tz=UTC))
+
+    def message(self):
+        minutes = (self.retry_after + 59) // 60
+        return _(
+            "Too many unsuccessful lookups. Please try again after %(time)s (in about %(minutes)s minutes), "
+            "or ask your village's liaison team."
+        ) % {"time": self.until_local.strftime("%H:%M"), "minutes": minutes}
+
+
+def client_address(request):
+    """The client's address as the server saw it. Behind a reverse proxy, the proxy must pass
+    the client's address in REMOTE_ADDR (e.g. gunicorn's --forwarded-allow-ips)."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _keys(address, code, now):
+    result = []
+    for kind, value, (limit, window) in (("ip", address, PER_ADDRESS), ("code", code, PER_CODE)):
+        start = int(now // window) * window
+        result.append((f"public-lookup:{kind}:{value}:{start}", limit, start + window))
+    return result
+
+
+def blocked(*, address, code, now=None):
+    """A Blocked with the time the longest refusal ends, or None when lookups are allowed."""
+    keys = _keys(address, code, now or time.time())
+    counts = cache.get_many([key for key, _limit, _until in keys])
+    ends = [until for key, limit, until in keys if counts.get(key, 0) >= limit]
+    return Blocked(until=max(ends)) if ends else None
+
+
+def record_failure(*, address, code, now=None):
+    now = now or time.time()
+    for key, _limit, until in _keys(address, code, now):
+        timeout = int(until - now) + 1
+        cache.add(key, 0, timeout)
+        try:
+            cache.incr(key)
+        except ValueError:
+            # The window ended between add and incr: count the failure in a fresh one.
+            cache.set(key, 1, timeout)

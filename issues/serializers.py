@@ -1,0 +1,122 @@
+from django.utils import timezone
+from rest_framework import serializers
+
+from issues.models import Category, Event, Issue, Step
+from teams.models import Department, User, Village
+from visits.models import Household, Visit
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name", "group"]
+
+
+class StepSerializer(serializers.ModelSerializer):
+    handler = serializers.CharField(source="handler.__str__", read_only=True)
+
+    class Meta:
+        model = Step
+        fields = ["level", "handler", "team", "town", "department", "opened_at", "due_at", "ended_at", "outcome",
+                  "on_time", "note"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["at", "kind", "actor", "public_note", "internal_note"]
+
+    def get_actor(self, event) -> str | None:
+        return str(event.actor) if event.actor_id else None
+
+
+class IssueSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="display_code")
+    category = serializers.CharField(source="category.code")
+    first_responder_name = serializers.CharField(source="first_responder.__str__")
+    town = serializers.IntegerField(source="village.town_id")
+    handler = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    satisfaction = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Issue
+        fields = [
+            "code", "title", "description", "category", "source", "village", "town", "household", "visit",
+            "reporter_name", "reporter_phone", "first_responder", "first_responder_name", "level", "status",
+            "handler", "due_at", "overdue", "received_at", "ended_at", "result", "feedback_note", "satisfaction",
+        ]
+
+    def get_handler(self, issue) -> str:
+        return str(issue.current_step.handler) if issue.current_step_id else ""
+
+    def get_overdue(self, issue) -> bool:
+        return issue.is_overdue(timezone.now())
+
+    def get_satisfaction(self, issue) -> str | None:
+        return issue.satisfaction or None
+
+
+class IssueDetailSerializer(IssueSerializer):
+    steps = StepSerializer(many=True)
+    timeline = EventSerializer(source="events", many=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta(IssueSerializer.Meta):
+        fields = IssueSerializer.Meta.fields + ["steps", "timeline", "actions"]
+
+    def get_actions(self, issue) -> list[str]:
+        from issues.services import allowed_actions
+
+        return allowed_actions(self.context["request"].user, issue)
+
+
+class RegisterSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField()
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    source = serializers.ChoiceField(choices=Issue.Source.choices)
+    village = serializers.PrimaryKeyRelatedField(queryset=Village.objects.all())
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
+    visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True)
+    reporter_name = serializers.CharField(max_length=40)
+    reporter_phone = serializers.CharField(max_length=20)
+    received_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    internal_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EscalateSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False,
+                                                    allow_null=True, default=None)
+    internal_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResolveSerializer(serializers.Serializer):
+    result = serializers.CharField(required=False, allow_blank=True, default="")
+    internal_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ExplainSerializer(serializers.Serializer):
+    explanation = serializers.CharField(required=False, allow_blank=True, default="")
+    internal_note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FeedbackSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RateSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(choices=Issue.Satisfaction.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class HandoverSerializer(serializers.Serializer):
+    to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

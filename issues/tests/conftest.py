@@ -1,0 +1,99 @@
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from issues import services
+from issues.models import Category, Issue
+from teams.models import Holiday
+from visits.models import Household, Visit
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(*args):
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.get(code="livelihood")
+
+
+@pytest.fixture
+def register(category):
+    """register(world, by=…, village=…, **fields) → a new issue with sensible defaults."""
+
+    def make(w, by=None, village=None, **fields):
+        values = {
+            "by": by or w.cadre,
+            "village": village or w.village_a,
+            "category": category,
+            "title": "路灯不亮",
+            "description": "西区三巷路灯坏了两周，晚上出行不便。",
+            "source": Issue.Source.RECEPTION,
+            "reporter_name": "王秀英",
+            "reporter_phone": "13912345678",
+        }
+        values.update(fields)
+        return services.register(**values)
+
+    return make
+
+
+@pytest.fixture
+def national_day(db):
+    """2026's National Day holiday (1–7 October) and its make-up Saturday, 10 October, as the
+    calendar holds them (the teams' migration seeds them; set here so the test says so)."""
+    days = [(date(2026, 10, d), Holiday.Kind.HOLIDAY, "国庆节") for d in range(1, 8)]
+    days.append((date(2026, 10, 10), Holiday.Kind.WORKDAY, "国庆节调休"))
+    for day, kind, name in days:
+        Holiday.objects.update_or_create(date=day, defaults={"kind": kind, "name": name})
+    Holiday.objects.filter(date__range=(date(2026, 9, 28), date(2026, 10, 31))).exclude(
+        date__in=[date(2026, 10, d) for d in (1, 2, 3, 4, 5, 6, 7, 10)]
+    ).delete()
+
+
+NOW = at(2026, 11, 16, 9, 0)
+
+
+@pytest.fixture
+def now():
+    """Monday 16 November 2026, 09:00 in Shanghai; the clock stands still."""
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def visit(world):
+    """A household visit in team A's village that needs follow-up, by the cadre."""
+    household = Household.objects.create(
+        village=world.village_a, head_name="王秀英", address="西区社区建设路12号", phone="13912345678"
+    )
+    v = Visit.objects.create(
+        kind=Visit.Kind.HOUSEHOLD, date=date(2026, 11, 16), village=world.village_a, team=world.team_a,
+        notes="王阿姨反映巷口路灯不亮。", needs_follow_up=True, recorded_by=world.cadre,
+    )
+    v.cadres.set([world.cadre])
+    v.households.set([household])
+    return v
+
+
+def reload(issue):
+    return Issue.objects.select_related("current_step").get(pk=issue.pk)
+
+
+@pytest.fixture
+def at_town(world, register, now):
+    """An issue registered by the cadre and escalated by the leader to the town office."""
+    issue = register(world)
+    services.escalate(issue=issue, by=world.leader, reason="涉及市政照明，村里无法解决")
+    return reload(issue)
+
+
+@pytest.fixture
+def at_county(world, at_town):
+    """The same issue with 信访局 called in by the town office."""
+    services.escalate(issue=at_town, by=world.town_office, reason="需县级部门协调", department=world.dept1)
+    return reload(at_town)

@@ -1,0 +1,90 @@
+"""A resident on a cheap phone (390×844) looks up an issue, reads its timeline and rates it;
+a wrong phone gets the neutral message; repeated wrong tries reach the rate-limit message."""
+
+import pytest
+from django.core.cache import cache
+from django.utils import translation
+
+from issues import codes, ratelimit, services
+from issues.models import Category, Issue
+
+
+@pytest.fixture
+def resolved_issue(tworld):
+    cache.clear()
+    category, _created = Category.objects.get_or_create(
+        code="livelihood", defaults={"name": "民生文化", "group": Category.Group.COMMITTEE}
+    )
+    issue = services.register(
+        by=tworld.cadre, village=tworld.village_a, category=category, title="路灯不亮",
+        description="西区三巷路灯坏了两周。", source=Issue.Source.RECEPTION,
+        reporter_name="王秀英", reporter_phone="13912345678",
+    )
+    services.add_progress(issue=issue, by=tworld.cadre, note="已联系供电所上门查看")
+    services.resolve(issue=issue, by=tworld.cadre, result="已更换三巷路灯两盏，恢复照明。")
+    return issue
+
+
+def look_up(page, code, last4):
+    page.fill("#id_code", code)
+    page.fill("#id_phone_last4", last4)
+    page.click("button:has-text('查询')")
+
+
+@pytest.mark.browser
+def test_a_resident_looks_up_reads_and_rates_on_a_phone(resolved_issue, phone_page, screenshot_dir):
+    page = phone_page
+    page.goto(page.base_url + "/public/")
+    look_up(page, codes.display(resolved_issue.code), "5678")
+    page.locator("ol.timeline").wait_for()
+    timeline = page.locator("ol.timeline").inner_text()
+    assert "已联系供电所上门查看" in timeline and "已更换三巷路灯两盏" in timeline
+    assert page.locator("text=李丽芳").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=screenshot_dir / "public-status-phone.png", full_page=True)
+
+    page.check("input[value='basically_satisfied']")
+    page.fill("#id_comment", "修得挺快")
+    page.click("button:has-text('提交评价')")
+    page.locator(".notice").wait_for()
+    assert "感谢您的评价" in page.locator(".notice").inner_text()
+    with translation.override("zh-hans"):
+        rated = str(Issue.Satisfaction.BASICALLY_SATISFIED.label)
+    assert rated in page.locator("section.rated").inner_text()
+    page.screenshot(path=screenshot_dir / "public-rated-phone.png", full_page=True)
+    resolved_issue.refresh_from_db()
+    assert resolved_issue.satisfaction == Issue.Satisfaction.BASICALLY_SATISFIED
+
+
+@pytest.mark.browser
+def test_wrong_phones_get_the_neutral_message_then_the_limit(resolved_issue, phone_page, screenshot_dir):
+    page = phone_page
+    page.goto(page.base_url + "/public/lookup/")
+    look_up(page, resolved_issue.code, "0000")
+    error = page.locator("[role=alert]")
+    assert "没有找到与该查询码和手机尾号相符的问题" in error.inner_text()
+    page.screenshot(path=screenshot_dir / "public-neutral-phone.png", full_page=True)
+
+    for i in range(1, ratelimit.PER_CODE[0]):
+        look_up(page, resolved_issue.code, f"{i:04d}")
+        assert "没有找到" in page.locator("[role=alert]").inner_text()
+    look_up(page, resolved_issue.code, "5678")
+    assert "查询失败次数过多" in page.locator("[role=alert]").inner_text()
+    assert page.locator("ol.timeline").count() == 0
+    page.screenshot(path=screenshot_dir / "public-limited-phone.png", full_page=True)
+
+
+@pytest.mark.browser
+def test_the_village_notice_and_card_on_a_phone(tworld, phone_page, screenshot_dir):
+    page = phone_page
+    page.goto(page.base_url + "/public/?q=西区")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=screenshot_dir / "public-index-phone.png", full_page=True)
+    page.click("text=西区社区")
+    page.locator("ul.members").wait_for()
+    assert "陈建华" in page.locator("ul.members").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=screenshot_dir / "public-village-phone.png", full_page=True)
+    page.click("text=打印联系卡")
+    page.locator("svg").wait_for()
+    page.screenshot(path=screenshot_dir / "public-card-phone.png", full_page=True)

@@ -1,0 +1,94 @@
+"""Failed lookups are limited per client address and per tracking code, in Redis; past the
+limit every lookup gets 429 and a Chinese message saying when to try again."""
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from issues import ratelimit
+from issues.tests.conftest import at
+from issues.tests.test_public_lookup import missing_code
+
+LIMITED = "查询失败次数过多"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+
+
+def lookup(client, code, last4, address="203.0.113.7"):
+    return client.post("/public/lookup/", {"code": code, "phone_last4": last4}, REMOTE_ADDR=address)
+
+
+@time_machine.travel(at(2026, 11, 16, 9, 10), tick=False)
+def test_wrong_phones_for_one_code_reach_the_per_code_limit(world, register, client):
+    issue = register(world)
+    limit, _window = ratelimit.PER_CODE
+    for i in range(limit):
+        response = lookup(client, issue.code, f"{i:04d}", address=f"198.51.100.{i}")
+        assert response.status_code == 200 and LIMITED not in response.content.decode()
+    blocked = lookup(client, issue.code, "5678", address="198.51.100.200")
+    assert blocked.status_code == 429
+    body = blocked.content.decode()
+    # The hour's window ends at 10:00 Beijing time.
+    assert LIMITED in body and "10:00" in body and "约50分钟后" in body
+    assert blocked["Retry-After"] == str(50 * 60)
+    assert "承办单位" not in body
+    other = register(world)
+    assert lookup(client, other.code, "5678", address="198.51.100.200").status_code == 200
+
+
+@time_machine.travel(at(2026, 11, 16, 9, 10), tick=False)
+def test_a_missing_code_is_limited_exactly_like_a_wrong_phone(world, register, client):
+    code = missing_code()
+    limit, _window = ratelimit.PER_CODE
+    answers = [lookup(client, code, "5678", address=f"198.51.100.{i}").status_code for i in range(limit + 1)]
+    assert answers == [200] * limit + [429]
+
+
+@time_machine.travel(at(2026, 11, 16, 9, 10), tick=False)
+def test_one_address_trying_many_codes_reaches_the_per_address_limit(world, register, client):
+    issue = register(world)
+    limit, _window = ratelimit.PER_ADDRESS
+    for _ in range(limit):
+        assert lookup(client, missing_code(), "5678").status_code == 200
+    assert lookup(client, missing_code(), "5678").status_code == 429
+    # Refused even for the right code and phone, so that the refusal says nothing.
+    assert lookup(client, issue.code, "5678").status_code == 429
+    assert lookup(client, issue.code, "5678", address="198.51.100.1").status_code == 200
+
+
+def test_the_limit_ends_with_its_window(world, register, client):
+    issue = register(world)
+    limit, window = ratelimit.PER_CODE
+    with time_machine.travel(at(2026, 11, 16, 9, 10), tick=False):
+        for i in range(limit):
+            lookup(client, issue.code, "0000", address=f"198.51.100.{i}")
+        assert lookup(client, issue.code, "5678").status_code == 429
+    with time_machine.travel(at(2026, 11, 16, 10, 0, 1), tick=False):
+        assert lookup(client, issue.code, "5678").status_code == 200
+
+
+def test_successful_lookups_and_typos_are_not_counted(world, register, client):
+    issue = register(world)
+    limit, _window = ratelimit.PER_ADDRESS
+    for _ in range(limit + 5):
+        assert lookup(client, issue.code, "5678").status_code == 200
+    typo = issue.code[:-1] + ("2" if issue.code[-1] != "2" else "3")
+    for _ in range(limit + 5):
+        assert lookup(client, typo, "5678").status_code == 200
+    assert ratelimit.blocked(address="203.0.113.7", code=issue.code) is None
+
+
+@time_machine.travel(at(2026, 11, 16, 9, 10), tick=False)
+def test_the_api_shares_the_limits(world, register, client, api_as):
+    issue = register(world)
+    limit, _window = ratelimit.PER_CODE
+    for i in range(limit):
+        lookup(client, issue.code, f"{i:04d}", address=f"198.51.100.{i}")
+    response = api_as(None).post(
+        "/api/v1/public/issue-status/", {"code": issue.code, "phone_last4": "5678"}, format="json"
+    )
+    assert response.status_code == 429
+    assert LIMITED in response.json()["detail"] and response["Retry-After"] == str(50 * 60)

@@ -1,0 +1,105 @@
+"""Each village's team notice (公示), its A6 contact card with a QR code, and the public
+statistics per town."""
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.cache import cache
+
+from issues import public, public_views, services
+from issues.tests.conftest import at
+from teams import services as team_services
+from teams.models import LiaisonDay, Membership, Role, Team
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+
+
+@time_machine.travel(at(2026, 11, 16, 9, 0), tick=False)
+def test_the_notice_names_the_team_its_phones_and_the_next_liaison_day(world, client, django_assert_num_queries):
+    team_services.generate_liaison_days(weeks=2, teams=[world.team_a])
+    Membership.objects.create(
+        team=world.team_a, user=world.other_leader, role=Role.FIRST_SECRETARY,
+        start_date=date(2025, 1, 1), end_date=date(2026, 6, 30), public_phone="13800009999",
+    )
+    # The village with its town, county, team and schedule; the members; the next day.
+    with django_assert_num_queries(3):
+        response = client.get(f"/public/villages/{world.village_a.pk}/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    for text in ("西区社区", "罗阳街道", "陈建华", "组长", "13800000001", "李丽芳", "镇街干部", "13800000002",
+                 "黄志明", "张小燕", "西区社区党群服务中心", "星期二", "上午", "每周一次", "2026-11-17"):
+        assert text in body, text
+    assert body.index("陈建华") < body.index("李丽芳")
+    assert "何国栋" not in body and "13800009999" not in body
+
+
+@time_machine.travel(at(2026, 11, 16, 9, 0), tick=False)
+def test_a_cancelled_day_is_skipped_for_the_next_one(world, client):
+    team_services.generate_liaison_days(weeks=2, teams=[world.team_a])
+    LiaisonDay.objects.filter(team=world.team_a, date=date(2026, 11, 17)).update(
+        status=LiaisonDay.Status.CANCELLED
+    )
+    body = client.get(f"/public/villages/{world.village_a.pk}/").content.decode()
+    assert "2026-11-24" in body and "2026-11-17" not in body
+
+
+def test_only_the_published_phone_is_shown(world, client):
+    Membership.objects.filter(user=world.cadre).update(public_phone="")
+    body = client.get(f"/public/villages/{world.village_a.pk}/").content.decode()
+    assert "李丽芳" in body and world.cadre.phone not in body
+
+
+def test_a_village_without_an_active_team_has_no_notice(world, client):
+    Team.objects.filter(pk=world.team_b.pk).update(is_active=False)
+    assert client.get(f"/public/villages/{world.village_b.pk}/").status_code == 404
+    assert client.get(f"/public/villages/{world.village_b.pk}/card/").status_code == 404
+    assert client.get("/public/villages/999999/").status_code == 404
+
+
+def test_the_contact_card_is_a6_with_a_server_made_qr_code_to_the_notice(world, client, django_assert_num_queries):
+    # The same three reads as the notice.
+    with django_assert_num_queries(3):
+        response = client.get(f"/public/villages/{world.village_a.pk}/card/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "size: A6" in body and "驻点团队联系卡" in body and "13800000001" in body
+    url = f"http://testserver/public/villages/{world.village_a.pk}/"
+    assert str(public_views.qr_svg(url)) in body
+    assert "<svg" in body and "http" not in body.split("<svg", 1)[1].split("</svg>")[0].replace(
+        "http://www.w3.org", ""
+    )
+
+
+def test_the_qr_code_changes_with_the_address(world):
+    assert public_views.qr_svg("http://a.example/public/villages/1/") != public_views.qr_svg(
+        "http://a.example/public/villages/2/"
+    )
+
+
+@time_machine.travel(at(2026, 11, 16, 9, 0), tick=False)
+def test_statistics_per_town_for_this_year(world, register, client, django_assert_num_queries):
+    with time_machine.travel(at(2025, 12, 30, 9, 0), tick=False):
+        register(world)
+    resolved_closed = register(world)
+    services.resolve(issue=resolved_closed, by=world.cadre, result="已修复")
+    services.record_feedback(issue=resolved_closed, by=world.cadre, note="已告知")
+    explained_closed = register(world)
+    services.explain(issue=explained_closed, by=world.cadre, explanation="不属于本村管辖")
+    services.record_feedback(issue=explained_closed, by=world.cadre, note="已告知")
+    resolved = register(world, by=world.town_office, village=world.village_b)
+    services.resolve(issue=resolved, by=world.admin, result="已修复")
+    register(world, by=world.other_cadre, village=world.village_c)
+    # One grouped query; the second request is served from the cache.
+    with django_assert_num_queries(1):
+        assert client.get("/public/statistics/").status_code == 200
+    with django_assert_num_queries(0):
+        body = client.get("/public/statistics/").content.decode()
+    assert "2026年问题办理情况" in body
+    year, rows = public.town_statistics()
+    figures = {r["name"]: (r["received"], r["resolved"], r["answered"]) for r in rows}
+    assert year == 2026
+    assert figures == {"罗阳街道": (3, 2, 2), "龙溪街道": (1, 0, 0)}

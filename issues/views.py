@@ -1,0 +1,231 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from issues import forms, notifications, selectors, services
+from issues.models import Issue, Level, Notification
+from teams import scope
+from teams.models import Membership, User
+from visits.models import Visit
+
+PAGE_SIZE = 50
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def ledger(request):
+    """台账: the issues the user sees, filtered, soonest due first, overdue in red."""
+    filterset = selectors.ledger_filter(request.user, request.GET)
+    issues = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    return render(request, "issues/ledger.html", {
+        "filter": filterset, "page": _page(request, issues), "query": _query_without_page(request),
+        "now": timezone.now(), "title": _("Issue ledger"),
+    })
+
+
+@login_required
+def town_queue(request):
+    if not scope.scope_for(request.user).office_town_ids:
+        raise PermissionDenied
+    return render(request, "issues/queue.html", {
+        "page": _page(request, selectors.town_queue(request.user)), "query": "", "now": timezone.now(),
+        "title": _("Issues escalated to the town"),
+    })
+
+
+@login_required
+def department_queue(request):
+    if not scope.scope_for(request.user).department_ids:
+        raise PermissionDenied
+    return render(request, "issues/queue.html", {
+        "page": _page(request, selectors.department_queue(request.user)), "query": "", "now": timezone.now(),
+        "title": _("Issues with my department"),
+    })
+
+
+def _visit_initial(user, visit_id):
+    visit = get_object_or_404(
+        Visit.objects.filter(village__in=services.registrable_villages(user)).prefetch_related("households"),
+        pk=visit_id,
+    )
+    household = next(iter(visit.households.all()), None)
+    initial = {"visit": visit.pk, "village": visit.village_id, "source": Issue.Source.VISIT}
+    if household is not None:
+        initial.update(household=household.pk, reporter_name=household.head_name, reporter_phone=household.phone)
+    return visit, household, initial
+
+
+@login_required
+def register(request):
+    """Register a resident's issue, on its own or from a visit (?visit=<id>, pre-filled)."""
+    villages = services.registrable_villages(request.user).select_related("town").order_by("town__name", "name")
+    if not villages.exists():
+        raise PermissionDenied
+    visit = household = None
+    initial = {"source": Issue.Source.RECEPTION}
+    visit_id = request.POST.get("visit") or request.GET.get("visit")
+    if visit_id:
+        try:
+            visit, household, initial = _visit_initial(request.user, int(visit_id))
+        except ValueError:
+            raise Http404 from None
+    if request.method == "POST":
+        form = forms.RegisterForm(request.POST, request.FILES, villages=villages)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    issue = services.register(
+                        by=request.user, village=data["village"], category=data["category"], title=data["title"],
+                        description=data["description"], source=data["source"],
+                        reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
+                        household=household if household and household.village_id == data["village"].pk else None,
+                        visit=visit, received_at=data["received_at"],
+                    )
+                    if data["photos"]:
+                        services.add_photos(issue=issue, by=request.user, files=data["photos"])
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("The issue was registered. Give the resident this receipt."))
+                return redirect("issue-receipt", issue.code)
+    else:
+        form = forms.RegisterForm(initial=initial, villages=villages)
+    return render(request, "issues/register.html", {"form": form, "visit": visit, "household": household})
+
+
+def _add_errors(form, error):
+    for field, field_messages in error.message_dict.items():
+        for message in field_messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@login_required
+def receipt(request, code):
+    issue = selectors.issue_detail(request.user, code)
+    return render(request, "issues/receipt.html", {"issue": issue})
+
+
+def _form_makers(issue):
+    return {
+        "progress": lambda data: forms.ProgressForm(data),
+        "escalate": lambda data: forms.EscalateForm(data, departments=services.departments_for(issue)),
+        "resolve": lambda data: forms.ResolveForm(data),
+        "explain": lambda data: forms.ExplainForm(data),
+        "feedback": lambda data: forms.FeedbackForm(data),
+        "rate": lambda data: forms.RateForm(data),
+        "handover": lambda data: forms.HandoverForm(data, members=_team_members(issue)),
+    }
+
+
+def _action_forms(issue, actions, bound=None):
+    """The form of each action the user may take, with `bound` (name, form) in place."""
+    makers = _form_makers(issue)
+    return {name: bound[1] if bound and bound[0] == name else makers[name](None) for name in actions}
+
+
+def _team_members(issue):
+    ids = Membership.objects.active_on(timezone.localdate()).filter(team__village=issue.village_id).values("user_id")
+    return User.objects.filter(pk__in=ids, is_active=True).exclude(pk=issue.first_responder_id).order_by("name")
+
+
+@login_required
+def detail(request, code):
+    issue = selectors.issue_detail(request.user, code)
+    return _render_detail(request, issue)
+
+
+def _render_detail(request, issue, bound=None, status=200):
+    actions = services.allowed_actions(request.user, issue)
+    action_forms = _action_forms(issue, actions, bound)
+    return render(request, "issues/detail.html", {
+        "issue": issue, "action_forms": action_forms, "now": timezone.now(),
+        "is_first_responder": issue.first_responder_id == request.user.pk,
+        "town_level": issue.level == Level.TOWN,
+    }, status=status)
+
+
+def _call(name, issue, user, data):
+    if name == "progress":
+        return services.add_progress(issue=issue, by=user, note=data["note"], internal_note=data["internal_note"])
+    if name == "escalate":
+        return services.escalate(issue=issue, by=user, reason=data["reason"], department=data["department"])
+    if name == "resolve":
+        return services.resolve(issue=issue, by=user, result=data["result"])
+    if name == "explain":
+        return services.explain(issue=issue, by=user, explanation=data["explanation"])
+    if name == "feedback":
+        return services.record_feedback(issue=issue, by=user, note=data["note"])
+    if name == "rate":
+        return services.rate(issue=issue, by=user, satisfaction=data["satisfaction"], comment=data["comment"])
+    return services.hand_over(issue=issue, by=user, to=data["to"], reason=data["reason"])
+
+
+DONE = {
+    "progress": gettext_lazy("The progress note was added."),
+    "escalate": gettext_lazy("The issue was escalated."),
+    "resolve": gettext_lazy("The issue was marked resolved."),
+    "explain": gettext_lazy("The explanation was recorded."),
+    "feedback": gettext_lazy("The feedback was recorded; the issue is closed."),
+    "rate": gettext_lazy("The rating was recorded."),
+    "handover": gettext_lazy("The issue was handed over."),
+}
+
+
+@login_required
+@require_POST
+def act(request, code, name):
+    if name not in services.ACTIONS:
+        raise Http404
+    issue = selectors.issue_detail(request.user, code)
+    form = _form_makers(issue)[name](request.POST)
+    if not form.is_valid():
+        return _render_detail(request, issue, bound=(name, form), status=400)
+    try:
+        _call(name, issue, request.user, form.cleaned_data)
+    except ValidationError as error:
+        _add_errors(form, error)
+        return _render_detail(request, selectors.issue_detail(request.user, code), bound=(name, form), status=400)
+    except services.TransitionNotAllowed as error:
+        messages.error(request, error.message)
+        return redirect("issue-detail", issue.code)
+    messages.success(request, str(DONE[name]))
+    return redirect("issue-detail", issue.code)
+
+
+@login_required
+def notification_list(request):
+    items = _page(request, scope.visible(request.user, Notification).select_related("issue", "event__actor"))
+    return render(request, "issues/notifications.html", {"page": items, "query": ""})
+
+
+@login_required
+@require_POST
+def notification_open(request, pk):
+    notice = get_object_or_404(scope.changeable(request.user, Notification).select_related("issue"), pk=pk)
+    notifications.mark_read(user=request.user, notification_ids=[notice.pk])
+    return redirect("issue-detail", notice.issue.code)
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    notifications.mark_read(user=request.user)
+    return redirect("notification-list")

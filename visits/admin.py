@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from teams.admin import ScopedAdmin
+from visits import services
+from visits.models import Household, HouseholdTag, Visit
+
+
+@admin.register(HouseholdTag)
+class HouseholdTagAdmin(ScopedAdmin):
+    list_display = ["name", "code", "priority"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdmin):
+    list_display = ["head_name", "village", "address", "masked_phone", "members_count", "is_active"]
+    list_filter = ["is_active", "tags", "village__town"]
+    search_fields = ["head_name", "address"]
+    list_select_related = ["village"]
+    raw_id_fields = ["village"]
+    filter_horizontal = ["tags"]
+    fields = ["village", "head_name", "address", "phone", "id_number", "members_count", "tags", "is_active",
+              "moved_out_on"]
+    readonly_fields = ["is_active", "moved_out_on"]
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, household):
+        return household.masked_phone
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in services.HOUSEHOLD_FIELDS}
+        if change:
+            saved = services.update_household(by=request.user, household=obj, **fields)
+        else:
+            saved = services.create_household(by=request.user, village=obj.village, **fields)
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change):
+        form.instance.tags.set(form.cleaned_data["tags"])
+
+
+@admin.register(Visit)
+class VisitAdmin(ScopedAdmin):
+    list_display = ["date", "kind", "village", "team", "recorded_by", "needs_follow_up"]
+    list_filter = ["kind", "needs_follow_up", "village__town"]
+    date_hierarchy = "date"
+    list_select_related = ["village", "team", "recorded_by"]
+    raw_id_fields = ["village", "team", "cadres", "households", "recorded_by"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,138 @@
+"""/api/v1/households/, /api/v1/liaison-days/ (with the attendance POST) and /api/v1/visits/.
+Objects come through the scope module; writes go through the services."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from teams import scope
+from teams import services as team_services
+from teams.models import Attendance, LiaisonDay, User, Village
+from visits import selectors, services
+from visits.filters import HouseholdFilter, LiaisonDayFilter, VisitFilter
+from visits.models import Household, HouseholdTag, Visit
+from visits.scope import shows_personal_data
+from visits.serializers import (
+    AttendanceEntrySerializer,
+    HouseholdInputSerializer,
+    HouseholdSerializer,
+    LiaisonDaySerializer,
+    VisitInputSerializer,
+    VisitSerializer,
+)
+
+
+def _village(user, pk):
+    village = scope.visible(user, Village).select_related("team").filter(pk=pk).first()
+    if village is None:
+        raise ValidationError({"village": _("No such village among those you work in.")})
+    return village
+
+
+class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                       viewsets.GenericViewSet):
+    """Households; phone and ID number masked in lists, in full on a household of your own
+    team's village (or to administrators)."""
+
+    serializer_class = HouseholdSerializer
+    filterset_class = HouseholdFilter
+
+    def get_queryset(self):
+        households = (
+            scope.visible(self.request.user, Household)
+            .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
+            .order_by("village", "address", "pk")
+        )
+        if self.action == "retrieve":
+            households = households.select_related("village__team")
+        return households.annotate(last_visit=selectors.last_household_visit())
+
+    def retrieve(self, request, *args, **kwargs):
+        household = self.get_object()
+        full = shows_personal_data(scope.scope_for(request.user), household.village)
+        return Response(HouseholdSerializer(household, context={"full": full}).data)
+
+    @extend_schema(request=HouseholdInputSerializer, responses={201: HouseholdSerializer})
+    def create(self, request, *args, **kwargs):
+        data = HouseholdInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        village = _village(request.user, fields.pop("village"))
+        household = services.create_household(by=request.user, village=village, **fields)
+        full = shows_personal_data(scope.scope_for(request.user), village)
+        return Response(HouseholdSerializer(household, context={"full": full}).data, status=status.HTTP_201_CREATED)
+
+
+class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
+    """Liaison days with their attendance rows inline."""
+
+    serializer_class = LiaisonDaySerializer
+    filterset_class = LiaisonDayFilter
+
+    def get_queryset(self):
+        rows = Attendance.objects.select_related("member").order_by("member__name", "pk")
+        return (
+            scope.visible(self.request.user, LiaisonDay)
+            .prefetch_related(Prefetch("attendance", queryset=rows))
+            .order_by("-date", "team", "pk")
+        )
+
+    @extend_schema(request=AttendanceEntrySerializer(many=True), responses=LiaisonDaySerializer)
+    @action(detail=True, methods=["post"])
+    def attendance(self, request, pk=None):
+        """[{"member": user_id, "status": "present"|"absent"|"leave", "note": …}]: the leader
+        marks anyone; a member checks in or asks for leave for themselves."""
+        day = self.get_object()
+        s = scope.scope_for(request.user)
+        if not (s.is_admin or day.team_id in s.member_team_ids):
+            raise PermissionDenied(_("Only the team's members and leader record its attendance."))
+        entries = AttendanceEntrySerializer(data=request.data, many=True)
+        entries.is_valid(raise_exception=True)
+        team_services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
+        return Response(LiaisonDaySerializer(self.get_queryset().get(pk=day.pk)).data)
+
+
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                   viewsets.GenericViewSet):
+    """Visits (走访, 接待, 慰问, 座谈) with their cadres and households."""
+
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilter
+
+    def get_queryset(self):
+        return (
+            scope.visible(self.request.user, Visit)
+            .prefetch_related(
+                Prefetch("cadres", queryset=User.objects.only("pk")),
+                Prefetch("households", queryset=Household.objects.only("pk")),
+            )
+            .order_by("-date", "-pk")
+        )
+
+    @extend_schema(request=VisitInputSerializer, responses={201: VisitSerializer})
+    def create(self, request, *args, **kwargs):
+        data = VisitInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        village = _village(request.user, fields.pop("village"))
+        services.team_for_visit(by=request.user, village=village)
+        cadre_ids, household_ids = set(fields.pop("cadres")), set(fields.pop("households"))
+        cadres = list(User.objects.filter(pk__in=cadre_ids))
+        households = list(scope.visible(request.user, Household).filter(pk__in=household_ids))
+        errors = {}
+        if len(cadres) != len(cadre_ids):
+            errors["cadres"] = _("Unknown cadre: %(ids)s.") % {
+                "ids": ", ".join(str(i) for i in sorted(cadre_ids - {c.pk for c in cadres}))
+            }
+        if len(households) != len(household_ids):
+            errors["households"] = _("Unknown household: %(ids)s.") % {
+                "ids": ", ".join(str(i) for i in sorted(household_ids - {h.pk for h in households}))
+            }
+        if errors:
+            raise ValidationError(errors)
+        visit = services.log_visit(by=request.user, village=village, cadres=cadres, households=households, **fields)
+        return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,87 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from teams.models import Attendance, LiaisonDay
+from visits.models import Household, HouseholdTag, Visit
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    """Phone and ID number are masked unless the context says `full` for this household."""
+
+    tags = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    last_visit = serializers.DateField(read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = Household
+        fields = [
+            "id", "village", "head_name", "address", "phone", "id_number", "members_count", "tags",
+            "is_active", "moved_out_on", "last_visit",
+        ]
+
+    def to_representation(self, household):
+        data = super().to_representation(household)
+        if not self.context.get("full"):
+            data["phone"] = household.masked_phone
+            data["id_number"] = household.masked_id_number
+        return data
+
+
+class HouseholdInputSerializer(serializers.Serializer):
+    village = serializers.IntegerField()
+    head_name = serializers.CharField(max_length=40)
+    address = serializers.CharField(max_length=120)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    members_count = serializers.IntegerField(min_value=1, max_value=99, default=1)
+    tags = serializers.SlugRelatedField(
+        slug_field="code", many=True, queryset=HouseholdTag.objects.all(), required=False, default=list
+    )
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = ["member", "name", "status", "note", "updated_at"]
+
+
+class LiaisonDaySerializer(serializers.ModelSerializer):
+    attendance = AttendanceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LiaisonDay
+        fields = [
+            "id", "team", "date", "scheduled_date", "half_day", "place", "status", "change_reason", "attendance",
+        ]
+
+
+class AttendanceEntrySerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=[Attendance.Status.PRESENT, Attendance.Status.ABSENT, Attendance.Status.LEAVE],
+        error_messages={"invalid_choice": _("Choose present, absent or leave.")},
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    cadres = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    households = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id", "kind", "date", "village", "team", "cadres", "households", "notes", "needs_follow_up",
+            "recorded_by", "recorded_at",
+        ]
+
+
+class VisitInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+    date = serializers.DateField()
+    village = serializers.IntegerField()
+    cadres = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    households = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    needs_follow_up = serializers.BooleanField(required=False, default=False)

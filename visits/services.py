@@ -1,0 +1,144 @@
+"""Use cases for households and visits. Each validates everything first and writes inside
+one transaction, so a refused request leaves nothing half saved."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from teams import scope
+from teams.models import Membership, Team
+from visits.models import Household, Visit
+from visits.validators import normalize_phone
+
+HOUSEHOLD_FIELDS = ("head_name", "address", "phone", "id_number", "members_count")
+
+
+def _check_roll_keeper(by, village):
+    s = scope.scope_for(by)
+    team = Team.objects.filter(village=village).values_list("pk", flat=True).first()
+    if not (s.is_admin or team in s.member_team_ids or village.town_id in s.office_town_ids):
+        raise ValidationError(
+            {"village": _("Only the village's team or its town office can keep its household roll.")}
+        )
+
+
+def _clean_household(household, tags):
+    household.phone = normalize_phone(household.phone)
+    household.id_number = (household.id_number or "").strip().upper()
+    household.head_name = (household.head_name or "").strip()
+    household.address = (household.address or "").strip()
+    household.full_clean(exclude=["tags"])
+    return list(tags or [])
+
+
+@transaction.atomic
+def create_household(*, by, village, head_name, address, phone="", id_number="", members_count=1, tags=()):
+    _check_roll_keeper(by, village)
+    household = Household(
+        village=village, head_name=head_name, address=address, phone=phone or "", id_number=id_number or "",
+        members_count=members_count,
+    )
+    tags = _clean_household(household, tags)
+    household.save()
+    household.tags.set(tags)
+    return household
+
+
+@transaction.atomic
+def update_household(*, by, household, tags=None, **fields):
+    _check_roll_keeper(by, household.village)
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    for name, value in fields.items():
+        if name not in HOUSEHOLD_FIELDS:
+            raise TypeError(f"update_household() does not change {name}")
+        setattr(household, name, value)
+    _clean_household(household, tags)
+    household.save()
+    if tags is not None:
+        household.tags.set(tags)
+    return household
+
+
+@transaction.atomic
+def move_out(*, by, household, on):
+    _check_roll_keeper(by, household.village)
+    if on > timezone.localdate():
+        raise ValidationError({"moved_out_on": _("The moving-out date cannot be in the future.")})
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    household.is_active, household.moved_out_on = False, on
+    household.save(update_fields=["is_active", "moved_out_on"])
+    return household
+
+
+def loggable_teams(user):
+    """The active teams whose villages the user may log visits in."""
+    s = scope.scope_for(user)
+    teams = Team.objects.filter(is_active=True)
+    if not s.is_admin:
+        teams = teams.filter(pk__in=s.member_team_ids)
+    return teams
+
+
+def team_for_visit(*, by, village):
+    """The village's team, if the user may log its visits."""
+    team = loggable_teams(by).filter(village=village).first()
+    if team is None:
+        raise ValidationError({"village": _("You can log visits only in the villages your teams cover.")})
+    return team
+
+
+@transaction.atomic
+def log_visit(*, by, kind, date, village, cadres=(), households=(), notes="", needs_follow_up=False):
+    """Record a visit of the village's team. `cadres` defaults to the user; every cadre must
+    be a member of the team on that date, every household must live in the village."""
+    errors = {}
+    if kind not in Visit.Kind.values:
+        errors["kind"] = _("Choose the kind of visit.")
+    today = timezone.localdate()
+    if date > today:
+        errors["date"] = _("A visit cannot be dated in the future (today is %(today)s).") % {
+            "today": today.isoformat()
+        }
+    team = team_for_visit(by=by, village=village)
+    cadres = list(cadres) or [by]
+    members = set(
+        Membership.objects.active_on(min(date, today))
+        .filter(team=team, user__in=cadres)
+        .values_list("user_id", flat=True)
+    )
+    outsiders = [str(c) for c in cadres if c.pk not in members]
+    if outsiders:
+        errors["cadres"] = _("Not members of %(team)s on that date: %(names)s.") % {
+            "team": team, "names": "、".join(outsiders)
+        }
+    households = list(Household.objects.filter(pk__in=[h.pk for h in households]).order_by("pk"))
+    elsewhere = [str(h) for h in households if h.village_id != village.pk]
+    if elsewhere:
+        errors["households"] = _("These households live in another village, not in %(village)s: %(names)s.") % {
+            "village": village, "names": "、".join(elsewhere)
+        }
+    elif any(not h.is_active_on(date) for h in households):
+        errors["households"] = _("A household that had moved out by that date cannot be visited: %(names)s.") % {
+            "names": "、".join(str(h) for h in households if not h.is_active_on(date))
+        }
+    if kind == Visit.Kind.HOUSEHOLD and not households:
+        errors.setdefault("households", _("A household visit covers at least one household."))
+    if errors:
+        raise ValidationError(errors)
+    visit = Visit.objects.create(
+        kind=kind, date=date, village=village, team=team, notes=(notes or "").strip(),
+        needs_follow_up=needs_follow_up, recorded_by=by,
+    )
+    visit.cadres.set(cadres)
+    visit.households.set(households)
+    return visit
+
+
+@transaction.atomic
+def set_follow_up(*, by, visit, needs_follow_up):
+    if not scope.can_change(by, visit):
+        raise ValidationError(_("Only the team's members can change this visit."))
+    updated = Visit.objects.filter(pk=visit.pk).update(needs_follow_up=needs_follow_up)
+    visit.needs_follow_up = needs_follow_up
+    return updated

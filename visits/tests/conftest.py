@@ -1,0 +1,50 @@
+"""Households in the personas' villages and a liaison day today (Tuesday 2026-11-24)."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from teams import services as team_services
+from teams.models import LiaisonDay
+from visits.models import Household, HouseholdTag
+
+TODAY = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def now():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def homes(world, now):
+    """Households of team A's village (西区社区), one of 东区社区, two of team C's 龙溪村."""
+    tags = {t.code: t for t in HouseholdTag.objects.all()}
+
+    def make(village, name, address, phone="", id_number="", *tag_codes):
+        household = Household.objects.create(
+            village=village, head_name=name, address=address, phone=phone, id_number=id_number
+        )
+        household.tags.set([tags[c] for c in tag_codes])
+        return household
+
+    h = type("Homes", (), {})()
+    h.wang = make(world.village_a, "王秀英", "西区社区建设路12号", "13912345678", "441322195001010025", "dibao")
+    h.zhang = make(world.village_a, "张国强", "西区社区建设路14号", "13987654321")
+    h.chen = make(world.village_a, "陈桂兰", "西区社区人民路3号", "0752-6123456", "", "elderly-alone")
+    h.li = make(world.village_a, "李志明", "西区社区人民路5号")
+    h.east = make(world.village_b, "黄美玲", "东区社区东堤路8号", "13711112222")
+    h.longxi1 = make(world.village_c, "刘德华", "龙溪村一组6号", "13622223333")
+    h.longxi2 = make(world.village_c, "何丽萍", "龙溪村二组9号")
+    return h
+
+
+@pytest.fixture
+def today_day(world, now):
+    """Every team's liaison days of the coming weeks, with today's (Tuesday) for team A."""
+    team_services.generate_liaison_days(weeks=3)
+    return LiaisonDay.objects.get(team=world.team_a, date=TODAY)

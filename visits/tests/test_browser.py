@@ -1,0 +1,63 @@
+"""On a phone: a cadre checks in, logs a household visit covering two households found by
+search, and sees both leave the "not visited this year" list."""
+
+import pytest
+from django.utils import timezone
+
+from conftest import browser_login
+from teams import services as team_services
+from teams.models import Attendance, HalfDay, LiaisonDay
+from visits.models import Household, Visit
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def village_today(tworld):
+    today = timezone.localdate()
+    LiaisonDay.objects.create(team=tworld.team_a, scheduled_date=today, date=today, half_day=HalfDay.MORNING,
+                              place="西区社区党群服务中心")
+    team_services.sync_attendance(team_ids=[tworld.team_a.pk], start=today, end=today)
+    for name, address, phone in (("王秀英", "西区社区建设路12号", "13912345678"),
+                                 ("张国强", "西区社区建设路14号", "13987654321"),
+                                 ("陈桂兰", "西区社区人民路3号", "")):
+        Household.objects.create(village=tworld.village_a, head_name=name, address=address, phone=phone)
+    return tworld
+
+
+def test_cadre_checks_in_and_logs_a_visit_on_a_phone(village_today, phone_page, screenshot_dir):
+    w, page = village_today, phone_page
+    browser_login(page, "cadre")
+
+    page.goto(page.base_url + "/days/")
+    page.screenshot(path=screenshot_dir / "visits-1-liaison-day.png", full_page=True)
+    page.click("[data-check-in]")
+    page.wait_for_selector(".messages .success")
+    assert "签到成功" in page.inner_text(".messages")
+    assert Attendance.objects.get(member=w.cadre).status == Attendance.Status.PRESENT
+
+    not_visited = f"{page.base_url}/visits/villages/{w.village_a.pk}/households/?not_visited=on"
+    page.goto(not_visited)
+    listed = page.inner_text(".household-list")
+    assert "王秀英" in listed and "张国强" in listed and "陈桂兰" in listed
+
+    page.goto(f"{page.base_url}/visits/new/?village={w.village_a.pk}")
+    page.fill("#find-text", "王秀英")
+    page.check("#found input[type=checkbox]")
+    page.fill("#find-text", "4321")
+    page.wait_for_selector("#found label:has-text('张国强')")
+    page.check("#found label:has-text('张国强') input")
+    assert page.locator("#picked input:checked").count() == 2
+    page.fill("textarea[name=notes]", "了解两户低保续办情况，反映巷道路灯不亮。")
+    page.screenshot(path=screenshot_dir / "visits-2-log-visit.png", full_page=True)
+    page.click("button[name=save]")
+    page.wait_for_selector(".messages .success")
+    page.screenshot(path=screenshot_dir / "visits-3-visit-saved.png", full_page=True)
+    visit = Visit.objects.get()
+    assert {h.head_name for h in visit.households.all()} == {"王秀英", "张国强"}
+    assert list(visit.cadres.all()) == [w.cadre]
+
+    page.goto(not_visited)
+    listed = page.inner_text(".household-list")
+    assert "王秀英" not in listed and "张国强" not in listed and "陈桂兰" in listed
+    page.screenshot(path=screenshot_dir / "visits-4-not-visited.png", full_page=True)

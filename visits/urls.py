@@ -1,0 +1,14 @@
+from django.urls import path
+
+from visits import views
+
+urlpatterns = [
+    path("new/", views.visit_new, name="visit-new"),
+    path("<int:pk>/", views.visit_detail, name="visit-detail"),
+    path("diary/", views.diary, name="visit-diary"),
+    path("households/search/", views.household_search, name="household-search"),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("villages/<int:village_pk>/households/", views.household_list, name="household-list"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("villages/<int:pk>/coverage/", views.village_coverage, name="village-coverage"),
+]

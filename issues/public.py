@@ -148,6 +148,14 @@ LEFT OUTER JOIN {step} s ON s.id = i.current_step_id
 INNER JOIN {user} u ON u.id = i.first_responder_id
 WHERE i.{column} = %s
 """
+# Choice labels by code. Django's get_FOO_display() translates every label of the field to
+# find one; these translate only the one shown.
+_LABELS = {
+    "status": dict(Issue.Status.choices),
+    "satisfaction": dict(Issue.Satisfaction.choices),
+    "event": dict(Event.Kind.choices),
+    "role": dict(Role.choices),
+}
 REFERENCE_SECONDS = 5 * 60
 _reference = {"loaded": 0.0}
 
@@ -203,11 +211,11 @@ def _public_status(issue, events, now):
         village_id=issue.village_id,
         received_on=timezone.localdate(issue.received_at),
         status=issue.status,
-        status_label=issue.get_status_display(),
+        status_label=str(_LABELS["status"][issue.status]),
         level_label=str(LEVEL_LABELS[issue.level]),
         handler=_handler_name(issue, names),
         responsible_name=issue.responsible_name or issue.responsible_username,
-        responsible_role=Role(role).label if role else "",
+        responsible_role=str(_LABELS["role"][role]) if role else "",
         due_at=issue.due_at if is_open else None,
         is_overdue=issue.is_overdue(now),
         result="" if is_open else issue.result,
@@ -215,10 +223,10 @@ def _public_status(issue, events, now):
         feedback_note=issue.feedback_note,
         feedback_at=issue.feedback_at,
         satisfaction=issue.satisfaction,
-        satisfaction_label=issue.get_satisfaction_display() if issue.satisfaction else "",
+        satisfaction_label=str(_LABELS["satisfaction"][issue.satisfaction]) if issue.satisfaction else "",
         rated_at=issue.rated_at,
         timeline=tuple(
-            PublicEvent(at=e.at, kind=e.get_kind_display(), note=e.public_note)
+            PublicEvent(at=e.at, kind=str(_LABELS["event"][e.kind]), note=e.public_note)
             for e in events
         ),
     )

@@ -40,7 +40,10 @@ class RatingForm(forms.Form):
 def _render_status(request, status, *, message=""):
     context = {"status": status, "message": message}
     if status.can_rate:
-        context.update(rating_token=public.rating_token(status.code), satisfaction_choices=Issue.Satisfaction.choices)
+        context.update(
+            rating_token=public.rating_token(status.code),
+            satisfaction_choices=[(value, str(label)) for value, label in Issue.Satisfaction.choices],
+        )
     return render(request, "public/status.html", context)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from teams import scope, services
 from teams.models import (
     Attendance,
+    AttendanceChange,
     County,
     Department,
     Holiday,
@@ -188,10 +189,15 @@ class ScheduleAdmin(ScopedAdmin):
 
 
 class AttendanceInline(ScopedInline, admin.TabularInline):
+    """Shown, not edited: the sheet is kept on the liaison-day page, where every change is logged."""
+
     model = Attendance
     extra = 0
     fields = ["member", "status", "note", "updated_by", "updated_at"]
-    readonly_fields = ["member", "updated_by", "updated_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class LiaisonDayForm(forms.ModelForm):
@@ -238,13 +244,32 @@ class LiaisonDayAdmin(ScopedAdmin):
 
 @admin.register(Attendance)
 class AttendanceAdmin(ScopedAdmin):
+    """Read-only: attendance changes go through the liaison-day page and its change log."""
+
     list_display = ["liaison_day", "member", "status", "note", "updated_at"]
     list_filter = ["status", "liaison_day__team__village__town"]
     search_fields = ["member__name", "liaison_day__team__name"]
     list_select_related = ["liaison_day__team", "member"]
-    raw_id_fields = ["liaison_day", "member", "updated_by"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AttendanceChange)
+class AttendanceChangeAdmin(ScopedAdmin):
+    list_display = ["attendance", "from_status", "to_status", "changed_by", "changed_at"]
+    list_filter = ["to_status"]
+    search_fields = ["attendance__member__name", "changed_by__name"]
+    list_select_related = ["attendance__liaison_day__team", "attendance__member", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

@@ -2,11 +2,10 @@
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from issues import services
 from issues.tests.conftest import at
-from issues.tests.test_public_lookup import missing_code
+from issues.tests.test_public_lookup import forget_public_counters, missing_code
 
 URL = "/api/v1/public/issue-status/"
 FIELDS = {
@@ -18,7 +17,7 @@ FIELDS = {
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    cache.clear()
+    forget_public_counters()
 
 
 def post(api, code, last4):

@@ -2,16 +2,16 @@
 a wrong phone gets the neutral message; repeated wrong tries reach the rate-limit message."""
 
 import pytest
-from django.core.cache import cache
 from django.utils import translation
 
 from issues import codes, ratelimit, services
 from issues.models import Category, Issue
+from issues.tests.test_public_lookup import forget_public_counters
 
 
 @pytest.fixture
 def resolved_issue(tworld):
-    cache.clear()
+    forget_public_counters()
     category, _created = Category.objects.get_or_create(
         code="livelihood", defaults={"name": "民生文化", "group": Category.Group.COMMITTEE}
     )

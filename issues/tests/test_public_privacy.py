@@ -1,10 +1,9 @@
 """The privacy proof: no resident's personal data on any public page or public API answer."""
 
 import pytest
-from django.core.cache import cache
 
 from issues import ratelimit, services
-from issues.tests.test_public_lookup import missing_code
+from issues.tests.test_public_lookup import forget_public_counters, missing_code
 from visits.models import Household
 
 MARKERS = {
@@ -22,7 +21,7 @@ MARKERS = {
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    cache.clear()
+    forget_public_counters()
 
 
 def test_no_personal_data_on_any_public_page_or_api_answer(world, register, client, api_as):

@@ -3,18 +3,17 @@ limit every lookup gets 429 and a Chinese message saying when to try again."""
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from issues import ratelimit
 from issues.tests.conftest import at
-from issues.tests.test_public_lookup import missing_code
+from issues.tests.test_public_lookup import forget_public_counters, missing_code
 
 LIMITED = "查询失败次数过多"
 
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    cache.clear()
+    forget_public_counters()
 
 
 def lookup(client, code, last4, address="203.0.113.7"):

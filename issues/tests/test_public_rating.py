@@ -5,16 +5,16 @@ import re
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from issues import public, services
 from issues.models import Event, Issue
 from issues.tests.conftest import at
+from issues.tests.test_public_lookup import forget_public_counters
 
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    cache.clear()
+    forget_public_counters()
 
 
 def status_page(client, issue):

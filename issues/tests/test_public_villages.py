@@ -5,17 +5,17 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
 from issues import public, public_views, services
 from issues.tests.conftest import at
+from issues.tests.test_public_lookup import forget_public_counters
 from teams import services as team_services
 from teams.models import LiaisonDay, Membership, Role, Team
 
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    cache.clear()
+    forget_public_counters()
 
 
 @time_machine.travel(at(2026, 11, 16, 9, 0), tick=False)

@@ -18,7 +18,7 @@ def admin_client(world, client):
 def test_every_model_has_an_admin_list_in_chinese(admin_client):
     for path in (
         "county", "town", "village", "department", "user", "position", "team", "membership", "schedule",
-        "liaisonday", "attendance", "holiday",
+        "liaisonday", "attendance", "attendancechange", "holiday",
     ):
         response = admin_client.get(f"/admin/teams/{path}/")
         assert response.status_code == 200, path
@@ -86,3 +86,13 @@ def test_a_town_office_with_admin_access_sees_only_its_town(world, client):
     body = client.get("/admin/teams/team/").content.decode()
     assert "西区社区驻点团队" in body and "龙溪村驻点团队" not in body
     assert client.get(f"/admin/teams/team/{world.team_c.pk}/change/").status_code == 302
+
+
+def test_attendance_is_read_only_in_the_admin_so_every_change_is_logged(world, admin_client):
+    with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
+        services.generate_liaison_days(weeks=1, teams=[world.team_a])
+    row = LiaisonDay.objects.get(team=world.team_a).attendance.get(member=world.cadre)
+    response = admin_client.post(f"/admin/teams/attendance/{row.pk}/change/", {"status": "present"})
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert row.status == "pending"

@@ -90,7 +90,7 @@ class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
         s = scope.scope_for(request.user)
         if not (s.is_admin or day.team_id in s.member_team_ids):
             raise PermissionDenied(_("Only the team's members and leader record its attendance."))
-        entries = AttendanceEntrySerializer(data=request.data, many=True)
+        entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False)
         entries.is_valid(raise_exception=True)
         team_services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
         return Response(LiaisonDaySerializer(self.get_queryset().get(pk=day.pk)).data)

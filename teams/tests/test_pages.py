@@ -93,3 +93,17 @@ def test_the_public_index_lists_villages_with_their_place(world, client, django_
     with django_assert_max_num_queries(3):
         body = client.get("/public/", {"q": "西区"}).content.decode()
     assert "西区社区" in body and "西区社区党群服务中心" in body and "龙溪村" not in body
+
+
+def test_pages_stay_chinese_for_an_english_browser_until_the_switch_is_used(world, client):
+    body = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "用户名" in body
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Username" in client.get("/accounts/login/").content.decode()
+
+
+def test_a_missing_page_answers_in_chinese_and_the_api_in_json(world, client):
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and "页面不存在" in page.content.decode()
+    api = client.get("/api/v1/no-such-endpoint/")
+    assert api.status_code == 404 and api.json() == {"detail": "未找到。"}

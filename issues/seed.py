@@ -359,10 +359,6 @@ def seed_issues(*, county, rng, stdout=None):
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Issue, Step, Event]):
                 cursor.execute(sql)
-    if connection.vendor == "postgresql":
-        # Fresh statistics, so the planner does not take 29,000 rows for a few hundred.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE issues_issue, issues_step, issues_event, issues_notification")
     if stdout:
         on_time = sum(1 for s in b.steps if s.on_time)
         ended = sum(1 for s in b.steps if s.ended_at)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.models import Membership, User
 from visits import selectors
-from visits.models import Visit
+from visits.models import HouseholdTag, Visit
 
 
 class VisitForm(forms.Form):
@@ -64,3 +64,75 @@ class HouseholdFilterForm(forms.Form):
     tag = forms.SlugField(required=False)
     not_visited = forms.BooleanField(label=_("Not visited this year"), required=False)
 
+
+
+class HouseholdForm(forms.Form):
+    """A household of the roll. The checks on phone and ID number are the service's; its
+    errors come back onto these fields (`add_service_error`)."""
+
+    head_name = forms.CharField(label=_("Head of household"), max_length=40)
+    address = forms.CharField(label=_("Address"), max_length=120)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=30, required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    id_number = forms.CharField(
+        label=_("ID number"), max_length=18, required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    members_count = forms.IntegerField(
+        label=_("Household members"), min_value=1, max_value=99, initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    tags = forms.ModelMultipleChoiceField(
+        label=_("Tags"), queryset=HouseholdTag.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, household=None, full=True, **kwargs):
+        """`full`: whether the user may read the household's phone and ID number. Without it
+        (the town office) those fields start empty, and left empty they keep what is on record."""
+        if household is not None:
+            kwargs.setdefault("initial", {
+                "head_name": household.head_name, "address": household.address,
+                "phone": household.phone if full else "", "id_number": household.id_number if full else "",
+                "members_count": household.members_count, "tags": list(household.tags.all()),
+            })
+        super().__init__(*args, **kwargs)
+        self.keeps_hidden = household is not None and not full
+        if self.keeps_hidden:
+            for name, masked in (("phone", household.masked_phone), ("id_number", household.masked_id_number)):
+                if masked:
+                    self.fields[name].widget.attrs["placeholder"] = masked
+                    self.fields[name].help_text = _("Leave empty to keep the number on record.")
+
+    def household_fields(self):
+        """The cleaned fields to hand to the service, without the hidden numbers left empty."""
+        data = {name: self.cleaned_data[name] for name in ("head_name", "address", "phone", "id_number",
+                                                           "members_count")}
+        if self.keeps_hidden:
+            for name in ("phone", "id_number"):
+                if not data[name]:
+                    del data[name]
+        return data
+
+
+class MoveOutForm(forms.Form):
+    moved_out_on = forms.DateField(
+        label=_("Moved out on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["moved_out_on"].initial = today
+        self.fields["moved_out_on"].widget.attrs["max"] = today.isoformat()
+
+
+def add_service_error(form, error):
+    """A service's ValidationError onto the form: a field's message next to that field, the
+    rest (and messages without a field) above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)

@@ -4,7 +4,7 @@ town office keep the household roll; visits are logged by the team's members."""
 
 from django.db.models import Q
 
-from teams.scope import register
+from teams.scope import register, scope_for
 from visits.models import Household, HouseholdTag, Visit
 
 
@@ -19,6 +19,14 @@ register(
     changeable=lambda s, qs: qs.filter(Q(village__team__in=s.member_team_ids) | Q(village__town__in=s.office_town_ids)),
 )
 register(Visit, visible=_in_villages, changeable=lambda s, qs: qs.filter(team__in=s.member_team_ids))
+
+
+def keeps_roll(user, village):
+    """Whether the user keeps the village's household roll: its team's members, its town office,
+    administrators. The same rule as `changeable(user, Household)`, for a household not yet there."""
+    s = scope_for(user)
+    team = getattr(village, "team", None)
+    return s.is_admin or village.town_id in s.office_town_ids or (team is not None and team.pk in s.member_team_ids)
 
 
 def shows_personal_data(scope, village):

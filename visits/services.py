@@ -9,15 +9,14 @@ from django.utils.translation import gettext as _
 from teams import scope
 from teams.models import Membership, Team
 from visits.models import Household, Visit
+from visits.scope import keeps_roll
 from visits.validators import normalize_phone
 
 HOUSEHOLD_FIELDS = ("head_name", "address", "phone", "id_number", "members_count")
 
 
 def _check_roll_keeper(by, village):
-    s = scope.scope_for(by)
-    team = Team.objects.filter(village=village).values_list("pk", flat=True).first()
-    if not (s.is_admin or team in s.member_team_ids or village.town_id in s.office_town_ids):
+    if not keeps_roll(by, village):
         raise ValidationError(
             {"village": _("Only the village's team or its town office can keep its household roll.")}
         )

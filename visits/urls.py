@@ -8,7 +8,10 @@ urlpatterns = [
     path("diary/", views.diary, name="visit-diary"),
     path("households/search/", views.household_search, name="household-search"),
     path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+    path("households/<int:pk>/moved-out/", views.household_move_out, name="household-move-out"),
     path("villages/<int:village_pk>/households/", views.household_list, name="household-list"),
+    path("villages/<int:village_pk>/households/new/", views.household_new, name="household-new"),
     path("coverage/", views.coverage, name="coverage"),
     path("villages/<int:pk>/coverage/", views.village_coverage, name="village-coverage"),
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,9 +19,17 @@ from teams import scope
 from teams import services as team_services
 from teams.models import Attendance, LiaisonDay, Team
 from visits import selectors, services
-from visits.forms import DiaryFilterForm, HouseholdFilterForm, LeaveForm, VisitForm
+from visits.forms import (
+    DiaryFilterForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    LeaveForm,
+    MoveOutForm,
+    VisitForm,
+    add_service_error,
+)
 from visits.models import HouseholdTag
-from visits.scope import shows_personal_data
+from visits.scope import keeps_roll, shows_personal_data
 
 PAGE_SIZE = 30
 
@@ -298,14 +306,16 @@ def household_list(request, village_pk):
         "visits/household_list.html",
         {"village": village, "page": _page(request, households), "filters": filters,
          "tags": HouseholdTag.objects.all(), "query": query.urlencode(),
-         "can_log": shows_personal_data(scope.scope_for(request.user), village)},
+         "can_log": shows_personal_data(scope.scope_for(request.user), village),
+         "keeps_roll": keeps_roll(request.user, village)},
     )
 
 
-@login_required
-def household_detail(request, pk):
-    household = _get(selectors.household_detail, request.user, pk)
+def _household_page(request, household, move_out_form=None):
     own_team = shows_personal_data(scope.scope_for(request.user), household.village)
+    can_change = scope.can_change(request.user, household)
+    if can_change and household.is_active and move_out_form is None:
+        move_out_form = MoveOutForm()
     return render(
         request,
         "visits/household_detail.html",
@@ -313,9 +323,78 @@ def household_detail(request, pk):
             "household": household,
             "full": own_team,
             "can_log": own_team,
+            "can_change": can_change,
+            "move_out_form": move_out_form,
             "visits": _page(request, selectors.household_visits(household)),
         },
     )
+
+
+@login_required
+def household_detail(request, pk):
+    return _household_page(request, _get(selectors.household_detail, request.user, pk))
+
+
+@login_required
+def household_new(request, village_pk):
+    village = get_object_or_404(selectors.working_villages(request.user).select_related("town", "team"), pk=village_pk)
+    if not keeps_roll(request.user, village):
+        raise PermissionDenied
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.create_household(
+                by=request.user, village=village, tags=form.cleaned_data["tags"], **form.household_fields()
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("%(name)s is added to the household roll.") % {"name": household.head_name})
+            return redirect("household-detail", household.pk)
+    return render(request, "visits/household_form.html", {"form": form, "village": village, "household": None})
+
+
+@login_required
+def household_edit(request, pk):
+    household = _get(selectors.household_detail, request.user, pk)
+    if not scope.can_change(request.user, household):
+        raise PermissionDenied
+    full = shows_personal_data(scope.scope_for(request.user), household.village)
+    form = HouseholdForm(request.POST or None, household=household, full=full)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_household(
+                by=request.user, household=household, tags=form.cleaned_data["tags"], **form.household_fields()
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The household is saved."))
+            return redirect("household-detail", household.pk)
+    return render(
+        request, "visits/household_form.html", {"form": form, "village": household.village, "household": household}
+    )
+
+
+@login_required
+@require_POST
+def household_move_out(request, pk):
+    household = _get(selectors.household_detail, request.user, pk)
+    if not scope.can_change(request.user, household):
+        raise PermissionDenied
+    if not household.is_active:
+        messages.error(request, _("This household has already moved out."))
+        return redirect("household-detail", household.pk)
+    form = MoveOutForm(request.POST)
+    if form.is_valid():
+        try:
+            services.move_out(by=request.user, household=household, on=form.cleaned_data["moved_out_on"])
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The household is recorded as moved out."))
+            return redirect("household-detail", household.pk)
+    return _household_page(request, household, move_out_form=form)
 
 
 @login_required

@@ -65,6 +65,8 @@ def move_out(*, by, household, on):
     if on > timezone.localdate():
         raise ValidationError({"moved_out_on": _("The moving-out date cannot be in the future.")})
     household = Household.objects.select_for_update().get(pk=household.pk)
+    if not household.is_active:
+        raise ValidationError({"moved_out_on": _("This household has already moved out.")})
     household.is_active, household.moved_out_on = False, on
     household.save(update_fields=["is_active", "moved_out_on"])
     return household

@@ -382,9 +382,6 @@ def household_move_out(request, pk):
     household = _get(selectors.household_detail, request.user, pk)
     if not scope.can_change(request.user, household):
         raise PermissionDenied
-    if not household.is_active:
-        messages.error(request, _("This household has already moved out."))
-        return redirect("household-detail", household.pk)
     form = MoveOutForm(request.POST)
     if form.is_valid():
         try:

@@ -1,6 +1,8 @@
 """Admin for the administrative tree, rosters and liaison days. Every list goes through the
 scope module, and writes through the services, so the admin refuses what the pages refuse."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -40,6 +42,12 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A team can only be picked among those the user may change (a town office: its town's).
+        if db_field.related_model is Team:
+            kwargs["queryset"] = scope.changeable(request.user, Team)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ScopedInline:
@@ -109,6 +117,9 @@ class MembershipInline(ScopedInline, admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Administrators manage accounts; anyone else with admin access changes only their own,
+    and never the superuser status or permissions."""
+
     fieldsets = BaseUserAdmin.fieldsets + ((_("Liaison"), {"fields": ("name", "phone")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + ((_("Liaison"), {"fields": ("name", "phone")}),)
     list_display = ["username", "name", "phone", "is_active", "is_staff"]
@@ -118,8 +129,20 @@ class UserAdmin(BaseUserAdmin):
     def get_queryset(self, request):
         return scope.visible(request.user, super().get_queryset(request))
 
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or scope.can_change(request.user, obj)
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        hidden = {"is_superuser", "groups", "user_permissions"}
+        return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
 
 
 class ScheduleInline(admin.StackedInline):
@@ -141,6 +164,23 @@ class TeamAdmin(ScopedAdmin):
     def town(self, team):
         return team.village.town
 
+    def get_readonly_fields(self, request, obj=None):
+        # A team stays with its village (一村一队); its history belongs there.
+        return ["village"] if obj else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "village" and not scope.scope_for(request.user).is_admin:
+            kwargs["queryset"] = Village.objects.filter(town__in=scope.scope_for(request.user).office_town_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Members added or ended in the inline get their coming attendance rows like the service's.
+        services.sync_attendance(
+            team_ids=[form.instance.pk], start=timezone.localdate(),
+            end=timezone.localdate() + timedelta(weeks=52),
+        )
+
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
@@ -154,9 +194,12 @@ class MembershipAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             services.add_membership(
-                team=obj.team, user=obj.user, role=obj.role, start_date=obj.start_date,
+                by=request.user, team=obj.team, user=obj.user, role=obj.role, start_date=obj.start_date,
                 end_date=obj.end_date, public_phone=obj.public_phone,
             )
+            return
+        if "end_date" in form.changed_data and obj.end_date:
+            services.end_membership(by=request.user, membership=obj, end_date=obj.end_date)
             return
         super().save_model(request, obj, form, change)
 

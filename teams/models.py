@@ -326,8 +326,9 @@ class LiaisonDay(models.Model):
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(fields=["team", "scheduled_date"], name="liaison_day_once_per_slot"),
+            models.UniqueConstraint(fields=["team", "date"], name="liaison_day_one_a_date"),
         ]
-        indexes = [models.Index(fields=["team", "date"]), models.Index(fields=["date"])]
+        indexes = [models.Index(fields=["date"])]
 
     def __str__(self):
         return f"{self.team} · {self.date}"

@@ -6,8 +6,8 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -137,8 +137,14 @@ def _require_reason(reason):
         raise ValidationError({"reason": _("Give the reason for the change; it is kept with the day.")})
 
 
+def _require_change(by, obj, message):
+    if not scope.can_change(by, obj):
+        raise PermissionDenied(message)
+
+
 @transaction.atomic
-def reschedule_liaison_day(*, liaison_day, new_date, reason, by=None):
+def reschedule_liaison_day(*, liaison_day, new_date, reason, by):
+    _require_change(by, liaison_day, _("Only the team leader or the town office can change a liaison day."))
     _require_reason(reason)
     day = LiaisonDay.objects.select_for_update().get(pk=liaison_day.pk)
     if new_date < timezone.localdate():
@@ -150,13 +156,19 @@ def reschedule_liaison_day(*, liaison_day, new_date, reason, by=None):
     day.date = new_date
     day.status = LiaisonDay.Status.SCHEDULED
     day.change_reason = reason.strip()
-    day.save(update_fields=["date", "status", "change_reason"])
+    try:
+        with transaction.atomic():
+            day.save(update_fields=["date", "status", "change_reason"])
+    except IntegrityError:
+        # Someone moved another of the team's days onto that date at the same moment.
+        raise ValidationError({"new_date": _("The team already has a liaison day on that date.")}) from None
     sync_attendance(team_ids=[day.team_id], start=new_date, end=new_date)
     return day
 
 
 @transaction.atomic
-def cancel_liaison_day(*, liaison_day, reason, by=None):
+def cancel_liaison_day(*, liaison_day, reason, by):
+    _require_change(by, liaison_day, _("Only the team leader or the town office can change a liaison day."))
     _require_reason(reason)
     day = LiaisonDay.objects.select_for_update().get(pk=liaison_day.pk)
     if day.date < timezone.localdate():
@@ -187,7 +199,8 @@ def check_leader_limit(*, user, role, start_date, end_date=None, exclude_pk=None
 
 
 @transaction.atomic
-def add_membership(*, team, user, role, start_date, end_date=None, public_phone=""):
+def add_membership(*, by, team, user, role, start_date, end_date=None, public_phone=""):
+    _require_change(by, team, _("Only the town office or an administrator can change this team's roster."))
     # Lock the user's row so two concurrent additions cannot both pass the leader limit.
     type(user).objects.select_for_update().filter(pk=user.pk).first()
     membership = Membership(
@@ -201,7 +214,8 @@ def add_membership(*, team, user, role, start_date, end_date=None, public_phone=
 
 
 @transaction.atomic
-def end_membership(*, membership, end_date):
+def end_membership(*, by, membership, end_date):
+    _require_change(by, membership, _("Only the town office or an administrator can change this team's roster."))
     if end_date < membership.start_date:
         raise ValidationError({"end_date": _("A membership cannot end before it starts.")})
     membership.end_date = end_date
@@ -268,6 +282,12 @@ def record_attendance(*, liaison_day, by, entries):
         if status == Attendance.Status.PRESENT and row.status == status and not note:
             note = row.note
         if (row.status, row.note) == (status, note):
+            continue
+        if not leads and day.date < today:
+            errors.append(_("After the liaison day only the team leader can change the sheet."))
+            continue
+        if not leads and row.updated_by_id not in (None, by.pk):
+            errors.append(_("The team leader has already marked you; ask the leader to change it."))
             continue
         AttendanceChange.objects.create(
             attendance=row, changed_by=by, from_status=row.status, to_status=status, from_note=row.note, to_note=note

@@ -26,7 +26,9 @@ def test_every_model_has_an_admin_list_in_chinese(admin_client):
 
 
 def test_a_third_team_for_a_leader_is_refused_with_a_message(world, admin_client):
-    services.add_membership(team=world.team_b, user=world.leader, role=Role.LEADER, start_date=date(2026, 1, 1))
+    services.add_membership(
+        by=world.admin, team=world.team_b, user=world.leader, role=Role.LEADER, start_date=date(2026, 1, 1)
+    )
     response = admin_client.post(
         "/admin/teams/membership/add/",
         {"team": world.team_c.pk, "user": world.leader.pk, "role": "leader", "start_date": "2026-02-01"},
@@ -96,3 +98,66 @@ def test_attendance_is_read_only_in_the_admin_so_every_change_is_logged(world, a
     assert response.status_code == 403
     row.refresh_from_db()
     assert row.status == "pending"
+
+
+@pytest.fixture
+def town_staff(world, client):
+    """The town office with admin access to rosters and accounts, as an administrator might grant it."""
+    from django.contrib.auth.models import Permission
+
+    world.town_office.is_staff = True
+    world.town_office.save()
+    world.town_office.user_permissions.add(*Permission.objects.filter(codename__in=[
+        "view_team", "change_team", "add_team", "view_membership", "add_membership", "change_membership",
+        "view_user", "change_user",
+    ]))
+    client.force_login(world.town_office)
+    return client
+
+
+def test_the_town_office_cannot_add_a_member_to_another_towns_team(world, town_staff):
+    response = town_staff.post(
+        "/admin/teams/membership/add/",
+        {"team": world.team_c.pk, "user": world.town_office.pk, "role": "town_cadre", "start_date": "2026-02-01"},
+    )
+    assert response.status_code == 200 and "team" in response.context["adminform"].form.errors
+    assert not Membership.objects.filter(team=world.team_c, user=world.town_office).exists()
+
+
+def test_a_team_stays_with_its_village(world, town_staff):
+    town_staff.post(
+        f"/admin/teams/team/{world.team_a.pk}/change/",
+        {"village": world.village_c.pk, "name": "西区社区驻点团队", "is_active": "on"},
+    )
+    world.team_a.refresh_from_db()
+    assert world.team_a.village_id == world.village_a.pk
+
+
+def test_the_town_office_cannot_change_another_users_account(world, town_staff):
+    response = town_staff.post(
+        f"/admin/teams/user/{world.cadre.pk}/password/",
+        {"password1": "Xx-new-pass-2026", "password2": "Xx-new-pass-2026"},
+    )
+    assert response.status_code == 403
+    world.cadre.refresh_from_db()
+    assert world.cadre.check_password("liaison-test-pw")
+    own = town_staff.get(f"/admin/teams/user/{world.town_office.pk}/change/").content.decode()
+    assert "is_superuser" not in own
+
+
+def test_saving_a_team_in_the_admin_brings_its_coming_attendance_in_line_with_the_roster(world, admin_client):
+    with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
+        services.generate_liaison_days(weeks=1, teams=[world.team_a])
+        day = LiaisonDay.objects.get(team=world.team_a)
+        Membership.objects.create(
+            team=world.team_a, user=world.other_leader, role=Role.JUDGE, start_date=date(2026, 1, 1)
+        )
+        team = world.team_a
+        admin_client.post(f"/admin/teams/team/{team.pk}/change/", {
+            "name": team.name, "is_active": "on",
+            "schedule-TOTAL_FORMS": 1, "schedule-INITIAL_FORMS": 1, "schedule-0-id": team.schedule.pk,
+            "schedule-0-team": team.pk, "schedule-0-every_weeks": 1, "schedule-0-starts_on": "2026-01-05",
+            "schedule-0-half_day": "morning", "schedule-0-place": team.schedule.place,
+            "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0,
+        })
+    assert day.attendance.filter(member=world.other_leader).exists()

@@ -67,7 +67,7 @@ def test_membership_dates_decide_who_gets_a_row(world):
 def test_ending_a_membership_removes_only_future_pending_rows(world):
     services.generate_liaison_days(weeks=3, teams=[world.team_a])
     membership = Membership.objects.get(user=world.lawyer)
-    services.end_membership(membership=membership, end_date=date(2026, 11, 30))
+    services.end_membership(by=world.town_office, membership=membership, end_date=date(2026, 11, 30))
     assert not Attendance.objects.filter(member=world.lawyer, liaison_day__date__gt=date(2026, 11, 30)).exists()
     assert Attendance.objects.filter(member=world.lawyer, liaison_day__date=date(2026, 11, 24)).exists()
 
@@ -86,8 +86,10 @@ def test_a_day_on_a_public_holiday_is_created_cancelled_with_the_holiday_as_reas
 def test_rescheduled_and_cancelled_days_are_kept_and_not_regenerated(world):
     services.generate_liaison_days(weeks=2, teams=[world.team_a])
     moved, cancelled = LiaisonDay.objects.filter(team=world.team_a).order_by("date")
-    services.reschedule_liaison_day(liaison_day=moved, new_date=date(2026, 11, 26), reason="镇里开会，改到周四")
-    services.cancel_liaison_day(liaison_day=cancelled, reason="防台风停止外出")
+    services.reschedule_liaison_day(
+        liaison_day=moved, new_date=date(2026, 11, 26), reason="镇里开会，改到周四", by=world.leader
+    )
+    services.cancel_liaison_day(liaison_day=cancelled, reason="防台风停止外出", by=world.town_office)
     services.generate_liaison_days(weeks=2, teams=[world.team_a])
     assert days_of(world.team_a) == [date(2026, 11, 26), date(2026, 12, 1)]
     moved.refresh_from_db()
@@ -102,10 +104,14 @@ def test_a_day_cannot_be_moved_into_the_past_or_without_a_reason(world):
     services.generate_liaison_days(weeks=1, teams=[world.team_a])
     day = LiaisonDay.objects.get(team=world.team_a)
     with pytest.raises(ValidationError) as error:
-        services.reschedule_liaison_day(liaison_day=day, new_date=TODAY - timedelta(days=1), reason="补开")
+        services.reschedule_liaison_day(
+            liaison_day=day, new_date=TODAY - timedelta(days=1), reason="补开", by=world.leader
+        )
     assert "new_date" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        services.reschedule_liaison_day(liaison_day=day, new_date=TODAY + timedelta(days=3), reason="  ")
+        services.reschedule_liaison_day(
+            liaison_day=day, new_date=TODAY + timedelta(days=3), reason="  ", by=world.leader
+        )
     assert "reason" in error.value.message_dict
     day.refresh_from_db()
     assert day.date == date(2026, 11, 24) and day.change_reason == ""
@@ -129,3 +135,47 @@ def test_the_command_and_the_celery_task_run_the_same_service(world):
     count = LiaisonDay.objects.count()
     assert count == 8  # four teams with schedules, two weeks
     assert generate_liaison_days.run(weeks=2) == {"liaison_days": 0, "attendance_rows": 0}
+
+
+def test_only_the_leader_or_the_town_office_moves_or_cancels_a_day(world):
+    from django.core.exceptions import PermissionDenied
+
+    services.generate_liaison_days(weeks=1, teams=[world.team_a])
+    day = LiaisonDay.objects.get(team=world.team_a)
+    for persona in ("cadre", "other_cadre", "department", "org_department"):
+        with pytest.raises(PermissionDenied):
+            services.cancel_liaison_day(liaison_day=day, reason="x", by=getattr(world, persona))
+        with pytest.raises(PermissionDenied):
+            services.reschedule_liaison_day(
+                liaison_day=day, new_date=date(2026, 11, 26), reason="x", by=getattr(world, persona)
+            )
+    day.refresh_from_db()
+    assert (day.date, day.status) == (date(2026, 11, 24), LiaisonDay.Status.SCHEDULED)
+
+
+def test_two_days_of_a_team_never_share_a_date(world):
+    from django.db import IntegrityError, transaction
+
+    services.generate_liaison_days(weeks=2, teams=[world.team_a])
+    first, second = LiaisonDay.objects.filter(team=world.team_a).order_by("date")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LiaisonDay.objects.filter(pk=second.pk).update(date=first.date)
+    with pytest.raises(ValidationError) as error:
+        services.reschedule_liaison_day(liaison_day=second, new_date=first.date, reason="合并", by=world.leader)
+    assert "new_date" in error.value.message_dict
+
+
+def test_a_member_cannot_overwrite_the_leaders_mark_or_change_a_past_day(world):
+    with time_machine.travel("2026-11-24 09:00 +08:00", tick=False):
+        services.generate_liaison_days(weeks=1, teams=[world.team_a])
+        day = LiaisonDay.objects.get(team=world.team_a, date=date(2026, 11, 24))
+        services.record_attendance(liaison_day=day, by=world.leader,
+                                   entries=[{"member": world.cadre.pk, "status": "absent"}])
+        with pytest.raises(ValidationError):
+            services.record_attendance(liaison_day=day, by=world.cadre,
+                                       entries=[{"member": world.cadre.pk, "status": "leave", "note": "其实请过假"}])
+    with time_machine.travel("2026-11-25 09:00 +08:00", tick=False), pytest.raises(ValidationError):
+        services.record_attendance(liaison_day=day, by=world.lawyer,
+                                   entries=[{"member": world.lawyer.pk, "status": "leave", "note": "补请假"}])
+    assert dict(day.attendance.values_list("member__username", "status")) == {
+        "leader": "pending", "cadre": "absent", "lawyer": "pending"}

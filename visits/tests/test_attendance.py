@@ -98,7 +98,7 @@ def test_leader_corrects_within_the_window_and_every_change_is_logged(world, tod
 
 
 def test_cancelled_day_takes_no_attendance(world, today_day):
-    team_services.cancel_liaison_day(liaison_day=today_day, reason="台风停课")
+    team_services.cancel_liaison_day(liaison_day=today_day, reason="台风停课", by=world.leader)
     with pytest.raises(ValidationError, match="不是西区社区驻点团队的驻点日"):
         team_services.check_in(user=world.cadre, team=world.team_a)
 

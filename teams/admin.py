@@ -40,6 +40,10 @@ class ScopedAdmin(admin.ModelAdmin):
             return False
         return obj is None or scope.can_change(request.user, obj)
 
+    def has_add_permission(self, request):
+        # Adding needs some part of the tree the user may change (a town office: its town's teams).
+        return super().has_add_permission(request) and scope.changeable(request.user, self.model).exists()
+
     def has_delete_permission(self, request, obj=None):
         return False
 

@@ -161,3 +161,13 @@ def test_saving_a_team_in_the_admin_brings_its_coming_attendance_in_line_with_th
             "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0,
         })
     assert day.attendance.filter(member=world.other_leader).exists()
+
+
+def test_the_town_office_cannot_add_towns_or_villages_even_with_the_permission(world, client):
+    from django.contrib.auth.models import Permission
+
+    world.town_office.is_staff = True
+    world.town_office.save()
+    world.town_office.user_permissions.add(*Permission.objects.filter(codename__in=["add_village", "view_village"]))
+    client.force_login(world.town_office)
+    assert client.get("/admin/teams/village/add/").status_code == 403

@@ -2,8 +2,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from teams.admin import ScopedAdmin
+from teams.scope import scope_for
 from visits import services
 from visits.models import Household, HouseholdTag, Visit
+from visits.scope import shows_personal_data
 
 
 @admin.register(HouseholdTag)
@@ -27,8 +29,26 @@ class HouseholdAdmin(ScopedAdmin):
     def masked_phone(self, household):
         return household.masked_phone
 
+    @admin.display(description=_("ID number"))
+    def masked_id_number(self, household):
+        return household.masked_id_number
+
+    def _shows_personal_data(self, request, obj):
+        return obj is None or shows_personal_data(scope_for(request.user), obj.village)
+
+    def get_fields(self, request, obj=None):
+        if self._shows_personal_data(request, obj):
+            return self.fields
+        masked = {"phone": "masked_phone", "id_number": "masked_id_number"}
+        return [masked.get(name, name) for name in self.fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._shows_personal_data(request, obj):
+            return self.readonly_fields
+        return [*self.readonly_fields, "masked_phone", "masked_id_number"]
+
     def save_model(self, request, obj, form, change):
-        fields = {name: form.cleaned_data[name] for name in services.HOUSEHOLD_FIELDS}
+        fields = {name: form.cleaned_data[name] for name in services.HOUSEHOLD_FIELDS if name in form.cleaned_data}
         if change:
             saved = services.update_household(by=request.user, household=obj, **fields)
         else:

@@ -17,7 +17,7 @@ class HouseholdFilter(django_filters.FilterSet):
         fields = ["village", "tag", "is_active"]
 
     def search(self, queryset, name, value):
-        return selectors.search_households(queryset, value)
+        return selectors.search_households(queryset, value, user=self.request.user)
 
     def filter_not_visited(self, queryset, name, value):
         visited = selectors.visited_since(selectors.year_start(timezone.localdate()))

@@ -6,6 +6,17 @@ from teams.models import Membership, User
 from visits import selectors
 from visits.models import HouseholdTag, Visit
 
+MAX_ID = 2**63 - 1
+MAX_PAGE = 100_000
+
+
+def whole_number(value, *, upper=MAX_ID):
+    """A query-string or form value as a positive integer (ASCII digits, at most `upper`), or None."""
+    value = str(value)
+    if value.isascii() and value.isdigit() and len(value) <= len(str(upper)) and 0 < int(value) <= upper:
+        return int(value)
+    return None
+
 
 class VisitForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Visit.Kind.choices, widget=forms.RadioSelect,
@@ -38,7 +49,7 @@ class VisitForm(forms.Form):
     def chosen_households(self):
         """The households ticked in the form, to show again if it is refused."""
         ids = self.data.getlist("households") if self.is_bound else self.initial.get("households", [])
-        ids = [i for i in ids if str(i).isdigit()]
+        ids = [i for i in map(whole_number, ids) if i is not None]
         return list(self.fields["households"].queryset.filter(pk__in=ids).prefetch_related("tags"))
 
 

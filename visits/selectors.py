@@ -9,9 +9,11 @@ from django.utils import timezone
 from teams import scope
 from teams.models import Attendance, AttendanceChange, LiaisonDay, Membership, Role, Team, Village
 from visits.models import Household, HouseholdTag, Visit
+from visits.scope import personal_data_q
 
 VisitHousehold = Visit.households.through
 VisitCadre = Visit.cadres.through
+MASK_SHOWS_DIGITS = 4
 
 
 def year_start(today=None):
@@ -52,14 +54,18 @@ def households_visible(user):
     return scope.visible(user, Household)
 
 
-def search_households(queryset, text):
-    """By name, address or the last digits of the phone."""
-    text = (text or "").strip()
+def search_households(queryset, text, *, user):
+    """By name, address or the phone's last digits: any number of them in the villages whose
+    numbers the user sees in full, elsewhere only the four the masked number shows."""
+    text = (text or "").replace("\x00", "").strip()
     if not text:
         return queryset
     q = Q(head_name__contains=text) | Q(address__contains=text)
-    if text.isdigit():
-        q |= Q(phone__endswith=text)
+    if text.isascii() and text.isdigit():
+        phone = Q(phone__endswith=text)
+        if len(text) != MASK_SHOWS_DIGITS:
+            phone &= personal_data_q(scope.scope_for(user), "village__")
+        q |= phone
     return queryset.filter(q)
 
 
@@ -68,7 +74,7 @@ def household_list(user, *, village, text="", not_visited=False, tag="", active=
     households = households_visible(user).filter(village=village)
     if active:
         households = households.filter(is_active=True)
-    households = search_households(households, text)
+    households = search_households(households, text, user=user)
     if tag:
         households = households.filter(tags__code=tag)
     if not_visited:

@@ -1,7 +1,7 @@
 """Use cases for households and visits. Each validates everything first and writes inside
 one transaction, so a refused request leaves nothing half saved."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,9 +17,7 @@ HOUSEHOLD_FIELDS = ("head_name", "address", "phone", "id_number", "members_count
 
 def _check_roll_keeper(by, village):
     if not keeps_roll(by, village):
-        raise ValidationError(
-            {"village": _("Only the village's team or its town office can keep its household roll.")}
-        )
+        raise PermissionDenied(_("Only the village's team or its town office can keep its household roll."))
 
 
 def _clean_household(household, tags):
@@ -85,7 +83,7 @@ def team_for_visit(*, by, village):
     """The village's team, if the user may log its visits."""
     team = loggable_teams(by).filter(village=village).first()
     if team is None:
-        raise ValidationError({"village": _("You can log visits only in the villages your teams cover.")})
+        raise PermissionDenied(_("You can log visits only in the villages your teams cover."))
     return team
 
 

@@ -20,6 +20,7 @@ from teams import services as team_services
 from teams.models import Attendance, LiaisonDay, Team
 from visits import selectors, services
 from visits.forms import (
+    MAX_PAGE,
     DiaryFilterForm,
     HouseholdFilterForm,
     HouseholdForm,
@@ -27,6 +28,7 @@ from visits.forms import (
     MoveOutForm,
     VisitForm,
     add_service_error,
+    whole_number,
 )
 from visits.models import HouseholdTag
 from visits.scope import keeps_roll, shows_personal_data
@@ -62,8 +64,7 @@ class Window:
 
 def _window(request, queryset):
     size = PAGE_SIZE
-    number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
-    number = max(number, 1)
+    number = whole_number(request.GET.get("page", ""), upper=MAX_PAGE) or 1
     rows = list(queryset[(number - 1) * size:number * size + 1])
     return Window(object_list=rows[:size], number=number, has_next=len(rows) > size)
 
@@ -87,8 +88,8 @@ def liaison_days(request):
 @login_required
 @require_POST
 def check_in(request):
-    team_id = request.POST.get("team", "")
-    if not team_id.isdigit():
+    team_id = whole_number(request.POST.get("team", ""))
+    if team_id is None:
         raise Http404
     team = get_object_or_404(Team, pk=team_id, pk__in=scope.scope_for(request.user).member_team_ids)
     try:
@@ -202,22 +203,23 @@ def visit_new(request):
 
 
 def _found_households(request, form):
-    village = form.data.get("village", "")
+    village = whole_number(form.data.get("village", ""))
     text = request.POST.get("find_text", "")
-    if not village.isdigit() or not text.strip():
+    if village is None or not text.strip():
         return {"found": []}
     households = selectors.search_households(
-        form.fields["households"].queryset.filter(village=village), text
+        form.fields["households"].queryset.filter(village=village), text, user=request.user
     ).order_by("address", "pk")[:20]
     return {"found": list(households)}
 
 
 def _visit_initial(request):
     initial = {}
-    if request.GET.get("village", "").isdigit():
-        initial["village"] = int(request.GET["village"])
-    if request.GET.get("household", "").isdigit():
-        initial["households"] = [int(request.GET["household"])]
+    village, household = whole_number(request.GET.get("village", "")), whole_number(request.GET.get("household", ""))
+    if village is not None:
+        initial["village"] = village
+    if household is not None:
+        initial["households"] = [household]
     return initial
 
 
@@ -241,12 +243,12 @@ def visit_detail(request, pk):
 def household_search(request):
     """JSON for the visit form's household picker: a village's active households by name,
     address or the phone's last digits (masked)."""
-    village = request.GET.get("village", "")
+    village = whole_number(request.GET.get("village", ""))
     text = request.GET.get("q", "").strip()
-    if not village.isdigit() or not text:
+    if village is None or not text:
         return JsonResponse({"results": []})
     households = selectors.search_households(
-        selectors.households_visible(request.user).filter(village=village, is_active=True), text
+        selectors.households_visible(request.user).filter(village=village, is_active=True), text, user=request.user
     ).prefetch_related("tags").order_by("address", "pk")[:20]
     return JsonResponse(
         {
@@ -265,10 +267,11 @@ def household_search(request):
 def diary(request):
     s = scope.scope_for(request.user)
     team = village = None
-    if request.GET.get("team", "").isdigit():
-        team = get_object_or_404(scope.visible(request.user, Team).select_related("village"), pk=request.GET["team"])
-    elif request.GET.get("village", "").isdigit():
-        village = get_object_or_404(selectors.working_villages(request.user), pk=request.GET["village"])
+    team_id, village_id = whole_number(request.GET.get("team", "")), whole_number(request.GET.get("village", ""))
+    if team_id is not None:
+        team = get_object_or_404(scope.visible(request.user, Team).select_related("village"), pk=team_id)
+    elif village_id is not None:
+        village = get_object_or_404(selectors.working_villages(request.user), pk=village_id)
     elif len(s.member_team_ids) == 1:
         team = Team.objects.select_related("village").get(pk=next(iter(s.member_team_ids)))
     filters = DiaryFilterForm(request.GET or None, team=team or (village and selectors.team_of(village)))

@@ -83,10 +83,12 @@ def test_create_household_bad_input_is_400(api_as, world, now, body, field):
     assert not Household.objects.exists()
 
 
-def test_create_household_outside_scope_is_400(api_as, world, now):
+def test_create_household_outside_scope_is_403(api_as, world, now):
     response = api_as(world.other_cadre).post("/api/v1/households/", {
         "village": world.village_a.pk, "head_name": "梁伯", "address": "新村7号"}, format="json")
-    assert response.status_code == 400 and "village" in response.json()
+    assert response.status_code == 403
+    assert response.json() == {"detail": "只有本村驻点团队或镇街驻点办可以维护住户花名册。"}
+    assert not Household.objects.exists()
 
 
 def test_visit_post_and_list(api_as, world, homes, django_assert_max_num_queries):
@@ -113,8 +115,6 @@ def test_visit_post_and_list(api_as, world, homes, django_assert_max_num_queries
         ("cadre", {"households": ["east"]}, "households"),
         ("cadre", {"households": ["longxi1"]}, "households"),
         ("cadre", {"date": (TODAY + timedelta(days=1)).isoformat()}, "date"),
-        ("other_cadre", {}, "village"),
-        ("town_office", {}, "village"),
         ("cadre", {"cadres": ["other_cadre"]}, "cadres"),
         ("cadre", {"kind": "party"}, "kind"),
     ],
@@ -129,6 +129,16 @@ def test_visit_bad_input_is_400_and_saves_nothing(api_as, world, homes, persona,
         payload["cadres"] = [getattr(world, name).pk for name in body["cadres"]]
     response = api_as(getattr(world, persona)).post("/api/v1/visits/", payload, format="json")
     assert response.status_code == 400 and field in response.json(), response.json()
+    assert not Visit.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["other_cadre", "town_office", "org_department"])
+def test_visit_outside_the_users_teams_is_403_and_saves_nothing(api_as, world, homes, persona):
+    payload = {"kind": "household", "date": TODAY.isoformat(), "village": world.village_a.pk,
+               "households": [homes.wang.pk]}
+    response = api_as(getattr(world, persona)).post("/api/v1/visits/", payload, format="json")
+    assert response.status_code == 403
+    assert response.json() == {"detail": "只能登记您所在驻点团队联系的村（社区）的走访。"}
     assert not Visit.objects.exists()
 
 

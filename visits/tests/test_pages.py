@@ -159,7 +159,7 @@ def test_a_household_of_another_village_is_a_form_error(world, homes, as_user):
         "kind": "household", "date": TODAY.isoformat(), "village": world.village_a.pk,
         "cadres": [world.cadre.pk], "households": [homes.wang.pk, homes.east.pk],
     })
-    assert "以下农户不属于西区社区：黄美玲（东区社区东堤路8号）" in response.content.decode()
+    assert "以下住户不属于西区社区：黄美玲（东区社区东堤路8号）" in response.content.decode()
     assert not Visit.objects.exists()
     refused = as_user(world.cadre).post(reverse("visit-new"), {
         "kind": "household", "date": TODAY.isoformat(), "village": world.village_a.pk, "households": [homes.east.pk],
@@ -209,3 +209,13 @@ def test_follow_up_flag_and_issue_link(world, homes, as_user):
 def test_home_links_to_check_in_and_log_a_visit(world, as_user):
     html = as_user(world.cadre).get(reverse("home")).content.decode()
     assert reverse("liaison-days") in html and reverse("visit-new") in html
+
+
+def test_households_are_called_zhuhu_not_nonghu(world, homes, as_user):
+    """A 社区 has no farmers: the pages say 住户 throughout."""
+    client = as_user(world.cadre)
+    pages = [reverse("household-list", args=[world.village_a.pk]), reverse("visit-new"),
+             reverse("village-coverage", args=[world.village_a.pk])]
+    for url in pages:
+        html = client.get(url).content.decode()
+        assert "住户" in html and "农户" not in html, url

@@ -1,8 +1,10 @@
 """/api/v1/categories/ and /api/v1/issues/: the ledger, and one POST per transition."""
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from issues import selectors, services
@@ -44,7 +46,10 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return IssueSerializer if self.action == "list" else IssueDetailSerializer
 
     def get_object(self):
-        return selectors.issue_detail(self.request.user, self.kwargs["code"])
+        try:
+            return selectors.issue_detail(self.request.user, self.kwargs["code"])
+        except Http404:
+            raise NotFound from None
 
     def _detail(self, issue, status_code=status.HTTP_200_OK):
         fresh = selectors.issue_detail(self.request.user, issue.code)

@@ -46,8 +46,10 @@ class ProgressForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for escalating"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason for escalating (shown to the resident)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
     department = forms.ModelChoiceField(label=_("County department"), queryset=None, required=False)
+    internal_note = forms.CharField(label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)

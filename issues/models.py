@@ -1,10 +1,15 @@
 """The ledger (台账): issues, their per-level handling steps, the append-only timeline,
 notifications to the people concerned, and deadline alerts."""
 
+import secrets
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from issues import codes
 from teams.models import Department, Team, Town, Village
@@ -31,15 +36,15 @@ class Category(models.Model):
 
 
 class Level(models.TextChoices):
-    VILLAGE = "village", _("Village")
-    TOWN = "town", _("Town")
-    COUNTY = "county", _("County")
+    VILLAGE = "village", _("Village level")
+    TOWN = "town", _("Town level")
+    COUNTY = "county", _("County level")
 
 
 class Issue(models.Model):
     class Source(models.TextChoices):
         VISIT = "visit", _("Visit")
-        RECEPTION = "reception", _("Reception")
+        RECEPTION = "reception", pgettext_lazy("issue source", "Reception")
         PHONE = "phone", _("Phone call")
         ONLINE = "online", _("Online message")
         GRID = "grid", _("Grid system")
@@ -214,9 +219,17 @@ class Event(models.Model):
         return f"{self.issue_id} · {self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"
 
 
+def photo_path(instance, filename):
+    """A random name, so that a stored photo's address cannot be guessed; the month keeps
+    the folders small."""
+    suffix = PurePath(filename).suffix.lower()
+    suffix = suffix if suffix[1:].isascii() and suffix[1:].isalnum() and len(suffix) <= 6 else ""
+    return f"issues/{timezone.now():%Y/%m}/{secrets.token_urlsafe(18)}{suffix}"
+
+
 class Photo(models.Model):
     issue = models.ForeignKey(Issue, models.PROTECT, related_name="photos", verbose_name=_("issue"))
-    image = models.FileField(_("photo"), upload_to="issues/%Y/%m/")
+    image = models.FileField(_("photo"), upload_to=photo_path)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:

@@ -37,11 +37,6 @@ TYPO_MESSAGE = gettext_lazy(
 NOT_FOUND_MESSAGE = gettext_lazy(
     "No issue matches this tracking code and these phone digits. Please check both against your receipt."
 )
-LEVEL_LABELS = {
-    Level.VILLAGE: gettext_lazy("Village level"),
-    Level.TOWN: gettext_lazy("Town level"),
-    Level.COUNTY: gettext_lazy("County level"),
-}
 _rating_signer = signing.TimestampSigner(salt="issues.public.rating")
 
 
@@ -212,7 +207,7 @@ def _public_status(issue, events, now):
         received_on=timezone.localdate(issue.received_at),
         status=issue.status,
         status_label=str(_LABELS["status"][issue.status]),
-        level_label=str(LEVEL_LABELS[issue.level]),
+        level_label=str(Level(issue.level).label),
         handler=_handler_name(issue, names),
         responsible_name=issue.responsible_name or issue.responsible_username,
         responsible_role=str(_LABELS["role"][role]) if role else "",
@@ -259,12 +254,14 @@ def lookup(*, code, phone_last4):
 def guarded_lookup(*, code, phone_last4, address):
     """The lookup behind the failed-lookup limits: (status, None) on a match, (None, None) for
     the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made)."""
-    block = ratelimit.blocked(address=address, code=code)
+    attempt, block = ratelimit.begin(address=address, code=code)
     if block is not None:
         return None, block
     status = lookup(code=code, phone_last4=phone_last4)
     if status is None:
-        ratelimit.record_failure(address=address, code=code)
+        ratelimit.failed(attempt)
+    else:
+        ratelimit.succeeded(attempt)
     return status, None
 
 

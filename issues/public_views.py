@@ -51,11 +51,12 @@ def _render_status(request, status, *, message=""):
 def index(request):
     """The lookup form, then the villages' teams: towns first, a town's villages when one is
     chosen, or the villages matching a search."""
-    query = request.GET.get("q", "").strip()[:30]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:30]
     town = request.GET.get("town", "")
+    town_id = int(town) if town.isascii() and town.isdigit() else None
     context = {"form": LookupForm(), "query": query}
-    if query or town.isdigit():
-        context["towns"] = public.village_index(query=query, town_id=int(town) if town.isdigit() else None)
+    if query or town_id is not None:
+        context["towns"] = public.village_index(query=query, town_id=town_id)
     else:
         context["town_links"] = public.town_index()
     return render(request, "public/index.html", context)

@@ -4,13 +4,17 @@ A lookup fails when the code is well formed but the code and phone digits do not
 issue. Failures are counted per client address and per tracking code in fixed windows: once
 either count reaches its limit, every lookup from that address or for that code is refused
 until the window ends, successful ones included, so that the refusal tells nothing. The
-per-code limit is what stops anyone from trying the 10,000 possible phone endings."""
+per-code limit is what stops anyone from trying the 10,000 possible phone endings: each
+lookup takes a slot of its code's count before it runs and gives it back if it matches, so
+concurrent wrong attempts cannot get past the limit."""
 
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,13 +66,95 @@ def blocked(*, address, code, now=None):
     return Blocked(until=max(ends)) if ends else None
 
 
-def record_failure(*, address, code, now=None):
+@dataclass(frozen=True)
+class Attempt:
+    """A lookup allowed to run: it holds one of its code's slots until it ends."""
+
+    address_key: str
+    code_key: str
+    timeout: int
+
+
+# On Redis, checking the address and taking the code's slot is one round trip, atomic.
+_TAKE_SLOT = """
+local failures = tonumber(redis.call('GET', KEYS[1]) or '0')
+if failures >= tonumber(ARGV[1]) then
+  return {failures, tonumber(redis.call('GET', KEYS[2]) or '0'), 0}
+end
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
+if count > tonumber(ARGV[2]) then
+  redis.call('DECR', KEYS[2])
+  return {failures, count, 0}
+end
+return {failures, count, 1}
+"""
+_GIVE_BACK = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end"
+
+
+def _redis():
+    """The Redis client behind the default cache, or None with another backend (local memory
+    in development)."""
+    backend = caches["default"]
+    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
+
+
+def _count(key, timeout):
+    """Adds one to the counter and returns the new count (Redis INCR)."""
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        # The window ended between add and incr: count in a fresh one.
+        cache.set(key, 1, timeout)
+        return 1
+
+
+def _take_slot(address_key, address_limit, code_key, code_limit, timeout):
+    """(failures from the address, the code's count, whether a slot was taken)."""
+    client = _redis()
+    if client is not None:
+        keys = [caches["default"].make_and_validate_key(key) for key in (address_key, code_key)]
+        failures, count, taken = client.eval(_TAKE_SLOT, 2, *keys, address_limit, code_limit, timeout)
+        return failures, count, bool(taken)
+    counts = cache.get_many([address_key, code_key])
+    failures = counts.get(address_key, 0)
+    if failures >= address_limit:
+        return failures, counts.get(code_key, 0), False
+    count = _count(code_key, timeout)
+    if count > code_limit:
+        _give_back(code_key)
+        return failures, count, False
+    return failures, count, True
+
+
+def _give_back(key):
+    client = _redis()
+    if client is not None:
+        client.eval(_GIVE_BACK, 1, caches["default"].make_and_validate_key(key))
+        return
+    with contextlib.suppress(ValueError):
+        cache.decr(key)
+
+
+def begin(*, address, code, now=None):
+    """(Attempt, None) when a lookup may run, else (None, Blocked). The code's slot is taken
+    atomically before the lookup, so concurrent attempts never evaluate more than the limit."""
     now = now or time.time()
-    for key, _limit, until in _keys(address, code, now):
-        timeout = int(until - now) + 1
-        cache.add(key, 0, timeout)
-        try:
-            cache.incr(key)
-        except ValueError:
-            # The window ended between add and incr: count the failure in a fresh one.
-            cache.set(key, 1, timeout)
+    (address_key, address_limit, address_until), (code_key, code_limit, code_until) = _keys(address, code, now)
+    failures, count, taken = _take_slot(address_key, address_limit, code_key, code_limit, int(code_until - now) + 1)
+    if taken:
+        return Attempt(address_key=address_key, code_key=code_key, timeout=int(address_until - now) + 1), None
+    ends = [until for blocked, until in ((failures >= address_limit, address_until), (count >= code_limit, code_until))
+            if blocked]
+    return None, Blocked(until=max(ends))
+
+
+def succeeded(attempt):
+    """A match: the code's slot is given back, and nothing is counted."""
+    _give_back(attempt.code_key)
+
+
+def failed(attempt):
+    """No match: the code's slot stays taken, and the address gets one failure more."""
+    _count(attempt.address_key, attempt.timeout)

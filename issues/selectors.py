@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 
 from issues import codes
 from issues.filters import IssueFilter
-from issues.models import Category, Event, Issue, Level, Step
+from issues.models import Category, Event, Issue, Level, Photo, Step
 from teams import scope
 
 
@@ -70,6 +70,13 @@ def issue_detail(user, code):
         "photos",
     )
     return get_object_or_404(qs, code=codes.normalize(code))
+
+
+def issue_photo(user, code, pk):
+    """A photo of an issue the user sees; 404 otherwise."""
+    return get_object_or_404(
+        Photo.objects.filter(issue__in=scope.visible(user, Issue)), pk=pk, issue__code=codes.normalize(code)
+    )
 
 
 def categories():

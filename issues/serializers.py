@@ -1,4 +1,5 @@
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from issues.models import Category, Event, Issue, Step
@@ -92,10 +93,14 @@ class NoteSerializer(serializers.Serializer):
 
 
 class EscalateSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text=_(
+        "Why the issue goes up a level. Shown to the resident on the public status page."
+    ))
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False,
                                                     allow_null=True, default=None)
-    internal_note = serializers.CharField(required=False, allow_blank=True, default="")
+    internal_note = serializers.CharField(required=False, allow_blank=True, default="", help_text=_(
+        "For the handlers only; never shown to the resident."
+    ))
 
 
 class ResolveSerializer(serializers.Serializer):

@@ -5,6 +5,8 @@ lost a race: 409), that the user may make this change (403) and that the change 
 from the current state (409), then writes the change, exactly one timeline event for it and
 the notices, all in one transaction."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -17,6 +19,7 @@ from issues.models import Event, Issue, Level, Photo, Step
 from teams.models import Department, Membership, Village
 from teams.scope import scope_for
 from visits.models import Visit
+from visits.validators import normalize_phone, validate_phone
 
 
 class LedgerError(Exception):
@@ -30,6 +33,9 @@ class LedgerError(Exception):
 class TransitionNotAllowed(LedgerError):
     """Not allowed from the issue's current state, or another change got there first (409)."""
 
+
+# Issues taken on paper may be entered afterwards, but not from further back than this.
+MAX_BACKDATING = timedelta(days=365)
 
 # The fields a transition may change; the caller's instance is brought up to date with them.
 _ISSUE_FIELDS = [
@@ -178,6 +184,8 @@ def register(
     errors = {}
     if received_at > now:
         errors["received_at"] = _("The time received cannot be in the future.")
+    elif received_at < now - MAX_BACKDATING:
+        errors["received_at"] = _("The time received cannot be more than a year ago.")
     for field, value, message in (
         ("title", title, _("Give the issue a short title.")),
         ("description", description, _("Describe what the resident raised.")),
@@ -186,6 +194,12 @@ def register(
     ):
         if not (value or "").strip():
             errors[field] = message
+    reporter_phone = normalize_phone(reporter_phone)
+    if "reporter_phone" not in errors:
+        try:
+            validate_phone(reporter_phone)
+        except ValidationError as error:
+            errors["reporter_phone"] = error.messages
     if source not in Issue.Source.values:
         errors["source"] = _("Choose where the issue came from.")
     if household is not None and household.village_id != village.pk:
@@ -202,7 +216,7 @@ def register(
     issue = Issue.objects.create(
         title=title.strip(), description=description.strip(), category=category, source=source,
         village=village, household=household, visit=visit, reporter_name=reporter_name.strip(),
-        reporter_phone=reporter_phone.strip(), first_responder=by, received_at=received_at,
+        reporter_phone=reporter_phone, first_responder=by, received_at=received_at,
     )
     _open_step(issue, level=Level.VILLAGE, at=received_at, team_id=team_id)
     _save(issue, "level", "current_step", "due_at")

@@ -1,9 +1,11 @@
+from pathlib import PurePath
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +17,7 @@ from issues.models import Issue, Level, Notification
 from teams import scope
 from teams.models import Membership, User
 from visits.models import Visit
+from visits.scope import shows_personal_data
 
 PAGE_SIZE = 50
 
@@ -62,13 +65,17 @@ def department_queue(request):
 
 def _visit_initial(user, visit_id):
     visit = get_object_or_404(
-        Visit.objects.filter(village__in=services.registrable_villages(user)).prefetch_related("households"),
+        Visit.objects.filter(village__in=services.registrable_villages(user))
+        .select_related("village__team")
+        .prefetch_related("households"),
         pk=visit_id,
     )
     household = next(iter(visit.households.all()), None)
     initial = {"visit": visit.pk, "village": visit.village_id, "source": Issue.Source.VISIT}
     if household is not None:
-        initial.update(household=household.pk, reporter_name=household.head_name, reporter_phone=household.phone)
+        initial.update(household=household.pk, reporter_name=household.head_name)
+        if shows_personal_data(scope.scope_for(user), visit.village):
+            initial["reporter_phone"] = household.phone
     return visit, household, initial
 
 
@@ -141,6 +148,20 @@ def _action_forms(issue, actions, bound=None):
     return {name: bound[1] if bound and bound[0] == name else makers[name](None) for name in actions}
 
 
+@login_required
+def photo(request, code, pk):
+    """A photo of the problem, only to those who see the issue: the files are not public."""
+    image = selectors.issue_photo(request.user, code, pk).image
+    try:
+        stream = image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(stream, filename=PurePath(image.name).name)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 def _team_members(issue):
     ids = Membership.objects.active_on(timezone.localdate()).filter(team__village=issue.village_id).values("user_id")
     return User.objects.filter(pk__in=ids, is_active=True).exclude(pk=issue.first_responder_id).order_by("name")
@@ -166,7 +187,8 @@ def _call(name, issue, user, data):
     if name == "progress":
         return services.add_progress(issue=issue, by=user, note=data["note"], internal_note=data["internal_note"])
     if name == "escalate":
-        return services.escalate(issue=issue, by=user, reason=data["reason"], department=data["department"])
+        return services.escalate(issue=issue, by=user, reason=data["reason"], department=data["department"],
+                                 internal_note=data["internal_note"])
     if name == "resolve":
         return services.resolve(issue=issue, by=user, result=data["result"])
     if name == "explain":

@@ -22,6 +22,12 @@ def category(db):
 
 
 @pytest.fixture
+def tcategory(tworld):
+    """The committed world is flushed after each test, migration data included."""
+    return Category.objects.get_or_create(code="livelihood", defaults={"name": "民生文化", "group": "committee"})[0]
+
+
+@pytest.fixture
 def register(category):
     """register(world, by=…, village=…, **fields) → a new issue with sensible defaults."""
 

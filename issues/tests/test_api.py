@@ -49,6 +49,30 @@ def test_register_bad_input_is_400_and_writes_nothing(world, api_as, category, n
     assert not Issue.objects.exists()
 
 
+@pytest.mark.parametrize("field,value,message", [
+    ("received_at", "1900-01-01T09:00:00+08:00", "受理时间不能早于一年前。"),
+    ("received_at", "2025-11-15T09:00:00+08:00", "受理时间不能早于一年前。"),
+    ("reporter_phone", "无电话", "请填写11位手机号码"),
+    ("reporter_phone", "1391234", "请填写11位手机号码"),
+])
+def test_register_refuses_old_dates_and_malformed_phones(world, api_as, category, now, field, value, message):
+    response = api_as(world.cadre).post(
+        ISSUES, payload(world, category, **{field: value}), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 400 and message in response.json()[field][0]
+    assert not Issue.objects.exists()
+
+
+@pytest.mark.parametrize("phone,stored", [("139 1234 5678", "13912345678"), ("(0769)22123456", "076922123456"),
+                                          ("0769-22123456", "0769-22123456")])
+def test_register_accepts_mobiles_and_landlines_and_a_year_back(world, api_as, category, now, phone, stored):
+    response = api_as(world.cadre).post(
+        ISSUES, payload(world, category, reporter_phone=phone, received_at="2025-11-17T09:00:00+08:00"), format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert Issue.objects.get().reporter_phone == stored
+
+
 def test_register_future_message_is_in_chinese(world, api_as, category, now):
     response = api_as(world.cadre).post(
         ISSUES, payload(world, category, received_at="2026-11-17T09:00:00+08:00"), format="json",
@@ -124,6 +148,13 @@ def test_unknown_code_and_outsiders_get_404(world, api_as, register, now):
     assert api_as(world.other_cadre).get(f"{ISSUES}{issue.code}/").status_code == 404
     assert api_as(world.other_cadre).post(f"{ISSUES}{issue.code}/resolve/", {"result": "x"}).status_code == 404
     assert api_as(world.cadre).get(f"{ISSUES}2345678923/").status_code == 404
+
+
+@pytest.mark.parametrize("path", [f"{ISSUES}2345678923/", f"{ISSUES}2345678923/progress/"])
+def test_an_unknown_code_is_answered_in_chinese(world, api_as, path):
+    api = api_as(world.cadre)
+    response = api.post(path, {}, format="json") if "progress" in path else api.get(path)
+    assert response.status_code == 404 and response.json() == {"detail": "未找到。"}
     assert api_as(None).get(ISSUES).status_code in (401, 403)
 
 

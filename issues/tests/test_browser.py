@@ -2,6 +2,8 @@
 office calls in a county department; the department resolves it; the first responder sees
 the notification and the whole timeline."""
 
+import struct
+import zlib
 from datetime import date
 
 import pytest
@@ -26,6 +28,16 @@ def visit_needing_follow_up(tworld):
     return visit
 
 
+def tiny_png():
+    """A 4×4 grey PNG, so that the browser really decodes the photo it is served."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * 4 for _ in range(4))
+    header = struct.pack(">IIBBBBB", 4, 4, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
 def switch_user(page, username):
     page.context.clear_cookies()
     browser_login(page, username)
@@ -44,7 +56,10 @@ def act(page, action, **fields):
 
 
 @pytest.mark.browser
-def test_from_visit_to_county_department_and_back(tworld, visit_needing_follow_up, phone_page, screenshot_dir):
+def test_from_visit_to_county_department_and_back(
+    tworld, visit_needing_follow_up, phone_page, screenshot_dir, settings, tmp_path,
+):
+    settings.MEDIA_ROOT = tmp_path
     page = phone_page
     browser_login(page, "cadre")
     page.goto(f"{page.base_url}/issues/new/?visit={visit_needing_follow_up.pk}")
@@ -53,6 +68,7 @@ def test_from_visit_to_county_department_and_back(tworld, visit_needing_follow_u
     page.select_option("#id_category", label="城建规划")
     page.fill("#id_title", "巷口路灯不亮")
     page.fill("#id_description", "建设路三巷路灯坏了两周，老人晚上出行不便。")
+    page.set_input_files("#id_photos", files=[{"name": "路灯.png", "mimeType": "image/png", "buffer": tiny_png()}])
     page.screenshot(path=screenshot_dir / "issues-register-phone.png", full_page=True)
     page.click("button:has-text('登记并打印回执')")
     code = page.locator(".tracking-code").get_attribute("data-code")
@@ -62,7 +78,12 @@ def test_from_visit_to_county_department_and_back(tworld, visit_needing_follow_u
     assert visit_needing_follow_up.needs_follow_up is False
 
     page.goto(f"{page.base_url}/issues/{code}/")
-    act(page, "escalate", reason="涉及市政照明线路改造，村里无法解决")
+    page.wait_for_function("() => document.querySelector('img.photo')?.naturalWidth === 4", timeout=5000)
+    page.click("details[data-action='escalate'] summary")
+    assert "上报理由（群众可见）" in page.locator("details[data-action='escalate']").inner_text()
+    page.screenshot(path=screenshot_dir / "issues-escalate-phone.png", full_page=True)
+    page.click("details[data-action='escalate'] summary")
+    act(page, "escalate", reason="涉及市政照明线路改造，村里无法解决", internal_note="村委会已垫付部分费用")
 
     switch_user(page, "town")
     page.goto(f"{page.base_url}/issues/town/")

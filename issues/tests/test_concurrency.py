@@ -8,14 +8,8 @@ import time_machine
 from django.db import connection
 
 from issues import deadlines, services
-from issues.models import Category, DeadlineAlert, Event, Issue, Notification
+from issues.models import DeadlineAlert, Event, Issue, Notification
 from issues.tests.conftest import at
-
-
-@pytest.fixture
-def tcategory(tworld):
-    """The committed world is flushed after each test, migration data included."""
-    return Category.objects.get_or_create(code="livelihood", defaults={"name": "民生文化", "group": "committee"})[0]
 
 
 def run_together(*actions):

@@ -1,7 +1,11 @@
 """The ledger's pages: register (from a visit or on its own), receipt, list, detail, actions,
 queues, notifications; with pinned query counts."""
 
+import re
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from issues import services
@@ -15,7 +19,7 @@ def test_register_from_a_visit_prefills_and_clears_follow_up(world, visit, as_us
     assert page.status_code == 200
     form = page.context["form"]
     assert form.initial["reporter_name"] == "王秀英" and form.initial["source"] == "visit"
-    assert form.initial["village"] == world.village_a.pk
+    assert form.initial["village"] == world.village_a.pk and form.initial["reporter_phone"] == "13912345678"
     response = client.post(reverse("issue-register") + f"?visit={visit.pk}", {
         "village": world.village_a.pk, "category": category.pk, "source": "visit", "title": "巷口路灯不亮",
         "description": "王阿姨反映巷口路灯坏了两周。", "reporter_name": "王秀英", "reporter_phone": "13912345678",
@@ -39,6 +43,21 @@ def test_register_refuses_future_and_bad_input_without_writing(world, as_user, c
     })
     assert response.status_code == 200
     assert "不能晚于现在" in response.content.decode() or "future" in response.content.decode()
+    assert not Issue.objects.exists()
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("received_at", "1900-01-01T09:00", "受理时间不能早于一年前。"),
+    ("reporter_phone", "没有电话", "请填写11位手机号码"),
+])
+def test_register_refuses_old_dates_and_malformed_phones(world, as_user, category, now, field, value, message):
+    data = {
+        "village": world.village_a.pk, "category": category.pk, "source": "phone", "title": "噪音扰民",
+        "description": "夜间施工", "reporter_name": "张三", "reporter_phone": "13900000000",
+    }
+    response = as_user(world.cadre).post(reverse("issue-register"), {**data, field: value})
+    assert response.status_code == 200
+    assert message in response.context["form"].errors[field][0]
     assert not Issue.objects.exists()
 
 
@@ -107,6 +126,19 @@ def test_escalate_without_reason_is_refused_in_the_users_language(world, registe
     assert response.status_code == 400
     assert "请填写上报理由" in response.content.decode()
     assert reload(issue).level == "village" and issue.events.count() == 1
+
+
+def test_the_escalate_form_says_the_reason_is_public_and_keeps_an_internal_note(world, register, as_user, now):
+    issue = register(world)
+    client = as_user(world.leader)
+    form = client.get(reverse("issue-detail", args=[issue.code])).context["action_forms"]["escalate"]
+    assert str(form["reason"].label) == "上报理由（群众可见）" and str(form["internal_note"].label) == "内部备注"
+    response = client.post(reverse("issue-action", args=[issue.code, "escalate"]), {
+        "reason": "需镇街协调照明维修", "internal_note": "村委会已垫付部分费用",
+    })
+    assert response.status_code == 302
+    event = issue.events.get(kind="escalated_town")
+    assert (event.public_note, event.internal_note) == ("需镇街协调照明维修", "村委会已垫付部分费用")
 
 
 def test_action_of_another_level_is_forbidden(world, at_town, as_user):
@@ -195,3 +227,32 @@ def test_admin_shows_the_ledger_read_only(world, at_county, as_user):
     assert page.status_code == 200 and "吹哨报到" in page.content.decode()
     assert client.get(reverse("admin:issues_category_changelist")).status_code == 200
     assert as_user(world.cadre).get(reverse("admin:issues_issue_changelist")).status_code == 302
+
+
+def test_the_town_office_registering_from_a_visit_does_not_get_the_full_phone(world, visit, as_user, now):
+    page = as_user(world.town_office).get(reverse("issue-register") + f"?visit={visit.pk}")
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form.initial["reporter_name"] == "王秀英" and "reporter_phone" not in form.initial
+    assert "13912345678" not in page.content.decode()
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_photos_are_served_only_to_those_who_see_the_issue(world, register, as_user, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    issue = register(world)
+    photo, = services.add_photos(issue=issue, by=world.cadre, files=[SimpleUploadedFile("路灯.PNG", PNG)])
+    assert re.fullmatch(r"issues/\d{4}/\d{2}/[\w-]{24}\.png", photo.image.name), photo.image.name
+    url = reverse("issue-photo", args=[issue.code, photo.pk])
+    assert url in as_user(world.cadre).get(reverse("issue-detail", args=[issue.code])).content.decode()
+    response = as_user(world.cadre).get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PNG
+    assert response["Content-Type"] == "image/png" and response["Cache-Control"].startswith("private")
+    assert as_user(world.other_cadre).get(url).status_code == 404
+    assert as_user(world.cadre).get(reverse("issue-photo", args=[issue.code, photo.pk + 1])).status_code == 404
+    anonymous = Client().get(url)
+    assert anonymous.status_code == 302 and anonymous.url.startswith(reverse("login"))
+    photo.image.storage.delete(photo.image.name)
+    assert as_user(world.cadre).get(url).status_code == 404

@@ -62,7 +62,7 @@ def test_wrong_phones_get_the_neutral_message_then_the_limit(resolved_issue, pho
     page.goto(page.base_url + "/public/lookup/")
     look_up(page, resolved_issue.code, "0000")
     error = page.locator("[role=alert]")
-    assert "没有找到与该查询码和手机尾号相符的问题" in error.inner_text()
+    assert "没有找到与该查询码和联系电话后四位相符的问题" in error.inner_text()
     page.screenshot(path=screenshot_dir / "public-neutral-phone.png", full_page=True)
 
     for i in range(1, ratelimit.PER_CODE[0]):

@@ -14,7 +14,7 @@ from issues.models import Issue
 from issues.tests.conftest import at
 
 LOOKUP = "/public/lookup/"
-NEUTRAL = "没有找到与该查询码和手机尾号相符的问题"
+NEUTRAL = "没有找到与该查询码和联系电话后四位相符的问题"
 TYPO = "查询码有误"
 
 
@@ -126,7 +126,7 @@ def test_the_lookup_needs_the_csrf_token(world, register):
 def test_phone_digits_must_be_four(world, register, client):
     issue = register(world)
     body = lookup(client, issue.code, "56a8").content.decode()
-    assert "请输入您留下的手机号码的后四位" in body
+    assert "请输入您登记时留下的联系电话的后四位" in body
 
 
 def test_the_index_lists_towns_then_a_towns_villages_and_searches(world, client, django_assert_num_queries):

@@ -16,6 +16,7 @@ MARKERS = {
     "title": "标记标题丙",
     "description": "标记描述丁",
     "internal note": "标记内部备注戊",
+    "escalation internal note": "标记上报内部备注己",
 }
 
 
@@ -34,7 +35,9 @@ def test_no_personal_data_on_any_public_page_or_api_answer(world, register, clie
         title=MARKERS["title"], description=f"{MARKERS['description']}，{MARKERS['household address']}",
     )
     services.add_progress(issue=issue, by=world.cadre, note="已上门查看", internal_note=MARKERS["internal note"])
-    services.resolve(issue=issue, by=world.cadre, result="已处理", internal_note=MARKERS["internal note"])
+    services.escalate(issue=issue, by=world.leader, reason="需镇街协调照明维修",
+                      internal_note=MARKERS["escalation internal note"])
+    services.resolve(issue=issue, by=world.town_office, result="已处理", internal_note=MARKERS["internal note"])
     last4 = MARKERS["reporter phone"][-4:]
     village = f"/public/villages/{world.village_a.pk}/"
     api = api_as(None)
@@ -59,7 +62,9 @@ def test_no_personal_data_on_any_public_page_or_api_answer(world, register, clie
     outputs["rate limited"] = client.post("/public/lookup/", {"code": issue.code, "phone_last4": last4})
     outputs["api rate limited"] = api.post("/api/v1/public/issue-status/", {"code": issue.code, "phone_last4": last4})
 
-    assert outputs["status page"].status_code == 200 and "已上门查看" in outputs["status page"].content.decode()
+    status_page = outputs["status page"].content.decode()
+    assert outputs["status page"].status_code == 200
+    assert "已上门查看" in status_page and "需镇街协调照明维修" in status_page
     assert outputs["rate limited"].status_code == outputs["api rate limited"].status_code == 429
     for page, response in outputs.items():
         text = response.content.decode() + "".join(f"{k}: {v}" for k, v in response.items())

@@ -1,11 +1,14 @@
 """Failed lookups are limited per client address and per tracking code, in Redis; past the
 limit every lookup gets 429 and a Chinese message saying when to try again."""
 
+import functools
+
 import pytest
 import time_machine
 
-from issues import ratelimit
+from issues import public, ratelimit, services
 from issues.tests.conftest import at
+from issues.tests.test_concurrency import run_together
 from issues.tests.test_public_lookup import forget_public_counters, missing_code
 
 LIMITED = "查询失败次数过多"
@@ -91,3 +94,59 @@ def test_the_api_shares_the_limits(world, register, client, api_as):
     )
     assert response.status_code == 429
     assert LIMITED in response.json()["detail"] and response["Retry-After"] == str(50 * 60)
+
+
+@pytest.fixture(params=["redis", "local memory"])
+def backend(request, settings):
+    """Redis in production; the local memory cache when `make run` has no Redis."""
+    if request.param == "local memory":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert (ratelimit._redis() is None) == (request.param == "local memory")
+    return request.param
+
+
+def test_concurrent_wrong_phones_for_one_code_never_pass_the_limit(tworld, tcategory, backend):
+    issue = services.register(
+        by=tworld.cadre, village=tworld.village_a, category=tcategory, title="路灯不亮", description="巷口路灯坏了",
+        source="reception", reporter_name="王秀英", reporter_phone="13912345678",
+    )
+    limit, _window = ratelimit.PER_CODE
+    attempts = 40
+    results = run_together(*(
+        functools.partial(public.guarded_lookup, code=issue.code, phone_last4=f"{i:04d}", address=f"198.51.100.{i}")
+        for i in range(attempts)
+    ))
+    evaluated = [value for kind, value in results if kind == "ok" and value == (None, None)]
+    refused = [value for kind, value in results if kind == "ok" and value[1] is not None]
+    assert len(evaluated) == limit and len(refused) == attempts - limit, results
+    assert ratelimit.blocked(address="203.0.113.7", code=issue.code) is not None
+
+
+def test_concurrent_successful_lookups_leave_the_code_open(tworld, tcategory, backend):
+    issue = services.register(
+        by=tworld.cadre, village=tworld.village_a, category=tcategory, title="路灯不亮", description="巷口路灯坏了",
+        source="reception", reporter_name="王秀英", reporter_phone="13912345678",
+    )
+    limit, _window = ratelimit.PER_CODE
+    for _ in range(3):
+        results = run_together(*(
+            functools.partial(public.guarded_lookup, code=issue.code, phone_last4="5678", address="203.0.113.7")
+            for _ in range(limit)
+        ))
+        assert all(kind == "ok" and value[0] is not None and value[1] is None for kind, value in results), results
+    assert ratelimit.blocked(address="203.0.113.7", code=issue.code) is None
+
+
+@time_machine.travel(at(2026, 11, 16, 9, 10), tick=False)
+def test_the_limits_hold_on_each_backend(world, register, client, backend):
+    issue = register(world)
+    limit, _window = ratelimit.PER_CODE
+    assert lookup(client, issue.code, "5678").status_code == 200
+    for i in range(limit):
+        assert lookup(client, issue.code, f"{i:04d}", address=f"198.51.100.{i}").status_code == 200
+    blocked = lookup(client, issue.code, "5678", address="198.51.100.200")
+    assert blocked.status_code == 429 and blocked["Retry-After"] == str(50 * 60)
+    limit, _window = ratelimit.PER_ADDRESS
+    for _ in range(limit):
+        assert lookup(client, missing_code(), "5678", address="203.0.113.9").status_code == 200
+    assert lookup(client, missing_code(), "5678", address="203.0.113.9").status_code == 429

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from issues import public, ratelimit
 from issues.models import Issue
+from teams.forms import whole_number
 
 
 # The templates write these forms' inputs by hand: rendering widgets through the form
@@ -53,7 +54,7 @@ def index(request):
     chosen, or the villages matching a search."""
     query = request.GET.get("q", "").replace("\x00", "").strip()[:30]
     town = request.GET.get("town", "")
-    town_id = int(town) if town.isascii() and town.isdigit() else None
+    town_id = whole_number(town)
     context = {"form": LookupForm(), "query": query}
     if query or town_id is not None:
         context["towns"] = public.village_index(query=query, town_id=town_id)

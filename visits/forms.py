@@ -2,20 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from teams.forms import whole_number
 from teams.models import Membership, User
 from visits import selectors
 from visits.models import HouseholdTag, Visit
-
-MAX_ID = 2**63 - 1
-MAX_PAGE = 100_000
-
-
-def whole_number(value, *, upper=MAX_ID):
-    """A query-string or form value as a positive integer (ASCII digits, at most `upper`), or None."""
-    value = str(value)
-    if value.isascii() and value.isdigit() and len(value) <= len(str(upper)) and 0 < int(value) <= upper:
-        return int(value)
-    return None
 
 
 class VisitForm(forms.Form):

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_POST
 
 from teams import scope
 from teams import services as team_services
+from teams.forms import MAX_PAGE, whole_number
 from teams.models import Attendance, LiaisonDay, Team
 from visits import selectors, services
 from visits.forms import (
-    MAX_PAGE,
     DiaryFilterForm,
     HouseholdFilterForm,
     HouseholdForm,
@@ -28,7 +28,6 @@ from visits.forms import (
     MoveOutForm,
     VisitForm,
     add_service_error,
-    whole_number,
 )
 from visits.models import HouseholdTag
 from visits.scope import keeps_roll, shows_personal_data

@@ -83,3 +83,9 @@ def test_garbage_query_strings_on_pages_never_500(world, as_user, persona):
         for name, value in FILTERS.items():
             response = client.get(path, {name: value, "q": "%' OR 1=1 --"})
             assert response.status_code in (200, 302, 400, 403, 404), (path, name, value, response.status_code)
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "²", "１２", "-1", "0"])
+def test_odd_numbers_in_the_public_query_string_never_500(world, client, value):
+    for name in ("town", "page", "village"):
+        assert client.get("/public/", {name: value}).status_code in (200, 400, 404), (name, value)

@@ -133,7 +133,7 @@ SELECT i.id, i.code, i.reporter_phone, i.status, i.level, i.received_at, i.due_a
        i.feedback_note, i.feedback_at, i.satisfaction, i.rated_at, i.category_id, i.village_id,
        s.outcome AS step_outcome, s.level AS step_level, s.team_id AS step_team_id,
        s.town_id AS step_town_id, s.department_id AS step_department_id,
-       u.name AS responsible_name, u.username AS responsible_username,
+       u.name AS responsible_name,
        (SELECT m.role FROM {membership} m INNER JOIN {team} t ON t.id = m.team_id
          WHERE t.village_id = i.village_id AND m.user_id = i.first_responder_id
            AND m.start_date <= %s AND (m.end_date IS NULL OR m.end_date >= %s)
@@ -209,7 +209,8 @@ def _public_status(issue, events, now):
         status_label=str(_LABELS["status"][issue.status]),
         level_label=str(Level(issue.level).label),
         handler=_handler_name(issue, names),
-        responsible_name=issue.responsible_name or issue.responsible_username,
+        # Officials are named publicly; an account without a name shows its role only, never its login.
+        responsible_name=issue.responsible_name,
         responsible_role=str(_LABELS["role"][role]) if role else "",
         due_at=issue.due_at if is_open else None,
         is_overdue=issue.is_overdue(now),
@@ -399,11 +400,11 @@ def village_notice(village_id):
         Membership.objects.active_on(timezone.localdate())
         .filter(team=team)
         .select_related("user")
-        .only("role", "public_phone", "start_date", "user__name", "user__username")
+        .only("role", "public_phone", "start_date", "user__name")
     )
     order = {role: i for i, role in enumerate(Role.values)}
     members = tuple(
-        PublicMember(name=str(m.user), role=m.get_role_display(), phone=m.public_phone, is_leader=m.role == Role.LEADER)
+        PublicMember(name=m.user.name, role=m.get_role_display(), phone=m.public_phone, is_leader=m.role == Role.LEADER)
         for m in sorted(memberships, key=lambda m: (order[m.role], m.start_date, m.pk))
     )
     schedule = getattr(team, "schedule", None)

@@ -103,3 +103,10 @@ def test_statistics_per_town_for_this_year(world, register, client, django_asser
     figures = {r["name"]: (r["received"], r["resolved"], r["answered"]) for r in rows}
     assert year == 2026
     assert figures == {"罗阳街道": (3, 2, 2), "龙溪街道": (1, 0, 0)}
+
+
+def test_a_member_without_a_name_is_listed_by_role_never_by_login(world, client):
+    world.volunteer.name = ""
+    world.volunteer.save()
+    body = client.get(f"/public/villages/{world.village_a.pk}/").content.decode()
+    assert "volunteer" not in body and "志愿者" in body

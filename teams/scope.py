@@ -58,6 +58,11 @@ class Scope:
         )
 
     @property
+    def works_in_villages(self):
+        """Whether the user's position covers villages (their households and visits)."""
+        return self.is_admin or bool(self.member_team_ids or self.office_town_ids or self.org_county_ids)
+
+    @property
     def has_position(self):
         return self.is_admin or any(
             (self.member_team_ids, self.office_town_ids, self.department_ids, self.org_county_ids)

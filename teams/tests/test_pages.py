@@ -107,3 +107,8 @@ def test_a_missing_page_answers_in_chinese_and_the_api_in_json(world, client):
     assert page.status_code == 404 and "页面不存在" in page.content.decode()
     api = client.get("/api/v1/no-such-endpoint/")
     assert api.status_code == 404 and api.json() == {"detail": "未找到。"}
+
+
+def test_the_header_offers_the_visit_pages_only_to_positions_that_cover_villages(world, as_user):
+    assert "民情日记" in as_user(world.cadre).get("/").content.decode()
+    assert "民情日记" not in as_user(world.department).get("/").content.decode()

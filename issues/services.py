@@ -175,10 +175,11 @@ def registrable_villages(user):
 @transaction.atomic
 def register(
     *, by, village, category, title, description, source, reporter_name, reporter_phone,
-    household=None, visit=None, received_at=None,
+    household=None, visit=None, received_at=None, photos=(),
 ):
-    """Register a resident's issue: `by` becomes its first responder; the village's team
-    handles its first step. Registering from a visit clears the visit's follow-up flag."""
+    """Register a resident's issue, with any photos taken of the problem: `by` becomes its first
+    responder; the village's team handles its first step. Registering from a visit clears the
+    visit's follow-up flag."""
     now = timezone.now()
     received_at = received_at or now
     errors = {}
@@ -221,6 +222,7 @@ def register(
     _open_step(issue, level=Level.VILLAGE, at=received_at, team_id=team_id)
     _save(issue, "level", "current_step", "due_at")
     _event(issue, kind=Event.Kind.REGISTERED, by=by, at=received_at)
+    Photo.objects.bulk_create(Photo(issue=issue, image=f) for f in photos)
     if visit is not None and visit.needs_follow_up:
         Visit.objects.filter(pk=visit.pk).update(needs_follow_up=False)
         visit.needs_follow_up = False
@@ -398,11 +400,3 @@ def hand_over(*, issue, by, to, reason):
 def departments_for(issue):
     """The county departments this issue can be escalated to."""
     return Department.objects.filter(county__towns__villages=issue.village_id).order_by("name")
-
-
-@transaction.atomic
-def add_photos(*, issue, by, files):
-    """Photos taken of the problem, kept with the issue."""
-    if not may(by, issue, "progress"):
-        raise PermissionDenied(_("You may not make this change to this issue."))
-    return [Photo.objects.create(issue=issue, image=f) for f in files]

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from issues import forms, notifications, selectors, services
 from issues.models import Issue, Level, Notification
 from teams import scope
+from teams.forms import whole_number
 from teams.models import Membership, User
 from visits.models import Visit
 from visits.scope import shows_personal_data
@@ -89,25 +89,22 @@ def register(request):
     initial = {"source": Issue.Source.RECEPTION}
     visit_id = request.POST.get("visit") or request.GET.get("visit")
     if visit_id:
-        try:
-            visit, household, initial = _visit_initial(request.user, int(visit_id))
-        except ValueError:
-            raise Http404 from None
+        visit_pk = whole_number(visit_id)
+        if visit_pk is None:
+            raise Http404
+        visit, household, initial = _visit_initial(request.user, visit_pk)
     if request.method == "POST":
         form = forms.RegisterForm(request.POST, request.FILES, villages=villages)
         if form.is_valid():
             data = form.cleaned_data
             try:
-                with transaction.atomic():
-                    issue = services.register(
-                        by=request.user, village=data["village"], category=data["category"], title=data["title"],
-                        description=data["description"], source=data["source"],
-                        reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
-                        household=household if household and household.village_id == data["village"].pk else None,
-                        visit=visit, received_at=data["received_at"],
-                    )
-                    if data["photos"]:
-                        services.add_photos(issue=issue, by=request.user, files=data["photos"])
+                issue = services.register(
+                    by=request.user, village=data["village"], category=data["category"], title=data["title"],
+                    description=data["description"], source=data["source"],
+                    reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
+                    household=household if household and household.village_id == data["village"].pk else None,
+                    visit=visit, received_at=data["received_at"], photos=data["photos"] or (),
+                )
             except ValidationError as error:
                 _add_errors(form, error)
             else:

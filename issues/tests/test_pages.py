@@ -242,8 +242,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 def test_photos_are_served_only_to_those_who_see_the_issue(world, register, as_user, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    issue = register(world)
-    photo, = services.add_photos(issue=issue, by=world.cadre, files=[SimpleUploadedFile("路灯.PNG", PNG)])
+    issue = register(world, photos=[SimpleUploadedFile("路灯.PNG", PNG)])
+    photo, = issue.photos.all()
     assert re.fullmatch(r"issues/\d{4}/\d{2}/[\w-]{24}\.png", photo.image.name), photo.image.name
     url = reverse("issue-photo", args=[issue.code, photo.pk])
     assert url in as_user(world.cadre).get(reverse("issue-detail", args=[issue.code])).content.decode()

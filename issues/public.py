@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from issues import codes, ratelimit, services
+from issues import codes, public_store, ratelimit, services
 from issues.models import Category, Event, Issue, Level, Step
 from teams import selectors as team_selectors
 from teams.models import Department, Membership, Role, Team, Town, User, Village, Weekday
@@ -43,25 +43,31 @@ _rating_signer = signing.TimestampSigner(salt="issues.public.rating")
 @dataclass(frozen=True)
 class PublicEvent:
     at: datetime
-    kind: str
+    event_kind: str
     note: str
+
+    @property
+    def kind(self):
+        return str(_LABELS["event"][self.event_kind])
 
 
 @dataclass(frozen=True)
 class PublicStatus:
+    """Facts only, no words: labels are translated when shown, so that one status (kept in
+    `public_store`) serves every language."""
+
     code: str
-    display_code: str
     category: str
     town: str
     village: str
     village_id: int
     received_on: date
     status: str
-    status_label: str
-    level_label: str
-    handler: str
+    level: int
+    handler_level: int | None
+    handler_unit: str
     responsible_name: str
-    responsible_role: str
+    role: str
     due_at: datetime | None
     is_overdue: bool
     result: str
@@ -69,9 +75,34 @@ class PublicStatus:
     feedback_note: str
     feedback_at: datetime | None
     satisfaction: str
-    satisfaction_label: str
     rated_at: datetime | None
     timeline: tuple
+
+    @property
+    def display_code(self):
+        return codes.display(self.code)
+
+    @property
+    def status_label(self):
+        return str(_LABELS["status"][self.status])
+
+    @property
+    def level_label(self):
+        return str(Level(self.level).label)
+
+    @property
+    def handler(self):
+        if self.handler_level == Level.TOWN:
+            return _("%(town)s liaison office") % {"town": self.handler_unit}
+        return self.handler_unit
+
+    @property
+    def responsible_role(self):
+        return str(_LABELS["role"][self.role]) if self.role else ""
+
+    @property
+    def satisfaction_label(self):
+        return str(_LABELS["satisfaction"][self.satisfaction]) if self.satisfaction else ""
 
     @property
     def can_rate(self):
@@ -182,11 +213,11 @@ def _reference_names(issue):
     return _reference
 
 
-def _handler_name(issue, names):
+def _handler_unit(issue, names):
     if issue.step_level == Level.VILLAGE:
         return names["teams"][issue.step_team_id]
     if issue.step_level == Level.TOWN:
-        return _("%(town)s liaison office") % {"town": names["towns"][issue.step_town_id]}
+        return names["towns"][issue.step_town_id]
     if issue.step_level == Level.COUNTY:
         return names["departments"][issue.step_department_id]
     return ""
@@ -195,23 +226,21 @@ def _handler_name(issue, names):
 def _public_status(issue, events, now):
     names = _reference_names(issue)
     village, town_id = names["villages"][issue.village_id]
-    role = issue.responsible_role
     is_open = issue.status == Issue.Status.OPEN
     return PublicStatus(
         code=issue.code,
-        display_code=codes.display(issue.code),
         category=names["categories"][issue.category_id],
         town=names["towns"][town_id],
         village=village,
         village_id=issue.village_id,
         received_on=timezone.localdate(issue.received_at),
         status=issue.status,
-        status_label=str(_LABELS["status"][issue.status]),
-        level_label=str(Level(issue.level).label),
-        handler=_handler_name(issue, names),
+        level=issue.level,
+        handler_level=issue.step_level,
+        handler_unit=_handler_unit(issue, names),
         # Officials are named publicly; an account without a name shows its role only, never its login.
         responsible_name=issue.responsible_name,
-        responsible_role=str(_LABELS["role"][role]) if role else "",
+        role=issue.responsible_role or "",
         due_at=issue.due_at if is_open else None,
         is_overdue=issue.is_overdue(now),
         result="" if is_open else issue.result,
@@ -219,12 +248,8 @@ def _public_status(issue, events, now):
         feedback_note=issue.feedback_note,
         feedback_at=issue.feedback_at,
         satisfaction=issue.satisfaction,
-        satisfaction_label=str(_LABELS["satisfaction"][issue.satisfaction]) if issue.satisfaction else "",
         rated_at=issue.rated_at,
-        timeline=tuple(
-            PublicEvent(at=e.at, kind=str(_LABELS["event"][e.kind]), note=e.public_note)
-            for e in events
-        ),
+        timeline=tuple(PublicEvent(at=e.at, event_kind=e.kind, note=e.public_note) for e in events),
     )
 
 
@@ -235,35 +260,49 @@ def _timeline(issue_id):
     return Event.objects.raw(_TIMELINE_SQL.format(event=Event._meta.db_table), [issue_id])
 
 
+def _found(issue):
+    events = list(_timeline(issue.pk))
+    return public_store.Found(
+        code=issue.code,
+        version=max((event.pk for event in events), default=0),
+        status=_public_status(issue, events, timezone.now()),
+    )
+
+
 def status_for(issue_id):
     """The public status of an issue the caller has already matched (after a rating)."""
-    issue = _issue_for_public("id", issue_id)
-    return _public_status(issue, _timeline(issue.pk), timezone.now())
+    return _found(_issue_for_public("id", issue_id)).status
 
 
 def lookup(*, code, phone_last4):
-    """The public status when `code` (already cleaned) and the phone's last four digits match
-    an issue, else None — the same None for a missing issue and for wrong digits."""
+    """A `Found` from the database when `code` (already cleaned) and the phone's last four
+    digits match an issue, else None — the same None for a missing issue and for wrong digits."""
     issue = _issue_for_public("code", code)
     expected = _phone_ending(issue.reporter_phone) if issue is not None else "----"
     matches = hmac.compare_digest(expected.encode(), phone_last4.encode())
     if issue is None or not matches:
         return None
-    return _public_status(issue, _timeline(issue.pk), timezone.now())
+    return _found(issue)
 
 
-def guarded_lookup(*, code, phone_last4, address):
-    """The lookup behind the failed-lookup limits: (status, None) on a match, (None, None) for
-    the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made)."""
+def guarded_lookup(*, code, phone_last4, address, language=None):
+    """The lookup behind the failed-lookup limits: (Found, None) on a match, (None, None) for
+    the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made).
+    A match is answered from `public_store` when it has the issue (with the page rendered in
+    `language` if it has that too), else from the database, and then kept there."""
+    found = public_store.probe(address=address, code=code, phone_last4=phone_last4, language=language)
+    if found is not None:
+        return found, None
     attempt, block = ratelimit.begin(address=address, code=code)
     if block is not None:
         return None, block
-    status = lookup(code=code, phone_last4=phone_last4)
-    if status is None:
+    found = lookup(code=code, phone_last4=phone_last4)
+    if found is None:
         ratelimit.failed(attempt)
-    else:
-        ratelimit.succeeded(attempt)
-    return status, None
+        return None, None
+    ratelimit.succeeded(attempt)
+    public_store.fill(found, phone_last4=phone_last4)
+    return found, None
 
 
 def rating_token(code):

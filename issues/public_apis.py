@@ -51,4 +51,4 @@ class IssueStatusView(APIView):
             )
         if found is None:
             return Response({"detail": str(public.NOT_FOUND_MESSAGE)}, status=status.HTTP_404_NOT_FOUND)
-        return Response(found.as_dict())
+        return Response(found.status.as_dict())

@@ -6,15 +6,18 @@ import qrcode
 import qrcode.image.svg
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from issues import public, ratelimit
+from issues import public, public_store, ratelimit
 from issues.models import Issue
 from teams.forms import whole_number
 
@@ -38,14 +41,53 @@ class RatingForm(forms.Form):
     comment = forms.CharField(required=False, max_length=300)
 
 
-def _render_status(request, status, *, message=""):
+def _status_context(status, *, rating_token, message=""):
     context = {"status": status, "message": message}
     if status.can_rate:
         context.update(
-            rating_token=public.rating_token(status.code),
+            rating_token=rating_token,
             satisfaction_choices=[(value, str(label)) for value, label in Issue.Satisfaction.choices],
         )
-    return render(request, "public/status.html", context)
+    return context
+
+
+def _render_status(request, status, *, message=""):
+    return render(request, "public/status.html", _status_context(
+        status, rating_token=public.rating_token(status.code), message=message,
+    ))
+
+
+# A kept page holds these marks where each visitor's own tokens go. They are raw HTML
+# comments: text typed by anyone is escaped on the page and can never contain them.
+CSRF_MARK = mark_safe("<!--csrf-token-->")
+RATING_MARK = mark_safe("<!--rating-token-->")
+
+
+def _page_csrf_token(request):
+    """The CSRF token for the page's forms. This POST passed the CSRF check, so the masked token
+    it carries was made for this visitor's own previous page: sending it back discloses nothing
+    new, and spares masking a fresh one (32 random characters drawn one by one, the dearest
+    step of a kept page)."""
+    posted = request.POST.get("csrfmiddlewaretoken", "")
+    return posted if len(posted) == CSRF_TOKEN_LENGTH else get_token(request)
+
+
+def _status_page(request, found):
+    """The status page for a match. Visitors who are not logged in (residents) get the page
+    kept in `public_store`, rendered once per language, with their own tokens filled in."""
+    if request.user.is_authenticated:
+        return _render_status(request, found.status)
+    page = found.page
+    if page is None:
+        context = _status_context(found.status, rating_token=RATING_MARK)
+        # Nothing of this visitor's goes into a kept page: not their token, not their messages.
+        context.update(csrf_token=CSRF_MARK, messages=())
+        page = render_to_string("public/status.html", context, request)
+        public_store.keep_page(found, language=get_language(), page=page)
+    page = page.replace(CSRF_MARK, _page_csrf_token(request))
+    if RATING_MARK in page:
+        page = page.replace(RATING_MARK, public.rating_token(found.code))
+    return HttpResponse(page)
 
 
 @require_GET
@@ -69,20 +111,29 @@ def lookup(request):
     """GET: the form. POST: the status page, or the form with the typo or the neutral answer."""
     if request.method != "POST":
         return render(request, "public/lookup.html", {"form": LookupForm()})
-    form = LookupForm(request.POST)
-    if not form.is_valid():
+    try:
+        # The form's own rules, without building the form: it is needed only to show an answer.
+        code = public.clean_code(request.POST.get("code"))
+        phone_last4 = public.clean_phone_last4(request.POST.get("phone_last4"))
+    except ValidationError:
+        form = LookupForm(request.POST)
+        form.is_valid()
         return render(request, "public/lookup.html", {"form": form})
-    status, block = public.guarded_lookup(
-        code=form.cleaned_data["code"], phone_last4=form.cleaned_data["phone_last4"],
-        address=ratelimit.client_address(request),
+    found, block = public.guarded_lookup(
+        code=code, phone_last4=phone_last4, address=ratelimit.client_address(request),
+        language=None if request.user.is_authenticated else get_language(),
     )
     if block is not None:
-        response = render(request, "public/lookup.html", {"form": form, "error": block.message()}, status=429)
+        response = render(
+            request, "public/lookup.html", {"form": LookupForm(request.POST), "error": block.message()}, status=429
+        )
         response["Retry-After"] = str(block.retry_after)
         return response
-    if status is None:
-        return render(request, "public/lookup.html", {"form": form, "error": public.NOT_FOUND_MESSAGE})
-    return _render_status(request, status)
+    if found is None:
+        return render(
+            request, "public/lookup.html", {"form": LookupForm(request.POST), "error": public.NOT_FOUND_MESSAGE}
+        )
+    return _status_page(request, found)
 
 
 @never_cache

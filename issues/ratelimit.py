@@ -10,6 +10,7 @@ concurrent wrong attempts cannot get past the limit."""
 
 import contextlib
 import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -50,7 +51,8 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _keys(address, code, now):
+def keys(address, code, now):
+    """(cache key, limit, end of window) for the address's failures and the code's count."""
     result = []
     for kind, value, (limit, window) in (("ip", address, PER_ADDRESS), ("code", code, PER_CODE)):
         start = int(now // window) * window
@@ -60,9 +62,9 @@ def _keys(address, code, now):
 
 def blocked(*, address, code, now=None):
     """A Blocked with the time the longest refusal ends, or None when lookups are allowed."""
-    keys = _keys(address, code, now or time.time())
-    counts = cache.get_many([key for key, _limit, _until in keys])
-    ends = [until for key, limit, until in keys if counts.get(key, 0) >= limit]
+    counters = keys(address, code, now or time.time())
+    counts = cache.get_many([key for key, _limit, _until in counters])
+    ends = [until for key, limit, until in counters if counts.get(key, 0) >= limit]
     return Blocked(until=max(ends)) if ends else None
 
 
@@ -92,11 +94,33 @@ return {failures, count, 1}
 _GIVE_BACK = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('DECR', KEYS[1]) end"
 
 
-def _redis():
+_clients = weakref.WeakKeyDictionary()
+
+
+def redis_client():
     """The Redis client behind the default cache, or None with another backend (local memory
-    in development)."""
+    in development). One per cache connection: Django's `get_client` builds a new client object
+    on every call, which costs more than the round trip."""
     backend = caches["default"]
-    return backend._cache.get_client(write=True) if isinstance(backend, RedisCache) else None
+    if not isinstance(backend, RedisCache):
+        return None
+    connection = backend._cache
+    if connection not in _clients:
+        _clients[connection] = connection.get_client(write=True)
+    return _clients[connection]
+
+
+_scripts = {}
+
+
+def run_script(client, source, keys, args):
+    """Runs a Lua script on `keys` (cache keys, prefixed here). Registered once per process:
+    each call then sends only the script's hash (EVALSHA)."""
+    if source not in _scripts:
+        _scripts[source] = client.register_script(source)
+    # Our keys are plain ASCII: the memcached-compatibility check on each is not needed.
+    make_key = caches["default"].make_key
+    return _scripts[source](keys=[make_key(key) for key in keys], args=args)
 
 
 def _count(key, timeout):
@@ -112,10 +136,11 @@ def _count(key, timeout):
 
 def _take_slot(address_key, address_limit, code_key, code_limit, timeout):
     """(failures from the address, the code's count, whether a slot was taken)."""
-    client = _redis()
+    client = redis_client()
     if client is not None:
-        keys = [caches["default"].make_and_validate_key(key) for key in (address_key, code_key)]
-        failures, count, taken = client.eval(_TAKE_SLOT, 2, *keys, address_limit, code_limit, timeout)
+        failures, count, taken = run_script(
+            client, _TAKE_SLOT, [address_key, code_key], [address_limit, code_limit, timeout]
+        )
         return failures, count, bool(taken)
     counts = cache.get_many([address_key, code_key])
     failures = counts.get(address_key, 0)
@@ -129,9 +154,9 @@ def _take_slot(address_key, address_limit, code_key, code_limit, timeout):
 
 
 def _give_back(key):
-    client = _redis()
+    client = redis_client()
     if client is not None:
-        client.eval(_GIVE_BACK, 1, caches["default"].make_and_validate_key(key))
+        run_script(client, _GIVE_BACK, [key], [])
         return
     with contextlib.suppress(ValueError):
         cache.decr(key)
@@ -141,7 +166,7 @@ def begin(*, address, code, now=None):
     """(Attempt, None) when a lookup may run, else (None, Blocked). The code's slot is taken
     atomically before the lookup, so concurrent attempts never evaluate more than the limit."""
     now = now or time.time()
-    (address_key, address_limit, address_until), (code_key, code_limit, code_until) = _keys(address, code, now)
+    (address_key, address_limit, address_until), (code_key, code_limit, code_until) = keys(address, code, now)
     failures, count, taken = _take_slot(address_key, address_limit, code_key, code_limit, int(code_until - now) + 1)
     if taken:
         return Attempt(address_key=address_key, code_key=code_key, timeout=int(address_until - now) + 1), None

@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from liaison import views
 
 urlpatterns = [
+    # The residents' pages first: the busiest, and never behind a login.
+    path("public/", include("issues.public_urls")),
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -14,7 +16,6 @@ urlpatterns = [
     path("issues/", include("issues.urls")),
     path("visits/", include("visits.urls")),
     path("days/", include("visits.day_urls")),
-    path("public/", include("issues.public_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("liaison.api_urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -84,13 +84,16 @@ def test_the_status_page_shows_the_public_fields_and_timeline(world, register, c
     issue = register(world)
     services.add_progress(issue=issue, by=world.cadre, note="已联系路灯维修单位", internal_note="维修单位下周才有空")
     services.escalate(issue=issue, by=world.leader, reason="需街道协调维修经费")
-    lookup(client, issue.code, "5678")
+    lookup(client, register(world).code, "5678")
     # The issue with its step and first responder, and its timeline; the names of the category,
     # village, town and handler come from the process's copy, loaded by the first lookup.
     with django_assert_num_queries(2):
+        first = lookup(client, issue.code, "5678")
+    # Looked up again, by a resident not logged in: the kept page, without the database.
+    with django_assert_num_queries(0):
         response = lookup(client, issue.code, "5678")
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 200 and without_csrf(body) == without_csrf(first.content.decode())
     for text in ("民生文化", "罗阳街道 · 西区社区", "镇街", "罗阳街道驻点办", "李丽芳（镇街干部）",
                  "已联系路灯维修单位", "需街道协调维修经费", "2026-11-16", "2026-11-30"):
         assert text in body, text
@@ -168,8 +171,8 @@ def test_a_wrong_phone_and_a_missing_issue_cost_the_same_work(world, register, c
         with django_assert_num_queries(1):
             lookup(client, code, last4)
     now = time.time()
-    (address_key, *_), (wrong_phone_key, *_) = ratelimit._keys("127.0.0.1", issue.code, now)
-    _, (missing_key, *_) = ratelimit._keys("127.0.0.1", missing, now)
+    (address_key, *_), (wrong_phone_key, *_) = ratelimit.keys("127.0.0.1", issue.code, now)
+    _, (missing_key, *_) = ratelimit.keys("127.0.0.1", missing, now)
     assert cache.get_many([address_key, wrong_phone_key, missing_key]) == {
         address_key: 2, wrong_phone_key: 1, missing_key: 1,
     }

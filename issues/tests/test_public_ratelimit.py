@@ -101,7 +101,7 @@ def backend(request, settings):
     """Redis in production; the local memory cache when `make run` has no Redis."""
     if request.param == "local memory":
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    assert (ratelimit._redis() is None) == (request.param == "local memory")
+    assert (ratelimit.redis_client() is None) == (request.param == "local memory")
     return request.param
 
 

@@ -12,7 +12,7 @@ phone digits are wrong: both read the issue by code and compare the digits in co
 
 import hmac
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.core import signing
@@ -20,8 +20,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from issues import codes, public_store, ratelimit, services
 from issues.models import Category, Event, Issue, Level, Step
@@ -285,11 +285,14 @@ def lookup(*, code, phone_last4):
     return _found(issue)
 
 
-def guarded_lookup(*, code, phone_last4, address, language=None):
+def guarded_lookup(*, code, phone_last4, address, render=None):
     """The lookup behind the failed-lookup limits: (Found, None) on a match, (None, None) for
     the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made).
-    A match is answered from `public_store` when it has the issue (with the page rendered in
-    `language` if it has that too), else from the database, and then kept there."""
+
+    With `render` (status → the status page in the current language) the Found carries the
+    page, else the status. A match is answered from `public_store` when it has kept one, else
+    from the database, and then kept there."""
+    language = get_language() if render else None
     found = public_store.probe(address=address, code=code, phone_last4=phone_last4, language=language)
     if found is not None:
         return found, None
@@ -301,7 +304,9 @@ def guarded_lookup(*, code, phone_last4, address, language=None):
         ratelimit.failed(attempt)
         return None, None
     ratelimit.succeeded(attempt)
-    public_store.fill(found, phone_last4=phone_last4)
+    if render:
+        found = replace(found, page=render(found.status))
+    public_store.keep(found, phone_last4=phone_last4, language=language)
     return found, None
 
 

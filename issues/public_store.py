@@ -1,23 +1,25 @@
-"""The public status of recently looked-up issues, kept in Redis so that a resident who looks
-again is answered in one round trip, without the database or the template engine.
+"""The status of recently looked-up issues, kept in Redis, so that a resident who looks again
+is answered in one round trip, without the database or the template engine.
 
-Each issue has one hash, filled only after a lookup matched: the digest of its code and phone
-digits (never the digits), the public status and the rendered status page per language, the
-version it was read at (the issue's newest timeline event) and the time it stops being valid
-(a deadline passing or the date changing alters the page).
+An issue's entries are made only after a lookup matched: its status page per language (for the
+pages) and its public status (for the API), each stored with the digest of the code and phone
+digits (never the digits) and the time it stops being valid (a deadline passing or the date
+changing alters the page). A lookup reads the failed-lookup counters and the entry in one MGET.
 
-Only a lookup whose digits match is answered here. Any other (wrong digits, no such issue, no
-entry) goes to the database behind the failed-lookup limits exactly as before, so a wrong
-phone and a missing code still cost the same work.
+Only a lookup whose digits match an entry is answered here. Any other (wrong digits, no such
+issue, no entry) goes to the database behind the failed-lookup limits exactly as before, so a
+wrong phone and a missing code still cost the same work.
 
-Every ledger change writes a timeline event, and every event marks the issue's hash with its
-version before the transaction commits (`forget`). An entry read from the database before that
-carries an older version and is refused, so no lookup sees a page older than the last change
-once it has committed. Renamed villages, categories or officials show within `SECONDS`.
+Every ledger change writes a timeline event, and every event drops the issue's entries and
+marks the issue with its version (`forget`) before the transaction commits. An entry read from
+the database before that carries an older version and is not kept, so no lookup sees a page
+older than the last change once it has committed. Renamed villages, categories or officials
+show within `SECONDS`.
 
-Without Redis (`make run`'s local memory cache) there is no store: every lookup reads the
+Without Redis (`make run`'s local memory cache) nothing is kept: every lookup reads the
 database."""
 
+import hmac
 import logging
 import math
 import pickle
@@ -28,6 +30,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
@@ -43,11 +46,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Found:
-    """A lookup that matched: the public status, or the page already rendered for the asked
-    language (then `status` is None)."""
+    """A lookup that matched: its public status, its status page, or both. `version` is the
+    issue's newest event when read from the database, None when kept here."""
 
     code: str
-    version: int
+    version: int | None = None
     status: object = None
     page: str | None = None
 
@@ -72,71 +75,50 @@ def _format():
 _FORMAT = _format()
 
 
-def _key(code):
-    return f"public-lookup:issue:{_FORMAT}:{code}"
-
-
-# KEYS: address failures, code count, the issue's hash. ARGV: address limit, code limit, digest,
-# page field ('' for none), now. Refuses nothing and counts nothing: a lookup it does not answer goes on to
-# `ratelimit.begin`, which does.
-_PROBE = """
-if tonumber(redis.call('GET', KEYS[1]) or '0') >= tonumber(ARGV[1]) then return false end
-if tonumber(redis.call('GET', KEYS[2]) or '0') >= tonumber(ARGV[2]) then return false end
-local entry = redis.call('HMGET', KEYS[3], 'digest', 'until', 'v')
-if entry[1] ~= ARGV[3] or tonumber(entry[2]) <= tonumber(ARGV[5]) then return false end
-if ARGV[4] ~= '' then
-  local page = redis.call('HGET', KEYS[3], ARGV[4])
-  if page then return {entry[3], 'page', page} end
-end
-return {entry[3], 'status', redis.call('HGET', KEYS[3], 'status')}
-"""
-# KEYS: the hash. ARGV: version, digest, until, status, seconds to keep.
-_FILL = """
-local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '-1')
-local new = tonumber(ARGV[1])
-if v > new or (v == new and redis.call('HEXISTS', KEYS[1], 'digest') == 1) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'digest', ARGV[2], 'until', ARGV[3], 'status', ARGV[4])
-redis.call('EXPIRE', KEYS[1], ARGV[5])
+# KEYS: the issue's mark, the entry. ARGV: the version read, seconds to keep, the entry.
+_KEEP = """
+if tonumber(redis.call('GET', KEYS[1]) or '-1') > tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
 return 1
 """
-# KEYS: the hash. ARGV: version, page field, page.
-_KEEP_PAGE = """
-if redis.call('HGET', KEYS[1], 'v') == ARGV[1] and redis.call('HEXISTS', KEYS[1], 'digest') == 1 then
-  redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
-end
-"""
-# KEYS: the hash. ARGV: version, seconds to keep.
+# KEYS: the issue's mark, then its entries. ARGV: the new version, seconds to keep the mark.
 _FORGET = """
-local v = tonumber(redis.call('HGET', KEYS[1], 'v') or '-1')
-if v < tonumber(ARGV[1]) then
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], 'v', ARGV[1])
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
+if tonumber(redis.call('GET', KEYS[1]) or '-1') < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 end
+redis.call('DEL', unpack(KEYS, 2))
 """
-def _page_field(language):
-    return f"page:{language}" if language else ""
+
+
+def _entry_key(code, language):
+    """The page in `language`, or with no language the status (for the API)."""
+    return f"public-lookup:{_FORMAT}:page:{code}:{language}" if language else f"public-lookup:{_FORMAT}:status:{code}"
+
+
+def _mark_key(code):
+    return f"public-lookup:{_FORMAT}:mark:{code}"
 
 
 def probe(*, address, code, phone_last4, language=None, now=None):
-    """The stored answer when the digits match the stored entry and no limit is reached, else
-    None. With a language, the rendered page is returned if the store has it."""
+    """The kept answer (a Found with the page in `language`, or with the status if no language)
+    when the digits match its entry and no limit is reached, else None."""
     client = ratelimit.redis_client()
     if client is None:
         return None
     now = now or time.time()
     (address_key, address_limit, _), (code_key, code_limit, _) = ratelimit.keys(address, code, now)
-    answer = ratelimit.run_script(
-        client, _PROBE, [address_key, code_key, _key(code)],
-        [address_limit, code_limit, digest(code, phone_last4), _page_field(language), now],
+    make_key = caches["default"].make_key
+    failures, count, entry = client.mget(
+        [make_key(address_key), make_key(code_key), make_key(_entry_key(code, language))]
     )
-    if not answer:
+    if entry is None or int(failures or 0) >= address_limit or int(count or 0) >= code_limit:
         return None
-    version, kind, payload = answer
-    if kind == b"page":
-        return Found(code=code, version=int(version), page=payload.decode())
-    return Found(code=code, version=int(version), status=pickle.loads(payload))
+    kept_digest, until, payload = entry.split(b"|", 2)
+    if not hmac.compare_digest(kept_digest, digest(code, phone_last4).encode()) or float(until) <= now:
+        return None
+    if language:
+        return Found(code=code, page=payload.decode())
+    return Found(code=code, status=pickle.loads(payload))
 
 
 def valid_until(status, now):
@@ -150,34 +132,31 @@ def valid_until(status, now):
     return min(ends)
 
 
-def fill(found, *, phone_last4, now=None):
-    """Keeps a matched lookup's status, unless the issue changed since it was read."""
+def keep(found, *, phone_last4, language=None, now=None):
+    """Keeps a matched lookup's page in `language` (or its status, with no language), unless
+    the issue changed since it was read."""
     client = ratelimit.redis_client()
     if client is None:
         return
     now = now or timezone.now()
     until = valid_until(found.status, now)
     seconds = max(1, math.ceil((until - now).total_seconds()))
+    payload = found.page.encode() if language else pickle.dumps(found.status)
+    entry = b"%s|%r|%s" % (digest(found.code, phone_last4).encode(), until.timestamp(), payload)
     ratelimit.run_script(
-        client, _FILL, [_key(found.code)],
-        [found.version, digest(found.code, phone_last4), until.timestamp(), pickle.dumps(found.status), seconds],
+        client, _KEEP, [_mark_key(found.code), _entry_key(found.code, language)], [found.version, seconds, entry]
     )
-
-
-def keep_page(found, *, language, page):
-    """Adds the page rendered for `found` in `language`, unless the issue changed meanwhile."""
-    client = ratelimit.redis_client()
-    if client is not None:
-        ratelimit.run_script(client, _KEEP_PAGE, [_key(found.code)], [found.version, _page_field(language), page])
 
 
 def forget(code, *, version):
     """The issue changed (its newest event is `version`): drops what is kept and refuses older
-    entries. A Redis failure must not stop the ledger: the entry then ends with its time."""
+    entries. A Redis failure must not stop the ledger: the entries then end with their time."""
     client = ratelimit.redis_client()
     if client is None:
         return
+    entries = [_entry_key(code, None), *(_entry_key(code, language) for language, _name in settings.LANGUAGES)]
+    keys = [_mark_key(code), *entries]
     try:
-        ratelimit.run_script(client, _FORGET, [_key(code)], [version, MARK_SECONDS])
+        ratelimit.run_script(client, _FORGET, keys, [version, MARK_SECONDS])
     except RedisError:
         logger.warning("Could not mark the public status of %s as changed", code, exc_info=True)

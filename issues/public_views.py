@@ -1,10 +1,12 @@
 """The residents' pages: no login, nothing but `issues.public`'s explicit fields."""
 
+import functools
 import io
 
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
@@ -12,12 +14,11 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from issues import public, public_store, ratelimit
+from issues import public, ratelimit
 from issues.models import Issue
 from teams.forms import whole_number
 
@@ -72,19 +73,21 @@ def _page_csrf_token(request):
     return posted if len(posted) == CSRF_TOKEN_LENGTH else get_token(request)
 
 
-def _status_page(request, found):
-    """The status page for a match. Visitors who are not logged in (residents) get the page
-    kept in `public_store`, rendered once per language, with their own tokens filled in."""
-    if request.user.is_authenticated:
-        return _render_status(request, found.status)
-    page = found.page
-    if page is None:
-        context = _status_context(found.status, rating_token=RATING_MARK)
-        # Nothing of this visitor's goes into a kept page: not their token, not their messages.
-        context.update(csrf_token=CSRF_MARK, messages=())
-        page = render_to_string("public/status.html", context, request)
-        public_store.keep_page(found, language=get_language(), page=page)
-    page = page.replace(CSRF_MARK, _page_csrf_token(request))
+def _page_to_keep(request, status):
+    """The status page with nothing of this visitor's in it: marks for the tokens, no messages."""
+    context = _status_context(status, rating_token=RATING_MARK)
+    context.update(csrf_token=CSRF_MARK, messages=())
+    return render_to_string("public/status.html", context, request)
+
+
+def _is_resident(request):
+    """Not logged in: no session cookie at all, or a session without a user."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
+
+
+def _kept_page(request, found):
+    """A kept status page with this visitor's own tokens filled in."""
+    page = found.page.replace(CSRF_MARK, _page_csrf_token(request))
     if RATING_MARK in page:
         page = page.replace(RATING_MARK, public.rating_token(found.code))
     return HttpResponse(page)
@@ -119,9 +122,12 @@ def lookup(request):
         form = LookupForm(request.POST)
         form.is_valid()
         return render(request, "public/lookup.html", {"form": form})
+    # Residents get the page kept for everyone (see public_store); a logged-in official gets
+    # it rendered with their own header.
+    resident = _is_resident(request)
     found, block = public.guarded_lookup(
         code=code, phone_last4=phone_last4, address=ratelimit.client_address(request),
-        language=None if request.user.is_authenticated else get_language(),
+        render=functools.partial(_page_to_keep, request) if resident else None,
     )
     if block is not None:
         response = render(
@@ -133,7 +139,7 @@ def lookup(request):
         return render(
             request, "public/lookup.html", {"form": LookupForm(request.POST), "error": public.NOT_FOUND_MESSAGE}
         )
-    return _status_page(request, found)
+    return _kept_page(request, found) if resident else _render_status(request, found.status)
 
 
 @never_cache

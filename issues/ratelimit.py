@@ -120,7 +120,7 @@ def run_script(client, source, keys, args):
         _scripts[source] = client.register_script(source)
     # Our keys are plain ASCII: the memcached-compatibility check on each is not needed.
     make_key = caches["default"].make_key
-    return _scripts[source](keys=[make_key(key) for key in keys], args=args)
+    return _scripts[source](keys=[make_key(key) for key in keys], args=args, client=client)
 
 
 def _count(key, timeout):

@@ -14,10 +14,12 @@ import hmac
 import time
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -186,10 +188,19 @@ REFERENCE_SECONDS = 5 * 60
 _reference = {"loaded": 0.0}
 
 
+def _rows(sql, params):
+    """Plain rows with named columns: building model instances would cost a first lookup more
+    than the query itself."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+
 def _issue_for_public(column, value):
     tables = {m.__name__.lower(): m._meta.db_table for m in (Issue, Step, Membership, Team, User)}
     today = timezone.localdate()
-    rows = list(Issue.objects.raw(_ISSUE_SQL.format(column=column, **tables), [today, today, value]))
+    rows = _rows(_ISSUE_SQL.format(column=column, **tables), [today, today, value])
     return rows[0] if rows else None
 
 
@@ -242,7 +253,7 @@ def _public_status(issue, events, now):
         responsible_name=issue.responsible_name,
         role=issue.responsible_role or "",
         due_at=issue.due_at if is_open else None,
-        is_overdue=issue.is_overdue(now),
+        is_overdue=Issue(status=issue.status, due_at=issue.due_at).is_overdue(now),
         result="" if is_open else issue.result,
         result_kind="" if is_open else issue.step_outcome or "",
         feedback_note=issue.feedback_note,
@@ -257,14 +268,14 @@ _TIMELINE_SQL = "SELECT id, at, kind, public_note FROM {event} WHERE issue_id = 
 
 
 def _timeline(issue_id):
-    return Event.objects.raw(_TIMELINE_SQL.format(event=Event._meta.db_table), [issue_id])
+    return _rows(_TIMELINE_SQL.format(event=Event._meta.db_table), [issue_id])
 
 
 def _found(issue):
-    events = list(_timeline(issue.pk))
+    events = _timeline(issue.id)
     return public_store.Found(
         code=issue.code,
-        version=max((event.pk for event in events), default=0),
+        version=max((event.id for event in events), default=0),
         status=_public_status(issue, events, timezone.now()),
     )
 

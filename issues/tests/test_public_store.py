@@ -52,6 +52,9 @@ def test_a_kept_page_carries_each_residents_own_tokens_and_the_rating_works(worl
         "csrfmiddlewaretoken": CSRF_INPUT.findall(body)[-1], "token": rating_token, "satisfaction": "satisfied",
     })
     assert rated.status_code == 200 and "感谢您的评价" in rated.content.decode()
+    # The rating is a ledger event: the page kept before it is not shown again.
+    body = resident_lookup(first, first_token, issue).content.decode()
+    assert "您的评价" in body and 'name="satisfaction"' not in body
 
 
 def test_every_ledger_change_shows_on_the_next_lookup(world, register, client, django_assert_num_queries):

@@ -190,11 +190,19 @@ _reference = {"loaded": 0.0}
 
 def _rows(sql, params):
     """Plain rows with named columns: building model instances would cost a first lookup more
-    than the query itself."""
+    than the query itself. SQLite (`make run`) returns naive datetimes: they are made aware in
+    the connection's time zone, as the ORM does."""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
-        return [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    return [SimpleNamespace(**{name: _aware(value) for name, value in zip(names, row, strict=True)}) for row in rows]
+
+
+def _aware(value):
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        return timezone.make_aware(value, connection.timezone)
+    return value
 
 
 def _issue_for_public(column, value):

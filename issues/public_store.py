@@ -38,7 +38,8 @@ from redis.exceptions import RedisError
 from issues import ratelimit
 
 SECONDS = 10 * 60
-# A version mark outlives any database read that started before it.
+# A version mark outlives any database read that started before it. A change that rolls back
+# leaves its mark: the issue is then read from the database until the mark ends.
 MARK_SECONDS = SECONDS
 
 logger = logging.getLogger(__name__)
@@ -62,12 +63,12 @@ def digest(code, phone_last4):
 def _format():
     """A fingerprint of what a kept entry depends on: after a deploy that changes the status
     page, its data or its wording, lookups use fresh keys and the old entries expire."""
+    templates = settings.BASE_DIR / "templates"
+    catalogues = sorted(settings.BASE_DIR.glob("*/locale/zh_Hans/LC_MESSAGES/django.mo"))
+    catalogues += settings.BASE_DIR.glob("locale/zh_Hans/LC_MESSAGES/django.mo")
+    sources = [Path(__file__).with_name("public.py"), templates / "base.html", templates / "public/status.html"]
     checksum = 0
-    sources = [Path(__file__).with_name("public.py"), *(
-        settings.BASE_DIR / "templates" / name for name in ("base.html", "public/status.html")
-    ), *sorted(settings.BASE_DIR.glob("*/locale/zh_Hans/LC_MESSAGES/django.mo")),
-        *settings.BASE_DIR.glob("locale/zh_Hans/LC_MESSAGES/django.mo")]
-    for source in sources:
+    for source in sources + catalogues:
         checksum = zlib.crc32(source.read_bytes(), checksum)
     return f"{checksum:08x}"
 
@@ -99,13 +100,13 @@ def _mark_key(code):
     return f"public-lookup:{_FORMAT}:mark:{code}"
 
 
-def probe(*, address, code, phone_last4, language=None, now=None):
+def probe(*, address, code, phone_last4, language=None):
     """The kept answer (a Found with the page in `language`, or with the status if no language)
     when the digits match its entry and no limit is reached, else None."""
     client = ratelimit.redis_client()
     if client is None:
         return None
-    now = now or time.time()
+    now = time.time()
     (address_key, address_limit, _), (code_key, code_limit, _) = ratelimit.keys(address, code, now)
     make_key = caches["default"].make_key
     failures, count, entry = client.mget(
@@ -121,7 +122,7 @@ def probe(*, address, code, phone_last4, language=None, now=None):
     return Found(code=code, status=pickle.loads(payload))
 
 
-def valid_until(status, now):
+def _valid_until(status, now):
     """When the page stops being true by itself: a deadline passes or the date changes
     (received dates and officials' roles are read for a day)."""
     local = timezone.localtime(now)
@@ -132,14 +133,14 @@ def valid_until(status, now):
     return min(ends)
 
 
-def keep(found, *, phone_last4, language=None, now=None):
+def keep(found, *, phone_last4, language=None):
     """Keeps a matched lookup's page in `language` (or its status, with no language), unless
     the issue changed since it was read."""
     client = ratelimit.redis_client()
     if client is None:
         return
-    now = now or timezone.now()
-    until = valid_until(found.status, now)
+    now = timezone.now()
+    until = _valid_until(found.status, now)
     seconds = max(1, math.ceil((until - now).total_seconds()))
     payload = found.page.encode() if language else pickle.dumps(found.status)
     entry = b"%s|%r|%s" % (digest(found.code, phone_last4).encode(), until.timestamp(), payload)

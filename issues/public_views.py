@@ -70,7 +70,9 @@ def _page_csrf_token(request):
     new, and spares masking a fresh one (32 random characters drawn one by one, the dearest
     step of a kept page)."""
     posted = request.POST.get("csrfmiddlewaretoken", "")
-    return posted if len(posted) == CSRF_TOKEN_LENGTH else get_token(request)
+    if len(posted) == CSRF_TOKEN_LENGTH and posted.isascii() and posted.isalnum():
+        return posted
+    return get_token(request)
 
 
 def _page_to_keep(request, status):

@@ -6,7 +6,6 @@ import io
 import qrcode
 import qrcode.image.svg
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
@@ -82,11 +81,6 @@ def _page_to_keep(request, status):
     return render_to_string("public/status.html", context, request)
 
 
-def _is_resident(request):
-    """Not logged in: no session cookie at all, or a session without a user."""
-    return settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated
-
-
 def _kept_page(request, found):
     """A kept status page with this visitor's own tokens filled in."""
     page = found.page.replace(CSRF_MARK, _page_csrf_token(request))
@@ -126,7 +120,7 @@ def lookup(request):
         return render(request, "public/lookup.html", {"form": form})
     # Residents get the page kept for everyone (see public_store); a logged-in official gets
     # it rendered with their own header.
-    resident = _is_resident(request)
+    resident = not request.user.is_authenticated
     found, block = public.guarded_lookup(
         code=code, phone_last4=phone_last4, address=ratelimit.client_address(request),
         render=functools.partial(_page_to_keep, request) if resident else None,

@@ -5,8 +5,9 @@ issue. Failures are counted per client address and per tracking code in fixed wi
 either count reaches its limit, every lookup from that address or for that code is refused
 until the window ends, successful ones included, so that the refusal tells nothing. The
 per-code limit is what stops anyone from trying the 10,000 possible phone endings: each
-lookup takes a slot of its code's count before it runs and gives it back if it matches, so
-concurrent wrong attempts cannot get past the limit."""
+lookup that reads the database takes a slot of its code's count before it runs and gives it
+back if it matches, so concurrent wrong attempts cannot get past the limit. (A lookup answered
+from `public_store` only checks the counts: its digits matched.)"""
 
 import contextlib
 import time

@@ -43,24 +43,24 @@ def ledger(request):
     })
 
 
+def _queue(request, issues, title):
+    return render(request, "issues/queue.html", {
+        "page": _page(request, issues), "query": "", "now": timezone.now(), "title": title,
+    })
+
+
 @login_required
 def town_queue(request):
     if not scope.scope_for(request.user).office_town_ids:
         raise PermissionDenied
-    return render(request, "issues/queue.html", {
-        "page": _page(request, selectors.town_queue(request.user)), "query": "", "now": timezone.now(),
-        "title": _("Issues escalated to the town"),
-    })
+    return _queue(request, selectors.town_queue(request.user), _("Issues escalated to the town"))
 
 
 @login_required
 def department_queue(request):
     if not scope.scope_for(request.user).department_ids:
         raise PermissionDenied
-    return render(request, "issues/queue.html", {
-        "page": _page(request, selectors.department_queue(request.user)), "query": "", "now": timezone.now(),
-        "title": _("Issues with my department"),
-    })
+    return _queue(request, selectors.department_queue(request.user), _("Issues with my department"))
 
 
 def _visit_initial(user, visit_id):

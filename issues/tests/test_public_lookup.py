@@ -19,7 +19,7 @@ TYPO = "查询码有误"
 
 
 def forget_public_counters():
-    """Drop this suite's rate-limit counters and cached statistics, and nothing else: the
+    """Drop this suite's rate-limit counters, kept lookups and cached statistics, and nothing else: the
     Redis database may hold other tests' data (Celery's broker shares it)."""
     client = redis.Redis.from_url(settings.REDIS_URL)
     for pattern in ("*public-lookup:*", "*public-town-statistics:*"):

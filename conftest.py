@@ -5,10 +5,12 @@ Personas: cadre and leader (team A, town 1), other_cadre (team C, town 2), town_
 (town 1), department (信访局), org_department (county), admin, and anonymous (None)."""
 
 import os
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 
 
@@ -107,6 +109,27 @@ def world(db):
 def tworld(transactional_db):
     """The same world, committed, for tests that need other connections or processes."""
     return build_world()
+
+
+# A liaison day of the personas' teams: Tuesday, the county's weekday.
+TODAY = date(2026, 11, 24)
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def now():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def today_day(world, now):
+    """Every team's liaison days of the coming weeks, with today's for team A."""
+    from teams import services
+    from teams.models import LiaisonDay
+
+    services.generate_liaison_days(weeks=3)
+    return LiaisonDay.objects.get(team=world.team_a, date=TODAY)
 
 
 def login(client, user):

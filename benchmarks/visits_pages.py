@@ -73,7 +73,7 @@ def main():
     pages = [
         (f"household list, {households} households", reverse("household-list", args=[team.village_id]), None),
         ("household list, not visited this year", reverse("household-list", args=[team.village_id]),
-         {"not_visited": "on"}),
+         {"not_visited": "true"}),
         ("household list, search", reverse("household-list", args=[team.village_id]), {"q": "陈"}),
         (f"visit diary, {team.visit_count} visits", reverse("visit-diary"), {"team": team.pk}),
         ("visit diary, household visits", reverse("visit-diary"), {"team": team.pk, "kind": "household"}),

@@ -33,7 +33,7 @@ class StepInline(ReadOnlyInline):
 
 class EventInline(ReadOnlyInline):
     model = Event
-    fields = ["at", "actor", "kind", "public_note", "internal_note"]
+    fields = ["at", "actor", "kind", "public_note", "internal_note", "satisfaction"]
     readonly_fields = fields
 
 

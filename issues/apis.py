@@ -22,7 +22,7 @@ from issues.serializers import (
     RegisterSerializer,
     ResolveSerializer,
 )
-from teams.api_errors import Conflict
+from teams.web import Conflict
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

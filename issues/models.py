@@ -123,6 +123,20 @@ class Issue(models.Model):
     def is_overdue(self, now):
         return self.is_open and self.due_at is not None and self.due_at < now
 
+    def allows(self, action):
+        """Whether the issue's state allows the action; who may take it is `services.may`."""
+        if action in ("progress", "resolve", "explain"):
+            return self.is_open
+        if action == "escalate":
+            return self.is_open and self.level != Level.COUNTY
+        if action == "feedback":
+            return self.status in (self.Status.RESOLVED, self.Status.EXPLAINED)
+        if action == "rate":
+            return not self.is_open and not self.satisfaction
+        if action == "handover":
+            return True
+        raise ValueError(action)
+
 
 class Step(models.Model):
     """One level's handling of an issue: who handles it, when it opened, when it is due and
@@ -209,6 +223,10 @@ class Event(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     public_note = models.TextField(_("public note"), blank=True)
     internal_note = models.TextField(_("internal note"), blank=True)
+    # The rating a `rated` event records: each rating stays here, also one that reopened its issue.
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=20, choices=Issue.Satisfaction.choices, blank=True, default=""
+    )
 
     class Meta:
         verbose_name = _("timeline event")

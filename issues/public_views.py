@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from issues import public, ratelimit
 from issues.models import Issue
-from teams.forms import whole_number
+from teams.web import whole_number
 
 
 # The templates write these forms' inputs by hand: rendering widgets through the form

@@ -1,9 +1,8 @@
 """Who sees and who acts on the ledger.
 
 An issue is seen by its first responder, by the team of its village (and that team's town
-office and organization department), and by every department it was escalated to. It is
-changeable by its first responder and by whoever handles its current step; which action each
-of them may take is decided in `services`."""
+office and organization department), and by every department it was escalated to. Who may
+take which action on it is decided in one place, `services.may`."""
 
 from django.db.models import Q
 
@@ -12,19 +11,10 @@ from teams import scope
 
 
 def issue_visible_q(s, prefix=""):
-    q = Q(**{f"{prefix}first_responder_id": s.user_id}) | s.village_q(f"{prefix}village__")
+    q = Q(**{f"{prefix}first_responder_id": s.user_id}) | s.working_villages.q(f"{prefix}village__")
     if s.department_ids:
         q |= Q(**{f"{prefix}pk__in": Step.objects.filter(department__in=s.department_ids).values("issue_id")})
     return q
-
-
-def issue_changeable_q(s):
-    return (
-        Q(first_responder_id=s.user_id)
-        | Q(current_step__team__in=s.member_team_ids)
-        | Q(current_step__town__in=s.office_town_ids)
-        | Q(current_step__department__in=s.department_ids)
-    )
 
 
 def _through_issue(s, qs):
@@ -36,11 +26,8 @@ def _none(s, qs):
 
 
 scope.register(Category, visible=lambda s, qs: qs, changeable=_none)
-scope.register(
-    Issue,
-    visible=lambda s, qs: qs.filter(issue_visible_q(s)),
-    changeable=lambda s, qs: qs.filter(issue_changeable_q(s)),
-)
+# An issue changes only through the ledger's services, whose rule is `services.may`.
+scope.register(Issue, visible=lambda s, qs: qs.filter(issue_visible_q(s)), changeable=_none)
 scope.register(Step, visible=_through_issue, changeable=_none)
 scope.register(Event, visible=_through_issue, changeable=_none)
 scope.register(Photo, visible=_through_issue, changeable=_none)

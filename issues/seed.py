@@ -143,10 +143,10 @@ class _Builder:
         self.issue_ids, self.step_ids, self.event_ids = _Ids(Issue), _Ids(Step), _Ids(Event)
         self.issues, self.steps, self.events = [], [], []
 
-    def event(self, issue, step, kind, at, actor, public="", internal=""):
+    def event(self, issue, step, kind, at, actor, public="", internal="", satisfaction=""):
         self.events.append(Event(
             id=self.event_ids.take(), issue_id=issue.id, step_id=step.id if step else None, at=at, actor_id=actor,
-            kind=kind, public_note=public, internal_note=internal,
+            kind=kind, public_note=public, internal_note=internal, satisfaction=satisfaction,
         ))
 
     def open_step(self, issue, level, at, **handler):
@@ -232,7 +232,7 @@ def _answer(b, issue, step, end, actor, responder):
     if rated >= b.now or rng.random() >= 0.8:
         return issue
     satisfaction = _weighted(rng, SATISFACTION)
-    b.event(issue, step, Event.Kind.RATED, rated, None, internal=satisfaction)
+    b.event(issue, step, Event.Kind.RATED, rated, None, satisfaction=satisfaction)
     if satisfaction == Issue.Satisfaction.DISSATISFIED and not explained:
         again = b.open_step(issue, step.level, rated, team_id=step.team_id, town_id=step.town_id,
                             department_id=step.department_id)

@@ -27,7 +27,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Event
-        fields = ["at", "kind", "actor", "public_note", "internal_note"]
+        fields = ["at", "kind", "actor", "public_note", "internal_note", "satisfaction"]
 
     def get_actor(self, event) -> str | None:
         return str(event.actor) if event.actor_id else None

@@ -107,36 +107,21 @@ def may(user, issue, action):
     raise ValueError(action)
 
 
-def allowed(issue, action):
-    """Whether the issue's state allows the action."""
-    if action in ("progress", "resolve", "explain"):
-        return issue.status == Issue.Status.OPEN
-    if action == "escalate":
-        return issue.status == Issue.Status.OPEN and issue.level != Level.COUNTY
-    if action == "feedback":
-        return issue.status in (Issue.Status.RESOLVED, Issue.Status.EXPLAINED)
-    if action == "rate":
-        return issue.status != Issue.Status.OPEN and not issue.satisfaction
-    if action == "handover":
-        return True
-    raise ValueError(action)
-
-
 def allowed_actions(user, issue):
-    return [a for a in ACTIONS if allowed(issue, a) and may(user, issue, a)]
+    return [a for a in ACTIONS if issue.allows(a) and may(user, issue, a)]
 
 
 def _check(issue, by, action, refusal):
     if not may(by, issue, action):
         raise PermissionDenied(_("You may not make this change to this issue."))
-    if not allowed(issue, action):
+    if not issue.allows(action):
         raise TransitionNotAllowed(refusal % {"status": issue.get_status_display()})
 
 
-def _event(issue, *, kind, by, at, step=None, public_note="", internal_note=""):
+def _event(issue, *, kind, by, at, step=None, public_note="", internal_note="", satisfaction=""):
     event = Event.objects.create(
         issue=issue, step=step or issue.current_step, at=at, actor=by, kind=kind,
-        public_note=public_note, internal_note=internal_note,
+        public_note=public_note, internal_note=internal_note, satisfaction=satisfaction,
     )
     # Every change has its event: the residents' kept status page is marked stale here.
     public_store.forget(issue.code, version=event.pk)
@@ -347,8 +332,7 @@ def rate(*, issue, satisfaction, comment="", by=None):
     locked.satisfaction_comment = comment
     locked.rated_at = now
     _save(locked, "satisfaction", "satisfaction_comment", "rated_at")
-    event = _event(locked, kind=Event.Kind.RATED, by=by, at=now, public_note=comment,
-                   internal_note=satisfaction)
+    event = _event(locked, kind=Event.Kind.RATED, by=by, at=now, public_note=comment, satisfaction=satisfaction)
     notifications.notify(issue=locked, event=event, user_ids=[locked.first_responder_id])
     if satisfaction == Issue.Satisfaction.DISSATISFIED and locked.current_step.outcome == Step.Outcome.RESOLVED:
         _reopen(locked, by=by, at=now)

@@ -3,7 +3,6 @@ from pathlib import PurePath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,22 +13,12 @@ from django.views.decorators.http import require_POST
 from issues import forms, notifications, selectors, services
 from issues.models import Issue, Level, Notification
 from teams import scope
-from teams.forms import whole_number
 from teams.models import Membership, User
+from teams.web import add_service_error, paginate, query_without_page, whole_number
 from visits.models import Visit
 from visits.scope import shows_personal_data
 
 PAGE_SIZE = 50
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-def _query_without_page(request):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @login_required
@@ -38,14 +27,14 @@ def ledger(request):
     filterset = selectors.ledger_filter(request.user, request.GET)
     issues = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     return render(request, "issues/ledger.html", {
-        "filter": filterset, "page": _page(request, issues), "query": _query_without_page(request),
+        "filter": filterset, "page": paginate(request, issues, PAGE_SIZE), "query": query_without_page(request),
         "now": timezone.now(), "title": _("Issue ledger"),
     })
 
 
 def _queue(request, issues, title):
     return render(request, "issues/queue.html", {
-        "page": _page(request, issues), "query": "", "now": timezone.now(), "title": title,
+        "page": paginate(request, issues, PAGE_SIZE), "query": "", "now": timezone.now(), "title": title,
     })
 
 
@@ -106,19 +95,13 @@ def register(request):
                     visit=visit, received_at=data["received_at"], photos=data["photos"] or (),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_error(form, error)
             else:
                 messages.success(request, _("The issue was registered. Give the resident this receipt."))
                 return redirect("issue-receipt", issue.code)
     else:
         form = forms.RegisterForm(initial=initial, villages=villages)
     return render(request, "issues/register.html", {"form": form, "visit": visit, "household": household})
-
-
-def _add_errors(form, error):
-    for field, field_messages in error.message_dict.items():
-        for message in field_messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @login_required
@@ -220,7 +203,7 @@ def act(request, code, name):
     try:
         _call(name, issue, request.user, form.cleaned_data)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_error(form, error)
         return _render_detail(request, selectors.issue_detail(request.user, code), bound=(name, form), status=400)
     except services.TransitionNotAllowed as error:
         messages.error(request, error.message)
@@ -231,8 +214,8 @@ def act(request, code, name):
 
 @login_required
 def notification_list(request):
-    items = _page(request, scope.visible(request.user, Notification).select_related("issue", "event__actor"))
-    return render(request, "issues/notifications.html", {"page": items, "query": ""})
+    notices = scope.visible(request.user, Notification).select_related("issue", "event__actor")
+    return render(request, "issues/notifications.html", {"page": paginate(request, notices, PAGE_SIZE), "query": ""})
 
 
 @login_required

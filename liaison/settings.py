@@ -168,7 +168,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "teams.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "teams.web.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liaison API",

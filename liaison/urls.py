@@ -15,7 +15,7 @@ urlpatterns = [
     path("teams/", include("teams.urls")),
     path("issues/", include("issues.urls")),
     path("visits/", include("visits.urls")),
-    path("days/", include("visits.day_urls")),
+    path("days/", include("teams.day_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("liaison.api_urls", "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

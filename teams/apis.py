@@ -3,13 +3,21 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import scope
-from teams.filters import DepartmentFilter, TeamFilter, TownFilter, VillageFilter
-from teams.models import Department, Membership, Team, Town, Village
-from teams.serializers import DepartmentSerializer, TeamSerializer, TownSerializer, VillageSerializer
+from teams import scope, services
+from teams.filters import DepartmentFilter, LiaisonDayFilter, TeamFilter, TownFilter, VillageFilter
+from teams.models import Attendance, Department, LiaisonDay, Membership, Team, Town, Village
+from teams.serializers import (
+    AttendanceEntrySerializer,
+    DepartmentSerializer,
+    LiaisonDaySerializer,
+    TeamSerializer,
+    TownSerializer,
+    VillageSerializer,
+)
 
 
 class TokenView(ObtainAuthToken):
@@ -91,3 +99,28 @@ class TeamViewSet(ScopedViewSet):
             .order_by("village__town", "village__name")
         )
 
+
+class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
+    """Liaison days with their attendance rows inline."""
+
+    serializer_class = LiaisonDaySerializer
+    filterset_class = LiaisonDayFilter
+
+    def get_queryset(self):
+        rows = Attendance.objects.select_related("member").order_by("member__name", "pk")
+        return (
+            scope.visible(self.request.user, LiaisonDay)
+            .prefetch_related(Prefetch("attendance", queryset=rows))
+            .order_by("-date", "team", "pk")
+        )
+
+    @extend_schema(request=AttendanceEntrySerializer(many=True), responses=LiaisonDaySerializer)
+    @action(detail=True, methods=["post"])
+    def attendance(self, request, pk=None):
+        """[{"member": user_id, "status": "present"|"absent"|"leave", "note": …}]: the leader
+        marks anyone; a member checks in or asks for leave for themselves."""
+        day = self.get_object()
+        entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False)
+        entries.is_valid(raise_exception=True)
+        services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
+        return Response(LiaisonDaySerializer(self.get_queryset().get(pk=day.pk)).data)

@@ -1,6 +1,6 @@
 import django_filters
 
-from teams.models import Department, Team, Town, Village
+from teams.models import Department, LiaisonDay, Team, Town, Village
 
 
 class TownFilter(django_filters.FilterSet):
@@ -30,3 +30,13 @@ class TeamFilter(django_filters.FilterSet):
     class Meta:
         model = Team
         fields = ["village", "town", "county"]
+
+
+class LiaisonDayFilter(django_filters.FilterSet):
+    team = django_filters.NumberFilter()
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    class Meta:
+        model = LiaisonDay
+        fields = ["team", "status", "date_after", "date_before"]

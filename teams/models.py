@@ -5,8 +5,9 @@ History is never deleted: foreign keys to people and teams PROTECT, and membersh
 with a date instead of being removed.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -340,6 +341,13 @@ class LiaisonDay(models.Model):
     @property
     def is_rescheduled(self):
         return self.date != self.scheduled_date
+
+    def sheet_closes_on(self):
+        """The last date the day's attendance sheet may still be corrected."""
+        return self.date + timedelta(days=settings.ATTENDANCE_EDIT_DAYS)
+
+    def sheet_is_open(self, today):
+        return not self.is_cancelled and today <= self.sheet_closes_on()
 
 
 class Attendance(models.Model):

@@ -32,6 +32,34 @@ from teams.models import (
 
 
 @dataclass(frozen=True)
+class Villages:
+    """Villages named by their teams, towns and counties, or all of them: one rule about
+    villages, applied to a queryset (`q`) or to one village (`covers`)."""
+
+    team_ids: frozenset = frozenset()
+    town_ids: frozenset = frozenset()
+    county_ids: frozenset = frozenset()
+    every: bool = False
+
+    def q(self, prefix=""):
+        if self.every:
+            return Q()
+        return (
+            Q(**{f"{prefix}team__in": self.team_ids})
+            | Q(**{f"{prefix}town__in": self.town_ids})
+            | Q(**{f"{prefix}town__county__in": self.county_ids})
+        )
+
+    def covers(self, village):
+        if self.every or village.town_id in self.town_ids:
+            return True
+        team = getattr(village, "team", None)
+        if team is not None and team.pk in self.team_ids:
+            return True
+        return bool(self.county_ids) and village.town.county_id in self.county_ids
+
+
+@dataclass(frozen=True)
 class Scope:
     user_id: int | None
     is_admin: bool = False
@@ -47,14 +75,12 @@ class Scope:
     def is_authenticated(self):
         return self.user_id is not None
 
-    def village_q(self, prefix=""):
+    @property
+    def working_villages(self):
         """Villages the user works in: their teams', their town office's, their county's."""
-        if self.is_admin:
-            return Q()
-        return (
-            Q(**{f"{prefix}team__in": self.member_team_ids})
-            | Q(**{f"{prefix}town__in": self.office_town_ids})
-            | Q(**{f"{prefix}town__county__in": self.org_county_ids})
+        return Villages(
+            team_ids=self.member_team_ids, town_ids=self.office_town_ids, county_ids=self.org_county_ids,
+            every=self.is_admin,
         )
 
     @property
@@ -168,7 +194,7 @@ register(Holiday, visible=_all, changeable=_none)
 
 
 def _team_q(scope, prefix=""):
-    return scope.village_q(f"{prefix}village__")
+    return scope.working_villages.q(f"{prefix}village__")
 
 
 # Teams and their rosters: the members, the town office, the organization department.
@@ -196,13 +222,11 @@ register(
         Q(team__in=s.leader_team_ids) | Q(team__village__town__in=s.office_town_ids)
     ),
 )
-# Attendance: the leader completes the sheet; a member changes only their own row.
+# Attendance changes only through `services.record_attendance`, whose rule is `can_mark_sheet`.
 register(
     Attendance,
     visible=lambda s, qs: qs.filter(_team_q(s, "liaison_day__team__")),
-    changeable=lambda s, qs: qs.filter(
-        Q(liaison_day__team__in=s.leader_team_ids) | Q(member_id=s.user_id, liaison_day__team__in=s.member_team_ids)
-    ),
+    changeable=_none,
 )
 register(
     AttendanceChange,

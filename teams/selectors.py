@@ -1,10 +1,13 @@
 """Named reads for teams and liaison days."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from teams import scope
-from teams.models import Department, LiaisonDay, Team, Town
+from teams.models import Attendance, AttendanceChange, Department, LiaisonDay, Membership, Role, Team, Town
 
 
 def teams_of(user):
@@ -58,3 +61,53 @@ def home_sections(user):
     if s.department_ids:
         sections["departments"] = list(Department.objects.filter(pk__in=s.department_ids))
     return sections
+
+
+def my_liaison_days(user, today=None, weeks=5):
+    """For each of the user's teams: today's liaison day, the coming ones, the past ones
+    whose sheet may still be corrected, and the user's own attendance row on each, in three
+    queries."""
+    today = today or timezone.localdate()
+    s = scope.scope_for(user)
+    teams = list(
+        Team.objects.filter(pk__in=s.member_team_ids, is_active=True)
+        .select_related("village__town")
+        .order_by("village__name")
+    )
+    since = today - timedelta(days=settings.ATTENDANCE_EDIT_DAYS)
+    days = list(
+        LiaisonDay.objects.filter(team__in=teams, date__range=(since, today + timedelta(weeks=weeks))).order_by(
+            "date", "pk"
+        )
+    )
+    mine = {a.liaison_day_id: a for a in Attendance.objects.filter(liaison_day__in=days, member=user)}
+    for day in days:
+        day.my_attendance = mine.get(day.pk)
+    for team in teams:
+        team.is_leader = team.pk in s.leader_team_ids
+        team_days = [d for d in days if d.team_id == team.pk]
+        team.today = next((d for d in team_days if d.date == today), None)
+        team.coming = [d for d in team_days if d.date > today and not d.is_cancelled][:4]
+        # Sheets the leader may still correct.
+        team.recent = [d for d in team_days if d.date < today and not d.is_cancelled][::-1]
+    return teams
+
+
+def day_sheet(user, pk):
+    """A liaison day the user sees, its attendance rows with each member's role, and the
+    log of changes."""
+    day = scope.visible(user, LiaisonDay).select_related("team__village__town").get(pk=pk)
+    roles = dict(
+        Membership.objects.active_on(day.date).filter(team=day.team_id).values_list("user_id", "role")
+    )
+    rows = list(Attendance.objects.filter(liaison_day=day).select_related("member", "updated_by").order_by(
+        "member__name", "pk"
+    ))
+    for row in rows:
+        row.role_display = Role(roles[row.member_id]).label if row.member_id in roles else ""
+    changes = list(
+        AttendanceChange.objects.filter(attendance__liaison_day=day)
+        .select_related("changed_by", "attendance__member")
+        .order_by("-changed_at", "-pk")
+    )
+    return day, rows, changes

@@ -1,6 +1,7 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from teams.models import Department, LiaisonDay, Membership, Schedule, Team, Town, Village
+from teams.models import Attendance, Department, LiaisonDay, Membership, Schedule, Team, Town, Village
 
 
 class TownSerializer(serializers.ModelSerializer):
@@ -59,3 +60,30 @@ class TeamSerializer(serializers.ModelSerializer):
     class Meta:
         model = Team
         fields = ["id", "name", "village", "town", "is_active", "members", "schedule"]
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="member.name", read_only=True)
+
+    class Meta:
+        model = Attendance
+        fields = ["member", "name", "status", "note", "updated_at"]
+
+
+class LiaisonDaySerializer(serializers.ModelSerializer):
+    attendance = AttendanceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = LiaisonDay
+        fields = [
+            "id", "team", "date", "scheduled_date", "half_day", "place", "status", "change_reason", "attendance",
+        ]
+
+
+class AttendanceEntrySerializer(serializers.Serializer):
+    member = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=[Attendance.Status.PRESENT, Attendance.Status.ABSENT, Attendance.Status.LEAVE],
+        error_messages={"invalid_choice": _("Choose present, absent or leave.")},
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

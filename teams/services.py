@@ -224,9 +224,11 @@ def end_membership(*, by, membership, end_date):
     return membership
 
 
-def attendance_closes_on(liaison_day):
-    """The last date the day's sheet may still be corrected."""
-    return liaison_day.date + timedelta(days=settings.ATTENDANCE_EDIT_DAYS)
+def can_mark_sheet(user, liaison_day):
+    """The team's leader (or an administrator) marks anyone on the day's attendance sheet;
+    the other members record only their own row."""
+    s = scope.scope_for(user)
+    return s.is_admin or liaison_day.team_id in s.leader_team_ids
 
 
 @transaction.atomic
@@ -238,16 +240,17 @@ def record_attendance(*, liaison_day, by, entries):
 
     Returns the rows that changed."""
     day = LiaisonDay.objects.select_for_update().select_related("team").get(pk=liaison_day.pk)
+    leads = can_mark_sheet(by, day)
+    if not leads and day.team_id not in scope.scope_for(by).member_team_ids:
+        raise PermissionDenied(_("Only the team's members and leader record its attendance."))
     today = timezone.localdate()
     if day.is_cancelled:
         raise ValidationError(_("This liaison day was cancelled; there is no attendance to record."))
-    if today > attendance_closes_on(day):
+    if today > day.sheet_closes_on():
         raise ValidationError(
             _("The attendance sheet of %(date)s closed on %(closed)s; it can no longer be changed.")
-            % {"date": day.date.isoformat(), "closed": attendance_closes_on(day).isoformat()}
+            % {"date": day.date.isoformat(), "closed": day.sheet_closes_on().isoformat()}
         )
-    s = scope.scope_for(by)
-    leads = s.is_admin or day.team_id in s.leader_team_ids
     rows = {row.member_id: row for row in Attendance.objects.select_for_update().filter(liaison_day=day)}
     entries = list(entries)
     names = dict(User.objects.filter(pk__in=[e["member"] for e in entries]).values_list("pk", "name"))

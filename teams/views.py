@@ -1,14 +1,20 @@
+"""The team page, and the liaison day: the member's check-in and leave, the leader's
+attendance sheet, rescheduling and cancelling. Objects come through the scope module; the
+work is the services'."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from teams import scope, selectors, services
-from teams.forms import CancelForm, RescheduleForm
-from teams.models import LiaisonDay, Membership
+from teams.forms import CancelForm, LeaveForm, RescheduleForm
+from teams.models import Attendance, LiaisonDay, Membership, Team
+from teams.web import flash_errors, whole_number
 
 
 @login_required
@@ -36,32 +42,29 @@ def team_detail(request, pk):
     )
 
 
-def _day_form_view(request, pk, form_class, action):
+def _change_day(request, pk, form_class, change):
+    """Reschedule or cancel: the service decides who may; its refusal is shown on the team page."""
     day = get_object_or_404(scope.visible(request.user, LiaisonDay), pk=pk)
     if not scope.can_change(request.user, day):
         messages.error(request, _("Only the team leader or the town office can change a liaison day."))
         return redirect("team-detail", day.team_id)
     form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            action(day, form.cleaned_data)
-        except ValidationError as error:
-            for field_messages in error.message_dict.values():
-                for message in field_messages:
-                    messages.error(request, message)
-        else:
-            messages.success(request, _("The liaison day was updated."))
+    if not form.is_valid():
+        flash_errors(request, form.errors)
+        return redirect("team-detail", day.team_id)
+    try:
+        change(day, form.cleaned_data)
+    except ValidationError as error:
+        flash_errors(request, error)
     else:
-        for field_errors in form.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
+        messages.success(request, _("The liaison day was updated."))
     return redirect("team-detail", day.team_id)
 
 
 @login_required
 @require_POST
 def reschedule_day(request, pk):
-    return _day_form_view(
+    return _change_day(
         request, pk, RescheduleForm,
         lambda day, data: services.reschedule_liaison_day(
             liaison_day=day, new_date=data["new_date"], reason=data["reason"], by=request.user
@@ -72,7 +75,85 @@ def reschedule_day(request, pk):
 @login_required
 @require_POST
 def cancel_day(request, pk):
-    return _day_form_view(
+    return _change_day(
         request, pk, CancelForm,
         lambda day, data: services.cancel_liaison_day(liaison_day=day, reason=data["reason"], by=request.user),
+    )
+
+
+@login_required
+def liaison_days(request):
+    teams = selectors.my_liaison_days(request.user)
+    return render(request, "teams/liaison_days.html", {"teams": teams})
+
+
+@login_required
+@require_POST
+def check_in(request):
+    team_id = whole_number(request.POST.get("team", ""))
+    if team_id is None:
+        raise Http404
+    team = get_object_or_404(Team, pk=team_id, pk__in=scope.scope_for(request.user).member_team_ids)
+    try:
+        services.check_in(user=request.user, team=team)
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("Checked in. Thank you for being here today."))
+    return redirect("liaison-days")
+
+
+@login_required
+@require_POST
+def ask_leave(request, pk):
+    day = get_object_or_404(scope.visible(request.user, LiaisonDay), pk=pk)
+    form = LeaveForm(request.POST)
+    if not form.is_valid():
+        flash_errors(request, form.errors)
+        return redirect("liaison-days")
+    try:
+        services.ask_leave(user=request.user, liaison_day=day, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        flash_errors(request, error)
+    else:
+        messages.success(request, _("Your leave for %(date)s is recorded.") % {"date": day.date.isoformat()})
+    return redirect("liaison-days")
+
+
+@login_required
+def day_sheet(request, pk):
+    try:
+        day, rows, changes = selectors.day_sheet(request.user, pk)
+    except LiaisonDay.DoesNotExist:
+        raise Http404 from None
+    can_mark = services.can_mark_sheet(request.user, day) and day.sheet_is_open(timezone.localdate())
+    if request.method == "POST":
+        if not can_mark:
+            raise Http404
+        entries = [
+            {
+                "member": row.member_id,
+                "status": request.POST.get(f"status-{row.member_id}", row.status),
+                "note": request.POST.get(f"note-{row.member_id}", row.note),
+            }
+            for row in rows
+            if request.POST.get(f"status-{row.member_id}", Attendance.Status.PENDING) != Attendance.Status.PENDING
+        ]
+        try:
+            changed = services.record_attendance(liaison_day=day, by=request.user, entries=entries)
+        except ValidationError as error:
+            flash_errors(request, error)
+            for row in rows:
+                row.status = request.POST.get(f"status-{row.member_id}", row.status)
+                row.note = request.POST.get(f"note-{row.member_id}", row.note)
+        else:
+            messages.success(request, _("The sheet is saved (%(n)d changed).") % {"n": len(changed)})
+            return redirect("liaison-day", day.pk)
+    return render(
+        request,
+        "teams/day_sheet.html",
+        {
+            "day": day, "rows": rows, "changes": changes, "can_mark": can_mark,
+            "statuses": [(v, label) for v, label in Attendance.Status.choices if v != Attendance.Status.PENDING],
+        },
     )

@@ -1,26 +1,22 @@
-"""/api/v1/households/, /api/v1/liaison-days/ (with the attendance POST) and /api/v1/visits/.
+"""/api/v1/households/ and /api/v1/visits/.
 Objects come through the scope module; writes go through the services."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from teams import scope
-from teams import services as team_services
-from teams.models import Attendance, LiaisonDay, User, Village
+from teams.models import User, Village
 from visits import selectors, services
-from visits.filters import HouseholdFilter, LiaisonDayFilter, VisitFilter
+from visits.filters import HouseholdFilter, VisitFilter
 from visits.models import Household, HouseholdTag, Visit
 from visits.scope import shows_personal_data
 from visits.serializers import (
-    AttendanceEntrySerializer,
     HouseholdInputSerializer,
     HouseholdSerializer,
-    LiaisonDaySerializer,
     VisitInputSerializer,
     VisitSerializer,
 )
@@ -65,35 +61,6 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         household = services.create_household(by=request.user, village=village, **fields)
         full = shows_personal_data(scope.scope_for(request.user), village)
         return Response(HouseholdSerializer(household, context={"full": full}).data, status=status.HTTP_201_CREATED)
-
-
-class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
-    """Liaison days with their attendance rows inline."""
-
-    serializer_class = LiaisonDaySerializer
-    filterset_class = LiaisonDayFilter
-
-    def get_queryset(self):
-        rows = Attendance.objects.select_related("member").order_by("member__name", "pk")
-        return (
-            scope.visible(self.request.user, LiaisonDay)
-            .prefetch_related(Prefetch("attendance", queryset=rows))
-            .order_by("-date", "team", "pk")
-        )
-
-    @extend_schema(request=AttendanceEntrySerializer(many=True), responses=LiaisonDaySerializer)
-    @action(detail=True, methods=["post"])
-    def attendance(self, request, pk=None):
-        """[{"member": user_id, "status": "present"|"absent"|"leave", "note": …}]: the leader
-        marks anyone; a member checks in or asks for leave for themselves."""
-        day = self.get_object()
-        s = scope.scope_for(request.user)
-        if not (s.is_admin or day.team_id in s.member_team_ids):
-            raise PermissionDenied(_("Only the team's members and leader record its attendance."))
-        entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False)
-        entries.is_valid(raise_exception=True)
-        team_services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
-        return Response(LiaisonDaySerializer(self.get_queryset().get(pk=day.pk)).data)
 
 
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

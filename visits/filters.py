@@ -1,9 +1,14 @@
-import django_filters
-from django.utils import timezone
+"""The filters of the household roll and the visit diary, shared by the pages and the API."""
 
-from teams.models import LiaisonDay
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
 from visits import selectors
 from visits.models import Household, Visit
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class HouseholdFilter(django_filters.FilterSet):
@@ -24,24 +29,23 @@ class HouseholdFilter(django_filters.FilterSet):
         return queryset.filter(~visited if value else visited)
 
 
-class LiaisonDayFilter(django_filters.FilterSet):
-    team = django_filters.NumberFilter()
-    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
-
-    class Meta:
-        model = LiaisonDay
-        fields = ["team", "status", "date_after", "date_before"]
-
-
 class VisitFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Visit.Kind.choices, empty_label=_("All kinds"))
     village = django_filters.NumberFilter()
     team = django_filters.NumberFilter()
-    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
-    cadre = django_filters.NumberFilter(field_name="cadres")
+    cadre = django_filters.NumberFilter(label=_("Cadre"), field_name="cadres")
     household = django_filters.NumberFilter(field_name="households")
+    date_after = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=DATE_INPUT)
+    date_before = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte", widget=DATE_INPUT)
 
     class Meta:
         model = Visit
         fields = ["kind", "village", "team", "cadre", "household", "needs_follow_up", "date_after", "date_before"]
+
+    def __init__(self, *args, cadres=None, **kwargs):
+        """`cadres`: the people the diary page offers to choose from (the API takes any id)."""
+        super().__init__(*args, **kwargs)
+        if cadres is not None:
+            self.filters["cadre"].extra["widget"] = forms.Select(
+                choices=lambda: [("", _("All cadres")), *((user.pk, str(user)) for user in cadres)]
+            )

@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teams.forms import whole_number
 from teams.models import Membership, User
+from teams.web import whole_number
 from visits import selectors
 from visits.models import HouseholdTag, Visit
 
@@ -43,33 +43,9 @@ class VisitForm(forms.Form):
         return list(self.fields["households"].queryset.filter(pk__in=ids).prefetch_related("tags"))
 
 
-class DiaryFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds"))] + Visit.Kind.choices, required=False)
-    cadre = forms.ModelChoiceField(label=_("Cadre"), queryset=User.objects.none(), required=False,
-                                   empty_label=_("All cadres"))
-    date_after = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_before = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, team=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if team is not None:
-            self.fields["cadre"].queryset = User.objects.filter(memberships__team=team).distinct().order_by("name")
-
-
-class LeaveForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for leave"), max_length=200)
-
-
-class HouseholdFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    tag = forms.SlugField(required=False)
-    not_visited = forms.BooleanField(label=_("Not visited this year"), required=False)
-
-
-
 class HouseholdForm(forms.Form):
     """A household of the roll. The checks on phone and ID number are the service's; its
-    errors come back onto these fields (`add_service_error`)."""
+    errors come back onto these fields (`teams.web.add_service_error`)."""
 
     head_name = forms.CharField(label=_("Head of household"), max_length=40)
     address = forms.CharField(label=_("Address"), max_length=120)
@@ -127,13 +103,3 @@ class MoveOutForm(forms.Form):
         today = timezone.localdate()
         self.fields["moved_out_on"].initial = today
         self.fields["moved_out_on"].widget.attrs["max"] = today.isoformat()
-
-
-def add_service_error(form, error):
-    """A service's ValidationError onto the form: a field's message next to that field, the
-    rest (and messages without a field) above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)

@@ -1,18 +1,16 @@
 """Named reads for households, visits and coverage, with their related rows loaded inside."""
 
-from datetime import date, timedelta
+from datetime import date
 
-from django.conf import settings
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from teams import scope
-from teams.models import Attendance, AttendanceChange, LiaisonDay, Membership, Role, Team, Village
+from teams.models import Team, User, Village
 from visits.models import Household, HouseholdTag, Visit
-from visits.scope import personal_data_q
+from visits.scope import personal_data_villages
 
 VisitHousehold = Visit.households.through
-VisitCadre = Visit.cadres.through
 MASK_SHOWS_DIGITS = 4
 
 
@@ -37,7 +35,7 @@ def working_villages(user):
     s = scope.scope_for(user)
     if not s.is_authenticated:
         return Village.objects.none()
-    return Village.objects.filter(s.village_q())
+    return Village.objects.filter(s.working_villages.q())
 
 
 def last_household_visit():
@@ -64,23 +62,16 @@ def search_households(queryset, text, *, user):
     if text.isascii() and text.isdigit():
         phone = Q(phone__endswith=text)
         if len(text) != MASK_SHOWS_DIGITS:
-            phone &= personal_data_q(scope.scope_for(user), "village__")
+            phone &= personal_data_villages(scope.scope_for(user)).q("village__")
         q |= phone
     return queryset.filter(q)
 
 
-def household_list(user, *, village, text="", not_visited=False, tag="", active=True):
-    """A village's households with their tags and last household-visit date."""
-    households = households_visible(user).filter(village=village)
-    if active:
-        households = households.filter(is_active=True)
-    households = search_households(households, text, user=user)
-    if tag:
-        households = households.filter(tags__code=tag)
-    if not_visited:
-        households = households.filter(~visited_since(year_start()))
+def household_list(user, *, village):
+    """A village's active households with their tags and last household-visit date."""
     return (
-        households.annotate(last_visit=last_household_visit())
+        households_visible(user).filter(village=village, is_active=True)
+        .annotate(last_visit=last_household_visit())
         .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
         .order_by("address", "pk")
     )
@@ -107,30 +98,18 @@ def villages_for_visits(user):
     return villages.order_by("town__name", "name")
 
 
-def team_members(team, day=None):
-    day = day or timezone.localdate()
-    return (
-        Membership.objects.active_on(day).filter(team=team).select_related("user").order_by("start_date", "pk")
-    )
+def cadres_of(team):
+    """Everyone who has been a member of the team, for the diary's choice of cadre."""
+    if team is None:
+        return User.objects.none()
+    return User.objects.filter(memberships__team=team).distinct().order_by("name", "pk")
 
 
-def diary(user, *, team=None, village=None, kind="", cadre=None, date_after=None, date_before=None):
-    """Visits the user sees, newest first, filtered."""
-    visits = scope.visible(user, Visit)
-    if team is not None:
-        visits = visits.filter(team=team)
-    if village is not None:
-        visits = visits.filter(village=village)
-    if kind:
-        visits = visits.filter(kind=kind)
-    if cadre is not None:
-        visits = visits.filter(Exists(VisitCadre.objects.filter(visit=OuterRef("pk"), user=cadre)))
-    if date_after:
-        visits = visits.filter(date__gte=date_after)
-    if date_before:
-        visits = visits.filter(date__lte=date_before)
+def diary(user):
+    """Visits the user sees, newest first."""
     return (
-        visits.select_related("village", "team", "recorded_by")
+        scope.visible(user, Visit)
+        .select_related("village", "team", "recorded_by")
         .prefetch_related("cadres", "households")
         .order_by("-date", "-pk")
     )
@@ -196,53 +175,3 @@ def not_visited(user, *, village, today=None):
 
 def team_of(village):
     return Team.objects.filter(village=village).first()
-
-
-def my_liaison_days(user, today=None, weeks=5):
-    """For each of the user's teams: today's liaison day, the coming ones, the past ones
-    whose sheet may still be corrected, and the user's own attendance row on each, in three
-    queries."""
-    today = today or timezone.localdate()
-    s = scope.scope_for(user)
-    teams = list(
-        Team.objects.filter(pk__in=s.member_team_ids, is_active=True)
-        .select_related("village__town")
-        .order_by("village__name")
-    )
-    since = today - timedelta(days=settings.ATTENDANCE_EDIT_DAYS)
-    days = list(
-        LiaisonDay.objects.filter(team__in=teams, date__range=(since, today + timedelta(weeks=weeks))).order_by(
-            "date", "pk"
-        )
-    )
-    mine = {a.liaison_day_id: a for a in Attendance.objects.filter(liaison_day__in=days, member=user)}
-    for day in days:
-        day.my_attendance = mine.get(day.pk)
-    for team in teams:
-        team.is_leader = team.pk in s.leader_team_ids
-        team_days = [d for d in days if d.team_id == team.pk]
-        team.today = next((d for d in team_days if d.date == today), None)
-        team.coming = [d for d in team_days if d.date > today and not d.is_cancelled][:4]
-        # Sheets the leader may still correct.
-        team.recent = [d for d in team_days if d.date < today and not d.is_cancelled][::-1]
-    return teams
-
-
-def day_sheet(user, pk):
-    """A liaison day the user sees, its attendance rows with each member's role, and the
-    log of changes."""
-    day = scope.visible(user, LiaisonDay).select_related("team__village__town").get(pk=pk)
-    roles = dict(
-        Membership.objects.active_on(day.date).filter(team=day.team_id).values_list("user_id", "role")
-    )
-    rows = list(Attendance.objects.filter(liaison_day=day).select_related("member", "updated_by").order_by(
-        "member__name", "pk"
-    ))
-    for row in rows:
-        row.role_display = Role(roles[row.member_id]).label if row.member_id in roles else ""
-    changes = list(
-        AttendanceChange.objects.filter(attendance__liaison_day=day)
-        .select_related("changed_by", "attendance__member")
-        .order_by("-changed_at", "-pk")
-    )
-    return day, rows, changes

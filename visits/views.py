@@ -1,13 +1,9 @@
-"""Pages of the liaison day (check-in, leave, the leader's sheet), visits, the visit diary,
-households and coverage. Each gets its objects through the scope module and hands the work
-to a service."""
-
-from dataclasses import dataclass
+"""Pages of visits, the visit diary, households and coverage. Each gets its objects through
+the scope module and hands the work to a service."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -16,56 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from teams import scope
-from teams import services as team_services
-from teams.forms import MAX_PAGE, whole_number
-from teams.models import Attendance, LiaisonDay, Team
+from teams.models import Team
+from teams.web import add_service_error, paginate, query_without_page, whole_number
 from visits import selectors, services
-from visits.forms import (
-    DiaryFilterForm,
-    HouseholdFilterForm,
-    HouseholdForm,
-    LeaveForm,
-    MoveOutForm,
-    VisitForm,
-    add_service_error,
-)
+from visits.filters import HouseholdFilter, VisitFilter
+from visits.forms import HouseholdForm, MoveOutForm, VisitForm
 from visits.models import HouseholdTag
 from visits.scope import keeps_roll, shows_personal_data
 
 PAGE_SIZE = 30
-
-
-def _flash(request, error):
-    for message in error.messages:
-        messages.error(request, message)
-
-
-def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-
-
-@dataclass
-class Window:
-    """One page of a long list, without counting the whole list: one row more than the page
-    is read to know whether there is a next page."""
-
-    object_list: list
-    number: int
-    has_next: bool
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    @property
-    def has_previous(self):
-        return self.number > 1
-
-
-def _window(request, queryset):
-    size = PAGE_SIZE
-    number = whole_number(request.GET.get("page", ""), upper=MAX_PAGE) or 1
-    rows = list(queryset[(number - 1) * size:number * size + 1])
-    return Window(object_list=rows[:size], number=number, has_next=len(rows) > size)
 
 
 def _get(queryset_fn, *args):
@@ -73,91 +28,6 @@ def _get(queryset_fn, *args):
         return queryset_fn(*args)
     except ObjectDoesNotExist:
         raise Http404
-
-
-# The liaison day
-
-
-@login_required
-def liaison_days(request):
-    teams = selectors.my_liaison_days(request.user)
-    return render(request, "visits/liaison_days.html", {"teams": teams})
-
-
-@login_required
-@require_POST
-def check_in(request):
-    team_id = whole_number(request.POST.get("team", ""))
-    if team_id is None:
-        raise Http404
-    team = get_object_or_404(Team, pk=team_id, pk__in=scope.scope_for(request.user).member_team_ids)
-    try:
-        team_services.check_in(user=request.user, team=team)
-    except ValidationError as error:
-        _flash(request, error)
-    else:
-        messages.success(request, _("Checked in. Thank you for being here today."))
-    return redirect("liaison-days")
-
-
-@login_required
-@require_POST
-def ask_leave(request, pk):
-    day = get_object_or_404(scope.visible(request.user, LiaisonDay), pk=pk)
-    form = LeaveForm(request.POST)
-    if form.is_valid():
-        try:
-            team_services.ask_leave(user=request.user, liaison_day=day, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            _flash(request, error)
-        else:
-            messages.success(request, _("Your leave for %(date)s is recorded.") % {"date": day.date.isoformat()})
-    else:
-        messages.error(request, _("Give the reason for your leave."))
-    return redirect("liaison-days")
-
-
-@login_required
-def day_sheet(request, pk):
-    day, rows, changes = _get(selectors.day_sheet, request.user, pk)
-    s = scope.scope_for(request.user)
-    closes_on = team_services.attendance_closes_on(day)
-    can_mark = (
-        (s.is_admin or day.team_id in s.leader_team_ids)
-        and not day.is_cancelled
-        and timezone.localdate() <= closes_on
-    )
-    if request.method == "POST":
-        if not can_mark:
-            raise Http404
-        entries = [
-            {
-                "member": row.member_id,
-                "status": request.POST.get(f"status-{row.member_id}", row.status),
-                "note": request.POST.get(f"note-{row.member_id}", row.note),
-            }
-            for row in rows
-            if request.POST.get(f"status-{row.member_id}", Attendance.Status.PENDING) != Attendance.Status.PENDING
-        ]
-        try:
-            changed = team_services.record_attendance(liaison_day=day, by=request.user, entries=entries)
-        except ValidationError as error:
-            _flash(request, error)
-            for row in rows:
-                row.status = request.POST.get(f"status-{row.member_id}", row.status)
-                row.note = request.POST.get(f"note-{row.member_id}", row.note)
-        else:
-            messages.success(request, _("The sheet is saved (%(n)d changed).") % {"n": len(changed)})
-            return redirect("liaison-day", day.pk)
-    return render(
-        request,
-        "visits/day_sheet.html",
-        {
-            "day": day, "rows": rows, "changes": changes, "can_mark": can_mark,
-            "closes_on": closes_on,
-            "statuses": [(v, label) for v, label in Attendance.Status.choices if v != Attendance.Status.PENDING],
-        },
-    )
 
 
 # Visits
@@ -264,6 +134,8 @@ def household_search(request):
 
 @login_required
 def diary(request):
+    """The visit diary (民情日记): the visits of a team, a village, or by default the user's
+    only team, newest first, through the same filters as the API."""
     s = scope.scope_for(request.user)
     team = village = None
     team_id, village_id = whole_number(request.GET.get("team", "")), whole_number(request.GET.get("village", ""))
@@ -273,19 +145,20 @@ def diary(request):
         village = get_object_or_404(selectors.working_villages(request.user), pk=village_id)
     elif len(s.member_team_ids) == 1:
         team = Team.objects.select_related("village").get(pk=next(iter(s.member_team_ids)))
-    filters = DiaryFilterForm(request.GET or None, team=team or (village and selectors.team_of(village)))
-    data = filters.cleaned_data if filters.is_valid() else {}
-    visits = selectors.diary(
-        request.user, team=team, village=village, kind=data.get("kind", ""), cadre=data.get("cadre"),
-        date_after=data.get("date_after"), date_before=data.get("date_before"),
+    data = request.GET.copy()
+    for name, chosen in (("team", team), ("village", village)):
+        data.pop(name, None)
+        if chosen is not None:
+            data[name] = chosen.pk
+    filters = VisitFilter(
+        data, queryset=selectors.diary(request.user), request=request,
+        cadres=selectors.cadres_of(team or (village and selectors.team_of(village))),
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "visits/diary.html",
-        {"page": _window(request, visits), "filters": filters, "team": team, "village": village,
-         "query": query.urlencode()},
+        {"page": paginate(request, filters.qs, PAGE_SIZE), "filters": filters, "team": team, "village": village,
+         "query": query_without_page(request)},
     )
 
 
@@ -295,19 +168,14 @@ def diary(request):
 @login_required
 def household_list(request, village_pk):
     village = get_object_or_404(selectors.working_villages(request.user).select_related("town", "team"), pk=village_pk)
-    filters = HouseholdFilterForm(request.GET or None)
-    data = filters.cleaned_data if filters.is_valid() else {}
-    households = selectors.household_list(
-        request.user, village=village, text=data.get("q", ""), not_visited=data.get("not_visited", False),
-        tag=data.get("tag", ""),
+    filters = HouseholdFilter(
+        request.GET, queryset=selectors.household_list(request.user, village=village), request=request
     )
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "visits/household_list.html",
-        {"village": village, "page": _page(request, households), "filters": filters,
-         "tags": HouseholdTag.objects.all(), "query": query.urlencode(),
+        {"village": village, "page": paginate(request, filters.qs, PAGE_SIZE), "filters": filters,
+         "tags": HouseholdTag.objects.all(), "query": query_without_page(request),
          "can_log": shows_personal_data(scope.scope_for(request.user), village),
          "keeps_roll": keeps_roll(request.user, village)},
     )
@@ -327,7 +195,7 @@ def _household_page(request, household, move_out_form=None):
             "can_log": own_team,
             "can_change": can_change,
             "move_out_form": move_out_form,
-            "visits": _page(request, selectors.household_visits(household)),
+            "visits": paginate(request, selectors.household_visits(household), PAGE_SIZE),
         },
     )
 
@@ -411,7 +279,7 @@ def village_coverage(request, pk):
     return render(
         request,
         "visits/village_coverage.html",
-        {"village": village, "row": row, "page": _page(request, selectors.not_visited(request.user, village=village)),
-         "year": timezone.localdate().year},
+        {"village": village, "row": row, "year": timezone.localdate().year,
+         "page": paginate(request, selectors.not_visited(request.user, village=village), PAGE_SIZE)},
     )
 

@@ -131,6 +131,7 @@ def test_every_action_over_the_api(world, api_as, register, now):
         "registered", "progress", "escalated_town", "escalated_county", "resolved", "feedback", "rated",
     ]
     assert body["status"] == "closed" and body["satisfaction"] == "satisfied"
+    assert body["timeline"][-1]["satisfaction"] == "satisfied" and body["timeline"][-1]["internal_note"] == ""
 
 
 def test_explain_and_rate_open_issue(world, api_as, register, now):

@@ -122,6 +122,9 @@ def test_dissatisfied_rating_reopens_at_the_last_level(world, at_county):
     services.resolve(issue=issue, by=world.department, result="更换了整条线路")
     services.rate(issue=issue, satisfaction="satisfied")
     assert reload(issue).satisfaction == "satisfied"
+    # Each rating stays on the timeline in a field of its own, the one that reopened the issue too.
+    ratings = issue.events.filter(kind="rated").values_list("satisfaction", "public_note", "internal_note")
+    assert list(ratings) == [("dissatisfied", "路灯还是不亮", ""), ("satisfied", "", "")]
 
 
 def test_dissatisfied_with_an_explanation_does_not_reopen(world, register, now):

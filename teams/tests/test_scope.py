@@ -3,8 +3,8 @@
 import pytest
 
 from teams import scope
-from teams.models import County, LiaisonDay, Membership, Team, Town, Village
-from teams.services import generate_liaison_days
+from teams.models import Attendance, County, LiaisonDay, Membership, Team, Town, Village
+from teams.services import can_mark_sheet, generate_liaison_days
 
 
 def names(queryset):
@@ -59,14 +59,14 @@ def test_liaison_days_are_changed_by_the_leader_and_the_town_office_only(world):
     assert not scope.can_see(world.other_cadre, day_a)
 
 
-def test_a_member_changes_only_their_own_attendance_row_and_the_leader_all(world):
+def test_the_leader_marks_the_sheet_and_a_member_only_their_own_row(world):
     generate_liaison_days(weeks=1)
     day_a = LiaisonDay.objects.get(team=world.team_a)
-    mine = day_a.attendance.get(member=world.cadre)
-    lawyers = day_a.attendance.get(member=world.lawyer)
-    assert scope.can_change(world.cadre, mine) and not scope.can_change(world.cadre, lawyers)
-    assert scope.can_change(world.leader, lawyers)
-    assert not scope.can_change(world.org_department, mine)
+    assert can_mark_sheet(world.leader, day_a) and can_mark_sheet(world.admin, day_a)
+    for persona in ("cadre", "other_leader", "town_office", "org_department", "anonymous"):
+        assert not can_mark_sheet(getattr(world, persona), day_a), persona
+    # The rows themselves change only through the service, never directly.
+    assert not scope.changeable(world.leader, Attendance).exists()
 
 
 def test_a_former_member_loses_the_team(world):

@@ -1,23 +1,9 @@
-"""Households in the personas' villages and a liaison day today (Tuesday 2026-11-24)."""
-
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+"""Households in the personas' villages."""
 
 import pytest
-import time_machine
 
-from teams import services as team_services
-from teams.models import LiaisonDay
+from conftest import NOW, TODAY  # noqa: F401  (the day of the visits' tests)
 from visits.models import Household, HouseholdTag
-
-TODAY = date(2026, 11, 24)
-NOW = datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture
-def now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -41,10 +27,3 @@ def homes(world, now):
     h.longxi1 = make(world.village_c, "刘德华", "龙溪村一组6号", "13622223333")
     h.longxi2 = make(world.village_c, "何丽萍", "龙溪村二组9号")
     return h
-
-
-@pytest.fixture
-def today_day(world, now):
-    """Every team's liaison days of the coming weeks, with today's (Tuesday) for team A."""
-    team_services.generate_liaison_days(weeks=3)
-    return LiaisonDay.objects.get(team=world.team_a, date=TODAY)

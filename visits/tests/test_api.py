@@ -1,10 +1,9 @@
-"""/api/v1/households/, /api/v1/liaison-days/ and its attendance POST, /api/v1/visits/."""
+"""/api/v1/households/ and /api/v1/visits/."""
 
 from datetime import timedelta
 
 import pytest
 
-from teams.models import Attendance
 from visits import services
 from visits.models import Household, Visit
 
@@ -140,57 +139,3 @@ def test_visit_outside_the_users_teams_is_403_and_saves_nothing(api_as, world, h
     assert response.status_code == 403
     assert response.json() == {"detail": "只能登记您所在驻点团队联系的村（社区）的走访。"}
     assert not Visit.objects.exists()
-
-
-def test_liaison_days_with_attendance_inline(api_as, world, today_day, django_assert_max_num_queries):
-    api = api_as(world.cadre)
-    # scope (2), count, page, attendance rows
-    with django_assert_max_num_queries(5):
-        data = api.get("/api/v1/liaison-days/", {"team": world.team_a.pk}).json()
-    assert data["count"] == 4
-    today = next(d for d in data["results"] if d["id"] == today_day.pk)
-    assert {a["member"] for a in today["attendance"]} == {world.leader.pk, world.cadre.pk, world.lawyer.pk}
-    after = (TODAY + timedelta(days=1)).isoformat()
-    assert api.get("/api/v1/liaison-days/", {"team": world.team_a.pk, "date_after": after}).json()["count"] == 3
-    assert api_as(world.other_cadre).get(f"/api/v1/liaison-days/{today_day.pk}/").status_code == 404
-    assert api_as(world.department).get("/api/v1/liaison-days/").json()["count"] == 0
-
-
-def test_attendance_post_by_the_leader(api_as, world, today_day):
-    url = f"/api/v1/liaison-days/{today_day.pk}/attendance/"
-    response = api_as(world.leader).post(url, [
-        {"member": world.cadre.pk, "status": "present"},
-        {"member": world.lawyer.pk, "status": "leave", "note": "出庭"},
-    ], format="json")
-    assert response.status_code == 200, response.json()
-    statuses = {a["member"]: a["status"] for a in response.json()["attendance"]}
-    assert statuses == {world.leader.pk: "pending", world.cadre.pk: "present", world.lawyer.pk: "leave"}
-
-
-@pytest.mark.parametrize(
-    "persona, entries, status",
-    [
-        ("leader", [{"member": "volunteer", "status": "present"}], 400),  # not a required member
-        ("leader", [{"member": "other_cadre", "status": "present"}], 400),
-        ("leader", [{"member": "lawyer", "status": "leave"}], 400),  # no reason
-        ("leader", [{"member": "lawyer", "status": "late"}], 400),
-        ("cadre", [{"member": "lawyer", "status": "present"}], 400),  # only for themselves
-        ("town_office", [{"member": "cadre", "status": "present"}], 403),
-        ("other_cadre", [{"member": "cadre", "status": "present"}], 404),
-        ("department", [{"member": "cadre", "status": "present"}], 404),
-    ],
-)
-def test_attendance_post_refusals(api_as, world, today_day, persona, entries, status):
-    body = [{**e, "member": getattr(world, e["member"]).pk} for e in entries]
-    response = api_as(getattr(world, persona)).post(
-        f"/api/v1/liaison-days/{today_day.pk}/attendance/", body, format="json"
-    )
-    assert response.status_code == status, response.json()
-    assert not Attendance.objects.exclude(status=Attendance.Status.PENDING).exists()
-
-
-def test_member_checks_in_through_the_api(api_as, world, today_day):
-    url = f"/api/v1/liaison-days/{today_day.pk}/attendance/"
-    response = api_as(world.cadre).post(url, [{"member": world.cadre.pk, "status": "present"}], format="json")
-    assert response.status_code == 200
-    assert Attendance.objects.get(liaison_day=today_day, member=world.cadre).status == "present"

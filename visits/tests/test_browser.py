@@ -36,9 +36,19 @@ def test_cadre_checks_in_and_logs_a_visit_on_a_phone(village_today, phone_page, 
     assert "签到成功" in page.inner_text(".messages")
     assert Attendance.objects.get(member=w.cadre).status == Attendance.Status.PRESENT
 
-    not_visited = f"{page.base_url}/visits/villages/{w.village_a.pk}/households/?not_visited=on"
-    page.goto(not_visited)
-    listed = page.inner_text(".household-list")
+    households = f"{page.base_url}/visits/villages/{w.village_a.pk}/households/"
+
+    def not_visited():
+        # WCAG 3.2.2: ticking the box changes nothing until the button is pressed.
+        page.goto(households)
+        page.check("input[name=not_visited]")
+        assert page.url == households
+        with page.expect_navigation():
+            page.click("button:has-text('筛选')")
+        assert "not_visited=true" in page.url
+        return page.inner_text(".household-list")
+
+    listed = not_visited()
     assert "王秀英" in listed and "张国强" in listed and "陈桂兰" in listed
 
     page.goto(f"{page.base_url}/visits/new/?village={w.village_a.pk}")
@@ -57,7 +67,6 @@ def test_cadre_checks_in_and_logs_a_visit_on_a_phone(village_today, phone_page, 
     assert {h.head_name for h in visit.households.all()} == {"王秀英", "张国强"}
     assert list(visit.cadres.all()) == [w.cadre]
 
-    page.goto(not_visited)
-    listed = page.inner_text(".household-list")
+    listed = not_visited()
     assert "王秀英" not in listed and "张国强" not in listed and "陈桂兰" in listed
     page.screenshot(path=screenshot_dir / "visits-4-not-visited.png", full_page=True)

@@ -7,10 +7,9 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from conftest import NOW, TODAY
 from teams import services as team_services
 from teams.models import Attendance, AttendanceChange, LiaisonDay
-
-from .conftest import NOW, TODAY
 
 
 def row(day, user):

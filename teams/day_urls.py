@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits import views
+from teams import views
 
 urlpatterns = [
     path("", views.liaison_days, name="liaison-days"),

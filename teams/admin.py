@@ -1,14 +1,10 @@
 """Admin for the administrative tree, rosters and liaison days. Every list goes through the
 scope module, and writes through the services, so the admin refuses what the pages refuse."""
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from teams import scope, services
@@ -27,10 +23,34 @@ from teams.models import (
     User,
     Village,
 )
+from teams.web import add_service_error
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """Shows and changes only what the scope module allows; nothing is ever deleted."""
+    """Shows and changes only what the scope module allows; nothing is ever deleted. Saving
+    calls the services: a ValidationError one raises undoes the whole save (the change view
+    is one transaction) and shows the form again, as typed, with the service's message."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            request.service_error = error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        error = getattr(request, "service_error", None)
+        if error is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                data = super().clean()
+                add_service_error(self, error)
+                return data
+
+        return RefusedForm
 
     def get_queryset(self, request):
         return scope.visible(request.user, super().get_queryset(request))
@@ -93,27 +113,38 @@ class PositionInline(ScopedInline, admin.TabularInline):
     autocomplete_fields = ["town", "department", "county"]
 
 
-class MembershipFormSet(BaseInlineFormSet):
-    """Memberships saved from a team's page obey the leader limit like the service."""
+class MembershipForm(forms.ModelForm):
+    """A recorded membership keeps its person, team, role and start (history); only its end
+    and published phone change, through `services.change_membership`."""
 
-    def clean(self):
-        super().clean()
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None)
-            if not data or data.get("DELETE") or not form.has_changed() or not data.get("user"):
-                continue
-            try:
-                services.check_leader_limit(
-                    user=data["user"], role=data.get("role"), start_date=data.get("start_date"),
-                    end_date=data.get("end_date"), exclude_pk=form.instance.pk,
-                )
-            except ValidationError as error:
-                form.add_error(None, error.messages)
+    class Meta:
+        model = Membership
+        fields = ["team", "user", "role", "start_date", "end_date", "public_phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("team", "user", "role", "start_date"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+
+def save_membership(request, form):
+    """A new membership through `add_membership`, a changed one through `change_membership`."""
+    membership = form.instance
+    if membership.pk is None:
+        return services.add_membership(
+            by=request.user, team=membership.team, user=membership.user, role=membership.role,
+            start_date=membership.start_date, end_date=membership.end_date, public_phone=membership.public_phone,
+        )
+    return services.change_membership(
+        by=request.user, membership=membership, end_date=membership.end_date, public_phone=membership.public_phone
+    )
 
 
 class MembershipInline(ScopedInline, admin.TabularInline):
     model = Membership
-    formset = MembershipFormSet
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["user"]
     fields = ["user", "role", "start_date", "end_date", "public_phone"]
@@ -177,13 +208,19 @@ class TeamAdmin(ScopedAdmin):
             kwargs["queryset"] = Village.objects.filter(town__in=scope.scope_for(request.user).office_town_ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Members added or ended in the inline get their coming attendance rows like the service's.
-        services.sync_attendance(
-            team_ids=[form.instance.pk], start=timezone.localdate(),
-            end=timezone.localdate() + timedelta(weeks=52),
-        )
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # Each changed row through the roster's services; the lists are what the admin's history reads.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.forms:
+            if not row.has_changed():
+                continue
+            row.instance.team = form.instance
+            if row.instance.pk is None:
+                formset.new_objects.append(save_membership(request, row))
+            else:
+                formset.changed_objects.append((save_membership(request, row), row.changed_data))
 
 
 @admin.register(Membership)
@@ -194,37 +231,10 @@ class MembershipAdmin(ScopedAdmin):
     list_select_related = ["user", "team"]
     autocomplete_fields = ["user", "team"]
     date_hierarchy = "start_date"
+    form = MembershipForm
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            services.add_membership(
-                by=request.user, team=obj.team, user=obj.user, role=obj.role, start_date=obj.start_date,
-                end_date=obj.end_date, public_phone=obj.public_phone,
-            )
-            return
-        if "end_date" in form.changed_data and obj.end_date:
-            services.end_membership(by=request.user, membership=obj, end_date=obj.end_date)
-            return
-        super().save_model(request, obj, form, change)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        pk = obj.pk if obj else None
-
-        class LeaderLimitForm(form):
-            def clean(self):
-                data = super().clean()
-                if data.get("user") and data.get("role") and data.get("start_date"):
-                    try:
-                        services.check_leader_limit(
-                            user=data["user"], role=data["role"], start_date=data["start_date"],
-                            end_date=data.get("end_date"), exclude_pk=pk,
-                        )
-                    except ValidationError as error:
-                        self.add_error("user", error.message_dict["user"])
-                return data
-
-        return LeaderLimitForm
+        obj.pk = save_membership(request, form).pk
 
 
 @admin.register(Schedule)
@@ -247,26 +257,8 @@ class AttendanceInline(ScopedInline, admin.TabularInline):
         return False
 
 
-class LiaisonDayForm(forms.ModelForm):
-    """Moving a day in the admin follows the same rules as on the team page."""
-
-    class Meta:
-        model = LiaisonDay
-        fields = ["date", "change_reason"]
-
-    def clean(self):
-        data = super().clean()
-        if self.instance.pk and "date" in self.changed_data:
-            if not (data.get("change_reason") or "").strip():
-                self.add_error("change_reason", _("Give the reason for the change; it is kept with the day."))
-            if data.get("date") and data["date"] < timezone.localdate():
-                self.add_error("date", _("A liaison day cannot be moved into the past."))
-        return data
-
-
 @admin.register(LiaisonDay)
 class LiaisonDayAdmin(ScopedAdmin):
-    form = LiaisonDayForm
     list_display = ["team", "date", "half_day", "place", "status", "change_reason"]
     list_filter = ["status", "half_day", "team__village__town"]
     search_fields = ["team__name", "place"]

@@ -214,13 +214,27 @@ def add_membership(*, by, team, user, role, start_date, end_date=None, public_ph
 
 
 @transaction.atomic
-def end_membership(*, by, membership, end_date):
+def change_membership(*, by, membership, end_date, public_phone=None):
+    """What a recorded membership may still change: when it ends (ending it, or correcting the
+    end) and the phone the village's notice shows. Who, which team, which role and since when
+    stay as recorded, because they are history: a new role is a new membership."""
     _require_change(by, membership, _("Only the town office or an administrator can change this team's roster."))
-    if end_date < membership.start_date:
-        raise ValidationError({"end_date": _("A membership cannot end before it starts.")})
-    membership.end_date = end_date
-    membership.save(update_fields=["end_date"])
-    sync_attendance(team_ids=[membership.team_id], start=end_date, end=timezone.localdate() + timedelta(weeks=52))
+    locked = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    if end_date != locked.end_date and locked.role == Role.LEADER:
+        # Lock the user's row so a concurrent addition cannot pass the leader limit with this change.
+        type(locked.user).objects.select_for_update().filter(pk=locked.user_id).first()
+        check_leader_limit(
+            user=locked.user, role=locked.role, start_date=locked.start_date, end_date=end_date, exclude_pk=locked.pk
+        )
+    locked.end_date = end_date
+    if public_phone is not None:
+        locked.public_phone = public_phone
+    locked.full_clean()
+    locked.save(update_fields=["end_date", "public_phone"])
+    sync_attendance(
+        team_ids=[locked.team_id], start=timezone.localdate(), end=timezone.localdate() + timedelta(weeks=52)
+    )
+    membership.end_date, membership.public_phone = locked.end_date, locked.public_phone
     return membership
 
 

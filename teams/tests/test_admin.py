@@ -145,22 +145,59 @@ def test_the_town_office_cannot_change_another_users_account(world, town_staff):
     assert "is_superuser" not in own
 
 
-def test_saving_a_team_in_the_admin_brings_its_coming_attendance_in_line_with_the_roster(world, admin_client):
+def team_form(team, *members, name=None):
+    """The team's admin page as posted: its schedule, and new roster rows."""
+    data = {
+        "name": name or team.name, "is_active": "on",
+        "schedule-TOTAL_FORMS": 1, "schedule-INITIAL_FORMS": 1, "schedule-0-id": team.schedule.pk,
+        "schedule-0-team": team.pk, "schedule-0-every_weeks": 1, "schedule-0-starts_on": "2026-01-05",
+        "schedule-0-half_day": "morning", "schedule-0-place": team.schedule.place,
+        "memberships-TOTAL_FORMS": len(members), "memberships-INITIAL_FORMS": 0,
+    }
+    for i, member in enumerate(members):
+        data.update({f"memberships-{i}-{key}": value for key, value in member.items()})
+    return data
+
+
+def test_a_member_added_on_the_team_page_gets_the_coming_attendance_rows(world, admin_client):
     with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
         services.generate_liaison_days(weeks=1, teams=[world.team_a])
         day = LiaisonDay.objects.get(team=world.team_a)
-        Membership.objects.create(
-            team=world.team_a, user=world.other_leader, role=Role.JUDGE, start_date=date(2026, 1, 1)
-        )
-        team = world.team_a
-        admin_client.post(f"/admin/teams/team/{team.pk}/change/", {
-            "name": team.name, "is_active": "on",
-            "schedule-TOTAL_FORMS": 1, "schedule-INITIAL_FORMS": 1, "schedule-0-id": team.schedule.pk,
-            "schedule-0-team": team.pk, "schedule-0-every_weeks": 1, "schedule-0-starts_on": "2026-01-05",
-            "schedule-0-half_day": "morning", "schedule-0-place": team.schedule.place,
-            "memberships-TOTAL_FORMS": 0, "memberships-INITIAL_FORMS": 0,
-        })
+        response = admin_client.post(f"/admin/teams/team/{world.team_a.pk}/change/", team_form(
+            world.team_a, {"user": world.other_leader.pk, "role": "judge", "start_date": "2026-11-01"},
+        ))
+    assert response.status_code == 302
     assert day.attendance.filter(member=world.other_leader).exists()
+
+
+def test_a_third_team_for_a_leader_on_the_team_page_is_refused_and_nothing_is_saved(world, admin_client):
+    services.add_membership(
+        by=world.admin, team=world.team_b, user=world.leader, role=Role.LEADER, start_date=date(2026, 1, 1)
+    )
+    response = admin_client.post(f"/admin/teams/team/{world.team_c.pk}/change/", team_form(
+        world.team_c, {"user": world.leader.pk, "role": "leader", "start_date": "2026-02-01"}, name="改名的团队",
+    ))
+    assert response.status_code == 200
+    assert "每名组长最多牵头 2 个团队" in response.content.decode()
+    # The form comes back as typed, and the whole save is undone: the team's name too.
+    assert response.context["adminform"].form["name"].value() == "改名的团队"
+    world.team_c.refresh_from_db()
+    assert world.team_c.name == "龙溪村驻点团队"
+    assert not Membership.objects.filter(team=world.team_c, user=world.leader).exists()
+
+
+def test_a_recorded_membership_keeps_its_person_role_and_start(world, admin_client):
+    membership = Membership.objects.get(user=world.lawyer)
+    response = admin_client.post(f"/admin/teams/membership/{membership.pk}/change/", {
+        "team": world.team_b.pk, "user": world.cadre.pk, "role": "judge", "start_date": "2026-06-01",
+        "end_date": "2026-12-31", "public_phone": "0752-6120000",
+    })
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert (membership.team, membership.user, membership.role, membership.start_date) == (
+        world.team_a, world.lawyer, Role.LAWYER, date(2025, 1, 1)
+    )
+    assert (membership.end_date, membership.public_phone) == (date(2026, 12, 31), "0752-6120000")
 
 
 def test_the_town_office_cannot_add_towns_or_villages_even_with_the_permission(world, client):

@@ -67,7 +67,7 @@ def test_membership_dates_decide_who_gets_a_row(world):
 def test_ending_a_membership_removes_only_future_pending_rows(world):
     services.generate_liaison_days(weeks=3, teams=[world.team_a])
     membership = Membership.objects.get(user=world.lawyer)
-    services.end_membership(by=world.town_office, membership=membership, end_date=date(2026, 11, 30))
+    services.change_membership(by=world.town_office, membership=membership, end_date=date(2026, 11, 30))
     assert not Attendance.objects.filter(member=world.lawyer, liaison_day__date__gt=date(2026, 11, 30)).exists()
     assert Attendance.objects.filter(member=world.lawyer, liaison_day__date=date(2026, 11, 24)).exists()
 

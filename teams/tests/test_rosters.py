@@ -86,6 +86,6 @@ def test_only_the_town_office_of_the_team_or_an_administrator_changes_a_roster(w
     assert not Membership.objects.filter(user=world.cadre, team=world.team_c).exists()
     membership = Membership.objects.get(user=world.lawyer)
     with pytest.raises(PermissionDenied):
-        services.end_membership(by=world.leader, membership=membership, end_date=date(2026, 12, 31))
+        services.change_membership(by=world.leader, membership=membership, end_date=date(2026, 12, 31))
     membership.refresh_from_db()
     assert membership.end_date is None

@@ -3,6 +3,7 @@ the town office, the county's organization department) see them; the village's t
 town office keep the household roll; visits are logged by the team's members; full phone and
 ID numbers are read by the village's own team."""
 
+from teams.models import Team
 from teams.scope import Villages, register, scope_for
 from visits.models import Household, HouseholdTag, Visit
 
@@ -15,6 +16,13 @@ def roll_keepers(s):
 def personal_data_villages(s):
     """The villages whose residents' full phone and ID numbers the user reads: their teams'."""
     return Villages(team_ids=s.member_team_ids, every=s.is_admin)
+
+
+def loggable_teams(user):
+    """The active teams whose visits the user may log: their own."""
+    s = scope_for(user)
+    teams = Team.objects.filter(is_active=True)
+    return teams if s.is_admin else teams.filter(pk__in=s.member_team_ids)
 
 
 def keeps_roll(user, village):

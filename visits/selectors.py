@@ -8,7 +8,7 @@ from django.utils import timezone
 from teams import scope
 from teams.models import Team, User, Village
 from visits.models import Household, HouseholdTag, Visit
-from visits.scope import personal_data_villages
+from visits.scope import loggable_teams, personal_data_villages
 
 VisitHousehold = Visit.households.through
 MASK_SHOWS_DIGITS = 4
@@ -91,10 +91,7 @@ def household_visits(household):
 
 def villages_for_visits(user):
     """The villages whose teams the user may log visits for."""
-    s = scope.scope_for(user)
-    villages = Village.objects.filter(team__is_active=True).select_related("town", "team")
-    if not s.is_admin:
-        villages = villages.filter(team__in=s.member_team_ids)
+    villages = Village.objects.filter(team__in=loggable_teams(user)).select_related("town", "team")
     return villages.order_by("town__name", "name")
 
 

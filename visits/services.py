@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from teams import scope
-from teams.models import Membership, Team
+from teams.models import Membership
 from visits.models import Household, Visit
-from visits.scope import keeps_roll
+from visits.scope import keeps_roll, loggable_teams
 from visits.validators import normalize_phone
 
 HOUSEHOLD_FIELDS = ("head_name", "address", "phone", "id_number", "members_count")
@@ -68,15 +68,6 @@ def move_out(*, by, household, on):
     household.is_active, household.moved_out_on = False, on
     household.save(update_fields=["is_active", "moved_out_on"])
     return household
-
-
-def loggable_teams(user):
-    """The active teams whose villages the user may log visits in."""
-    s = scope.scope_for(user)
-    teams = Team.objects.filter(is_active=True)
-    if not s.is_admin:
-        teams = teams.filter(pk__in=s.member_team_ids)
-    return teams
 
 
 def team_for_visit(*, by, village):

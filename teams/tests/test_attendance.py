@@ -114,6 +114,8 @@ def test_liaison_day_page_checks_in_with_one_tap(world, today_day, as_user, djan
     response = client.post(reverse("liaison-check-in"), {"team": world.team_a.pk}, follow=True)
     assert row(today_day, world.cadre).status == Attendance.Status.PRESENT
     assert "data-check-in" not in response.content.decode()
+    # Screen readers announce the confirmation.
+    assert '<ul class="messages" role="status"><li class="success">签到成功' in response.content.decode()
 
 
 def test_page_says_plainly_when_today_is_not_a_liaison_day(world, today_day, as_user):

@@ -16,7 +16,7 @@ def test_a_membership_ending_before_it_starts_is_refused_and_not_saved(world):
             by=world.admin, team=world.team_b, user=world.cadre, role=Role.TOWN_CADRE,
             start_date=date(2026, 5, 1), end_date=date(2026, 4, 1),
         )
-    assert "A membership cannot end before it starts." in str(error.value) or "不能早于" in str(error.value)
+    assert error.value.message_dict == {"end_date": ["成员的结束日期不能早于开始日期。"]}
     assert not Membership.objects.filter(team=world.team_b, user=world.cadre).exists()
 
 

@@ -4,7 +4,7 @@ work is the services'."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -43,17 +43,16 @@ def team_detail(request, pk):
 
 
 def _change_day(request, pk, form_class, change):
-    """Reschedule or cancel: the service decides who may; its refusal is shown on the team page."""
+    """Reschedule or cancel: the service decides who may; its answer is shown on the team page."""
     day = get_object_or_404(scope.visible(request.user, LiaisonDay), pk=pk)
-    if not scope.can_change(request.user, day):
-        messages.error(request, _("Only the team leader or the town office can change a liaison day."))
-        return redirect("team-detail", day.team_id)
     form = form_class(request.POST)
     if not form.is_valid():
         flash_errors(request, form.errors)
         return redirect("team-detail", day.team_id)
     try:
         change(day, form.cleaned_data)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
     except ValidationError as error:
         flash_errors(request, error)
     else:

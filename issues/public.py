@@ -125,7 +125,8 @@ def _phone_ending(phone):
 
 
 def _public_issue(**lookup):
-    """The issue with all its status page names, in one query, or None."""
+    """The issue with the names its status page shows and its first responder's role in the
+    village's team today, in one query; None if there is no such issue."""
     responsible_role = (
         Membership.objects.active_on(timezone.localdate())
         .filter(team__village=OuterRef("village"), user=OuterRef("first_responder"))

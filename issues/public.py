@@ -125,23 +125,24 @@ def _phone_ending(phone):
 
 
 def _public_issue(**lookup):
-    """The issue with the names its status page shows and its first responder's role in the
-    village's team today, in one query; None if there is no such issue."""
+    """The issue with its category, village, town, first responder and current step, and the first
+    responder's role in the village's team today; None if there is no such issue."""
     responsible_role = (
         Membership.objects.active_on(timezone.localdate())
         .filter(team__village=OuterRef("village"), user=OuterRef("first_responder"))
         .order_by("start_date")
         .values("role")[:1]
     )
-    return (
-        Issue.objects.select_related(
-            "category", "village__town", "first_responder",
-            "current_step__team", "current_step__town", "current_step__department",
-        )
-        .annotate(responsible_role=Subquery(responsible_role))
-        .filter(**lookup)
-        .first()
+    # The handling step's team, town or department is read on its own when shown: joined in here
+    # as well, it would double PostgreSQL's work per lookup (planning, not running, the query).
+    issues = Issue.objects.select_related("category", "village__town", "first_responder", "current_step").annotate(
+        responsible_role=Subquery(responsible_role)
     )
+    try:
+        # get(), not first(): ordering by the ledger's due dates doubles the planning too.
+        return issues.get(**lookup)
+    except Issue.DoesNotExist:
+        return None
 
 
 def _handler(step):

@@ -90,8 +90,8 @@ def test_the_status_page_shows_the_public_fields_and_timeline(world, register, c
     issue = register(world)
     services.add_progress(issue=issue, by=world.cadre, note="已联系路灯维修单位", internal_note="维修单位下周才有空")
     services.escalate(issue=issue, by=world.leader, reason="需街道协调维修经费")
-    # The issue with its category, village, town, step, handler and first responder's role; its timeline.
-    with django_assert_num_queries(2):
+    # The issue with its category, village, town, step and first responder's role; the handler; the timeline.
+    with django_assert_num_queries(3):
         response = lookup(client, issue.code, "5678")
     body = response.content.decode()
     assert response.status_code == 200
@@ -99,6 +99,14 @@ def test_the_status_page_shows_the_public_fields_and_timeline(world, register, c
                  "已联系路灯维修单位", "需街道协调维修经费", "2026-11-16", "2026-11-30"):
         assert text in body, text
     assert "维修单位下周才有空" not in body
+
+
+def test_a_county_step_names_its_department(world, register, client):
+    issue = register(world)
+    services.escalate(issue=issue, by=world.leader, reason="需街道协调维修经费")
+    services.escalate(issue=issue, by=world.town_office, reason="需住建部门鉴定", department=world.dept2)
+    body = lookup(client, issue.code, "5678").content.decode()
+    assert "住房和城乡建设局" in body and "需住建部门鉴定" in body
 
 
 def test_a_status_page_asks_no_rating_while_the_issue_is_open(world, register, client):

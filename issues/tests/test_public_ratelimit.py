@@ -137,8 +137,8 @@ def test_concurrent_wrong_phones_are_each_counted(issue, backend):
 
 
 def test_two_workers_guessing_at_once_get_at_most_one_guess_past_the_limit(issue, backend):
-    """Gunicorn's sync workers each serve one request at a time: two of them (the production
-    setup's minimum) running wrong guesses side by side overshoot the limit by one at most."""
+    """Gunicorn's sync workers each serve one request at a time: two of them running wrong
+    guesses side by side overshoot the per-code limit by one at most."""
     limit, _window = ratelimit.PER_CODE
     evaluated = 0
     for n in range(0, 2 * limit, 2):

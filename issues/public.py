@@ -11,24 +11,21 @@ phone digits are wrong: both read the issue by code and compare the digits in co
 """
 
 import hmac
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from types import SimpleNamespace
 
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from issues import codes, public_store, ratelimit, services
-from issues.models import Category, Event, Issue, Level, Step
+from issues import codes, ratelimit, services
+from issues.models import Issue, Level, Step
 from teams import selectors as team_selectors
-from teams.models import Department, Membership, Role, Team, Town, User, Village, Weekday
+from teams.models import Membership, Role, Town, Village, Weekday
 
 RATING_TOKEN_MAX_AGE = 60 * 60
 STATISTICS_CACHE_SECONDS = 5 * 60
@@ -45,31 +42,25 @@ _rating_signer = signing.TimestampSigner(salt="issues.public.rating")
 @dataclass(frozen=True)
 class PublicEvent:
     at: datetime
-    event_kind: str
+    kind: str
     note: str
-
-    @property
-    def kind(self):
-        return str(_LABELS["event"][self.event_kind])
 
 
 @dataclass(frozen=True)
 class PublicStatus:
-    """Facts only, no words: labels are translated when shown, so that one status (kept in
-    `public_store`) serves every language."""
-
     code: str
+    display_code: str
     category: str
     town: str
     village: str
     village_id: int
     received_on: date
     status: str
-    level: int
-    handler_level: int | None
-    handler_unit: str
+    status_label: str
+    level_label: str
+    handler: str
     responsible_name: str
-    role: str
+    responsible_role: str
     due_at: datetime | None
     is_overdue: bool
     result: str
@@ -77,34 +68,9 @@ class PublicStatus:
     feedback_note: str
     feedback_at: datetime | None
     satisfaction: str
+    satisfaction_label: str
     rated_at: datetime | None
     timeline: tuple
-
-    @property
-    def display_code(self):
-        return codes.display(self.code)
-
-    @property
-    def status_label(self):
-        return str(_LABELS["status"][self.status])
-
-    @property
-    def level_label(self):
-        return str(Level(self.level).label)
-
-    @property
-    def handler(self):
-        if self.handler_level == Level.TOWN:
-            return _("%(town)s liaison office") % {"town": self.handler_unit}
-        return self.handler_unit
-
-    @property
-    def responsible_role(self):
-        return str(_LABELS["role"][self.role]) if self.role else ""
-
-    @property
-    def satisfaction_label(self):
-        return str(_LABELS["satisfaction"][self.satisfaction]) if self.satisfaction else ""
 
     @property
     def can_rate(self):
@@ -158,175 +124,91 @@ def _phone_ending(phone):
     return "".join(c for c in phone if c.isdigit())[-4:]
 
 
-# The lookup is the busiest public page. Its issue read is one hand-written query over three
-# tables: with the category, village, town and handler joined in as well, PostgreSQL spends
-# longer planning the query than running it. Those names come from `_reference_names`.
-_ISSUE_SQL = """
-SELECT i.id, i.code, i.reporter_phone, i.status, i.level, i.received_at, i.due_at, i.result,
-       i.feedback_note, i.feedback_at, i.satisfaction, i.rated_at, i.category_id, i.village_id,
-       s.outcome AS step_outcome, s.level AS step_level, s.team_id AS step_team_id,
-       s.town_id AS step_town_id, s.department_id AS step_department_id,
-       u.name AS responsible_name,
-       (SELECT m.role FROM {membership} m INNER JOIN {team} t ON t.id = m.team_id
-         WHERE t.village_id = i.village_id AND m.user_id = i.first_responder_id
-           AND m.start_date <= %s AND (m.end_date IS NULL OR m.end_date >= %s)
-         ORDER BY m.start_date LIMIT 1) AS responsible_role
-FROM {issue} i
-LEFT OUTER JOIN {step} s ON s.id = i.current_step_id
-INNER JOIN {user} u ON u.id = i.first_responder_id
-WHERE i.{column} = %s
-"""
-# Choice labels by code. Django's get_FOO_display() translates every label of the field to
-# find one; these translate only the one shown.
-_LABELS = {
-    "status": dict(Issue.Status.choices),
-    "satisfaction": dict(Issue.Satisfaction.choices),
-    "event": dict(Event.Kind.choices),
-    "role": dict(Role.choices),
-}
-REFERENCE_SECONDS = 5 * 60
-_reference = {"loaded": 0.0}
-
-
-def _rows(sql, params):
-    """Plain rows with named columns: building model instances would cost a first lookup more
-    than the query itself. SQLite (`make run`) returns naive datetimes: they are made aware in
-    the connection's time zone, as the ORM does."""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        rows = cursor.fetchall()
-    return [SimpleNamespace(**{name: _aware(value) for name, value in zip(names, row, strict=True)}) for row in rows]
-
-
-def _aware(value):
-    if isinstance(value, datetime) and timezone.is_naive(value):
-        return timezone.make_aware(value, connection.timezone)
-    return value
-
-
-def _issue_for_public(column, value):
-    tables = {m.__name__.lower(): m._meta.db_table for m in (Issue, Step, Membership, Team, User)}
-    today = timezone.localdate()
-    rows = _rows(_ISSUE_SQL.format(column=column, **tables), [today, today, value])
-    return rows[0] if rows else None
-
-
-def _reference_names(issue):
-    """Names of the issue's category, village, town and handler, from a copy of these small
-    tables that each process keeps for a few minutes (and reloads when it meets a new row)."""
-    ids = (
-        ("categories", issue.category_id), ("villages", issue.village_id), ("teams", issue.step_team_id),
-        ("towns", issue.step_town_id), ("departments", issue.step_department_id),
+def _public_issue(**lookup):
+    """The issue with its category, village, town, first responder and current step, and the first
+    responder's role in the village's team today; None if there is no such issue."""
+    responsible_role = (
+        Membership.objects.active_on(timezone.localdate())
+        .filter(team__village=OuterRef("village"), user=OuterRef("first_responder"))
+        .order_by("start_date")
+        .values("role")[:1]
     )
-    stale = time.monotonic() - _reference["loaded"] > REFERENCE_SECONDS
-    if stale or any(key is not None and key not in _reference[table] for table, key in ids):
-        _reference.update(
-            categories=dict(Category.objects.values_list("pk", "name")),
-            villages={pk: (name, town) for pk, name, town in Village.objects.values_list("pk", "name", "town_id")},
-            towns=dict(Town.objects.values_list("pk", "name")),
-            teams=dict(Team.objects.values_list("pk", "name")),
-            departments=dict(Department.objects.values_list("pk", "name")),
-            loaded=time.monotonic(),
-        )
-    return _reference
+    # The handling step's team, town or department is read on its own when shown: joined in here
+    # as well, it would double PostgreSQL's work per lookup (planning, not running, the query).
+    issues = Issue.objects.select_related("category", "village__town", "first_responder", "current_step").annotate(
+        responsible_role=Subquery(responsible_role)
+    )
+    try:
+        # get(), not first(): ordering by the ledger's due dates doubles the planning too.
+        return issues.get(**lookup)
+    except Issue.DoesNotExist:
+        return None
 
 
-def _handler_unit(issue, names):
-    if issue.step_level == Level.VILLAGE:
-        return names["teams"][issue.step_team_id]
-    if issue.step_level == Level.TOWN:
-        return names["towns"][issue.step_town_id]
-    if issue.step_level == Level.COUNTY:
-        return names["departments"][issue.step_department_id]
-    return ""
+def _handler(step):
+    if step is None:
+        return ""
+    if step.level == Level.TOWN:
+        return _("%(town)s liaison office") % {"town": step.town.name}
+    return step.handler.name
 
 
-def _public_status(issue, events, now):
-    names = _reference_names(issue)
-    village, town_id = names["villages"][issue.village_id]
-    is_open = issue.status == Issue.Status.OPEN
+def _public_status(issue):
+    step = issue.current_step
+    is_open = issue.is_open
     return PublicStatus(
         code=issue.code,
-        category=names["categories"][issue.category_id],
-        town=names["towns"][town_id],
-        village=village,
+        display_code=issue.display_code,
+        category=issue.category.name,
+        town=issue.village.town.name,
+        village=issue.village.name,
         village_id=issue.village_id,
         received_on=timezone.localdate(issue.received_at),
         status=issue.status,
-        level=issue.level,
-        handler_level=issue.step_level,
-        handler_unit=_handler_unit(issue, names),
+        status_label=issue.get_status_display(),
+        level_label=issue.get_level_display(),
+        handler=_handler(step),
         # Officials are named publicly; an account without a name shows its role only, never its login.
-        responsible_name=issue.responsible_name,
-        role=issue.responsible_role or "",
+        responsible_name=issue.first_responder.name,
+        responsible_role=str(Role(issue.responsible_role).label) if issue.responsible_role else "",
         due_at=issue.due_at if is_open else None,
-        is_overdue=Issue(status=issue.status, due_at=issue.due_at).is_overdue(now),
+        is_overdue=issue.is_overdue(timezone.now()),
         result="" if is_open else issue.result,
-        result_kind="" if is_open else issue.step_outcome or "",
+        result_kind="" if is_open or step is None else step.outcome,
         feedback_note=issue.feedback_note,
         feedback_at=issue.feedback_at,
         satisfaction=issue.satisfaction,
+        satisfaction_label=issue.get_satisfaction_display(),
         rated_at=issue.rated_at,
-        timeline=tuple(PublicEvent(at=e.at, event_kind=e.kind, note=e.public_note) for e in events),
+        # Read only once the digits matched, so that a wrong phone costs what a missing code does.
+        timeline=tuple(
+            PublicEvent(at=event.at, kind=event.get_kind_display(), note=event.public_note)
+            for event in issue.events.order_by("at", "pk")
+        ),
     )
-
-
-_TIMELINE_SQL = "SELECT id, at, kind, public_note FROM {event} WHERE issue_id = %s ORDER BY at, id"
-
-
-def _timeline(issue_id):
-    return _rows(_TIMELINE_SQL.format(event=Event._meta.db_table), [issue_id])
-
-
-def _found(issue):
-    events = _timeline(issue.id)
-    return public_store.Found(
-        code=issue.code,
-        version=max((event.id for event in events), default=0),
-        status=_public_status(issue, events, timezone.now()),
-    )
-
-
-def status_for(issue_id):
-    """The public status of an issue the caller has already matched (after a rating)."""
-    return _found(_issue_for_public("id", issue_id)).status
 
 
 def lookup(*, code, phone_last4):
-    """A `Found` from the database when `code` (already cleaned) and the phone's last four
-    digits match an issue, else None — the same None for a missing issue and for wrong digits."""
-    issue = _issue_for_public("code", code)
+    """The public status when `code` (already cleaned) and the phone's last four digits match
+    an issue, else None — the same None for a missing issue and for wrong digits."""
+    issue = _public_issue(code=code)
     expected = _phone_ending(issue.reporter_phone) if issue is not None else "----"
     matches = hmac.compare_digest(expected.encode(), phone_last4.encode())
     if issue is None or not matches:
         return None
-    return _found(issue)
+    return _public_status(issue)
 
 
-def guarded_lookup(*, code, phone_last4, address, render=None):
-    """The lookup behind the failed-lookup limits: (Found, None) on a match, (None, None) for
-    the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made).
-
-    With `render` (status → the status page in the current language) the Found carries the
-    page, else the status. A match is answered from `public_store` when it has kept one, else
-    from the database, and then kept there."""
-    language = get_language() if render else None
-    found = public_store.probe(address=address, code=code, phone_last4=phone_last4, language=language)
-    if found is not None:
-        return found, None
-    attempt, block = ratelimit.begin(address=address, code=code)
+def guarded_lookup(*, code, phone_last4, address):
+    """The lookup behind the failed-lookup limits: (status, None) on a match, (None, None) for
+    the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made)."""
+    block = ratelimit.blocked(address=address, code=code)
     if block is not None:
         return None, block
-    found = lookup(code=code, phone_last4=phone_last4)
-    if found is None:
-        ratelimit.failed(attempt)
-        return None, None
-    ratelimit.succeeded(attempt)
-    if render:
-        found = replace(found, page=render(found.status))
-    public_store.keep(found, phone_last4=phone_last4, language=language)
-    return found, None
+    status = lookup(code=code, phone_last4=phone_last4)
+    if status is None:
+        ratelimit.record_failure(address=address, code=code)
+    return status, None
 
 
 def rating_token(code):
@@ -348,7 +230,7 @@ def rate(*, token, satisfaction, comment=""):
         services.rate(issue=issue, satisfaction=satisfaction, comment=comment.strip()[:300], by=None)
     except services.TransitionNotAllowed:
         raise ValidationError(_("This issue cannot be rated now: it has already been rated or is still being handled."))
-    status = status_for(issue.pk)
+    status = _public_status(_public_issue(pk=issue.pk))
     return status, next_step_message(status)
 
 

@@ -40,10 +40,7 @@ class IssueStatusView(APIView):
     def post(self, request):
         data = IssueStatusRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        found, block = public.guarded_lookup(
-            code=data.validated_data["code"], phone_last4=data.validated_data["phone_last4"],
-            address=ratelimit.client_address(request),
-        )
+        found, block = public.guarded_lookup(**data.validated_data, address=ratelimit.client_address(request))
         if block is not None:
             return Response(
                 {"detail": block.message()}, status=status.HTTP_429_TOO_MANY_REQUESTS,
@@ -51,4 +48,4 @@ class IssueStatusView(APIView):
             )
         if found is None:
             return Response({"detail": str(public.NOT_FOUND_MESSAGE)}, status=status.HTTP_404_NOT_FOUND)
-        return Response(found.status.as_dict())
+        return Response(found.as_dict())

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from issues import deadlines, notifications, public_store
+from issues import deadlines, notifications
 from issues.models import Event, Issue, Level, Photo, Step
 from teams.models import Department, Membership, Village
 from teams.scope import scope_for
@@ -123,8 +123,6 @@ def _event(issue, *, kind, by, at, step=None, public_note="", internal_note="", 
         issue=issue, step=step or issue.current_step, at=at, actor=by, kind=kind,
         public_note=public_note, internal_note=internal_note, satisfaction=satisfaction,
     )
-    # Every change has its event: the residents' kept status page is marked stale here.
-    public_store.forget(issue.code, version=event.pk)
     return event
 
 

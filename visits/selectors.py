@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subqu
 from django.utils import timezone
 
 from teams import scope
-from teams.models import Team, User, Village
+from teams.models import Membership, User, Village
 from visits.models import Household, HouseholdTag, Visit
 from visits.scope import loggable_teams, personal_data_villages
 
@@ -98,8 +98,20 @@ def villages_for_visits(user):
 def cadres_of(team):
     """Everyone who has been a member of the team, for the diary's choice of cadre."""
     if team is None:
-        return User.objects.none()
-    return User.objects.filter(memberships__team=team).distinct().order_by("name", "pk")
+        return []
+    return list(User.objects.filter(memberships__team=team).distinct().order_by("name", "pk"))
+
+
+def team_and_cadres(teams, pk):
+    """The team `pk` among `teams`, and everyone who has been its member, in one query: the
+    diary's heading and its choice of cadre. Team.DoesNotExist if it is not among them."""
+    memberships = list(
+        Membership.objects.filter(team__in=teams, team=pk).select_related("team__village", "user")
+        .order_by("user__name", "user_id")
+    )
+    if not memberships:
+        return teams.select_related("village").get(pk=pk), []
+    return memberships[0].team, list({m.user_id: m.user for m in memberships}.values())
 
 
 def diary(user):
@@ -168,7 +180,3 @@ def not_visited(user, *, village, today=None):
         .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
         .order_by(F("priority").asc(nulls_last=True), "address", "pk")
     )
-
-
-def team_of(village):
-    return Team.objects.filter(village=village).first()

@@ -138,22 +138,21 @@ def diary(request):
     only team, newest first, through the same filters as the API."""
     s = scope.scope_for(request.user)
     team = village = None
+    cadres = []
     team_id, village_id = whole_number(request.GET.get("team", "")), whole_number(request.GET.get("village", ""))
     if team_id is not None:
-        team = get_object_or_404(scope.visible(request.user, Team).select_related("village"), pk=team_id)
+        team, cadres = _get(selectors.team_and_cadres, scope.visible(request.user, Team), team_id)
     elif village_id is not None:
-        village = get_object_or_404(selectors.working_villages(request.user), pk=village_id)
+        village = get_object_or_404(selectors.working_villages(request.user).select_related("team"), pk=village_id)
+        cadres = selectors.cadres_of(getattr(village, "team", None))
     elif len(s.member_team_ids) == 1:
-        team = Team.objects.select_related("village").get(pk=next(iter(s.member_team_ids)))
+        team, cadres = selectors.team_and_cadres(Team.objects.all(), next(iter(s.member_team_ids)))
     data = request.GET.copy()
     for name, chosen in (("team", team), ("village", village)):
         data.pop(name, None)
         if chosen is not None:
             data[name] = chosen.pk
-    filters = VisitFilter(
-        data, queryset=selectors.diary(request.user), request=request,
-        cadres=selectors.cadres_of(team or (village and selectors.team_of(village))),
-    )
+    filters = VisitFilter(data, queryset=selectors.diary(request.user), request=request, cadres=cadres)
     return render(
         request,
         "visits/diary.html",

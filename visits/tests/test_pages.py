@@ -86,10 +86,12 @@ def test_diary_query_count_is_constant_and_filters(world, homes, as_user, django
     def listed(query):
         return len(client.get(reverse("visit-diary"), query).context["page"].object_list)
 
-    # session, user, scope (2), team, count, page, cadres, households, the filter's cadres, the base's notifications
-    with django_assert_max_num_queries(11):
+    # session, user, scope (2), the team with its cadres, count, page, cadres, households, the base's notifications
+    with django_assert_max_num_queries(10):
         page = client.get(reverse("visit-diary"))
     assert len(page.context["page"].object_list) == 13 and not page.context["page"].has_next()
+    choices = [label for _value, label in page.context["filters"].form.fields["cadre"].widget.choices]
+    assert choices == ["全部干部", "张小燕", "李丽芳", "陈建华", "黄志明"]
     assert listed({"kind": "reception"}) == 1
     assert listed({"cadre": world.leader.pk}) == 1
     assert listed({"date_after": (TODAY - timedelta(days=2)).isoformat()}) == 4

@@ -15,7 +15,6 @@ WORDING = {
     "Village level": "村（社区）级",
     "Town level": "镇街级",
     "County level": "县级（县直部门）",
-    "County": "县（市、区）",
     "Enter the last four digits of the phone number you gave.": "请输入您登记时留下的联系电话的后四位数字。",
     "Last four digits of your phone": "联系电话后四位",
 }

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from issues import codes
 from teams.models import Department, Team, Town, Village
 from visits.models import Household, Visit
+from visits.validators import mask_name, mask_phone
 
 
 class Category(models.Model):
@@ -119,6 +120,14 @@ class Issue(models.Model):
     @property
     def is_open(self):
         return self.status == self.Status.OPEN
+
+    @property
+    def masked_reporter_name(self):
+        return mask_name(self.reporter_name)
+
+    @property
+    def masked_reporter_phone(self):
+        return mask_phone(self.reporter_phone)
 
     def is_overdue(self, now):
         return self.is_open and self.due_at is not None and self.due_at < now

@@ -17,6 +17,19 @@ def issue_visible_q(s, prefix=""):
     return q
 
 
+def handles_step(s, step):
+    """Whether the user handles the issue at this step's level: its team, town office or department."""
+    return s.handles(team_id=step.team_id, town_id=step.town_id, department_id=step.department_id)
+
+
+def sees_personal_data(s, issue):
+    """The resident's name and phone, and their household: only the people handling the issue
+    at its current level and its first responder (and administrators); everyone else sees them
+    masked. The same rule as for a household's phone and ID number (`Scope.handles`)."""
+    step = issue.current_step
+    return issue.first_responder_id == s.user_id or (step is not None and handles_step(s, step)) or s.is_admin
+
+
 def _through_issue(s, qs):
     return qs.filter(issue__in=Issue.objects.filter(issue_visible_q(s)).values("pk"))
 

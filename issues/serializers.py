@@ -3,7 +3,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from issues.models import Category, Event, Issue, Step
+from issues.scope import sees_personal_data
 from teams.models import Department, User, Village
+from teams.scope import scope_for
 from visits.models import Household, Visit
 
 
@@ -52,6 +54,14 @@ class IssueSerializer(serializers.ModelSerializer):
 
     def get_handler(self, issue) -> str:
         return str(issue.current_step.handler) if issue.current_step_id else ""
+
+    def to_representation(self, issue):
+        data = super().to_representation(issue)
+        if not sees_personal_data(scope_for(self.context["request"].user), issue):
+            data.update(
+                reporter_name=issue.masked_reporter_name, reporter_phone=issue.masked_reporter_phone, household=None
+            )
+        return data
 
     def get_overdue(self, issue) -> bool:
         return issue.is_overdue(timezone.now())

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from issues import deadlines, notifications
 from issues.models import Event, Issue, Level, Photo, Step
+from issues.scope import handles_step
 from teams.models import Department, Membership, Village
 from teams.scope import scope_for
 from visits.models import Visit
@@ -72,16 +73,6 @@ def _sync(target, source):
         target.current_step = source.current_step
 
 
-def _handles(scope, step):
-    if scope.is_admin:
-        return True
-    if step.level == Level.VILLAGE:
-        return step.team_id in scope.member_team_ids
-    if step.level == Level.TOWN:
-        return step.town_id in scope.office_town_ids
-    return step.department_id in scope.department_ids
-
-
 ACTIONS = ("progress", "escalate", "resolve", "explain", "feedback", "rate", "handover")
 
 
@@ -98,9 +89,9 @@ def may(user, issue, action):
     if action == "escalate" and step.level == Level.VILLAGE:
         return step.team_id in s.leader_team_ids or (owner and step.team_id in s.member_team_ids)
     if action in ("resolve", "explain", "escalate"):
-        return _handles(s, step)
+        return handles_step(s, step)
     if action in ("progress", "feedback", "rate"):
-        return owner or _handles(s, step)
+        return owner or handles_step(s, step)
     if action == "handover":
         village = issue.village
         return owner or village.team.pk in s.leader_team_ids or village.town_id in s.office_town_ids

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from issues import forms, notifications, selectors, services
 from issues.models import Issue, Level, Notification
+from issues.scope import sees_personal_data
 from teams import scope
 from teams.models import Membership, User
 from teams.web import add_service_error, paginate, query_without_page, whole_number
@@ -159,6 +160,7 @@ def _render_detail(request, issue, bound=None, status=200):
     return render(request, "issues/detail.html", {
         "issue": issue, "action_forms": action_forms, "now": timezone.now(),
         "is_first_responder": issue.first_responder_id == request.user.pk,
+        "sees_personal_data": sees_personal_data(scope.scope_for(request.user), issue),
         "town_level": issue.level == Level.TOWN,
     }, status=status)
 

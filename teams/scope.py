@@ -83,6 +83,17 @@ class Scope:
             every=self.is_admin,
         )
 
+    def handles(self, *, team_id=None, town_id=None, department_id=None):
+        """Whether the user handles residents' matters at this unit: the team's members, the
+        town's office, the department's staff, administrators. They, and an issue's first
+        responder, are the ones who see a resident's personal data."""
+        return (
+            self.is_admin
+            or (team_id is not None and team_id in self.member_team_ids)
+            or (town_id is not None and town_id in self.office_town_ids)
+            or (department_id is not None and department_id in self.department_ids)
+        )
+
     @property
     def works_in_villages(self):
         """Whether the user's position covers villages (their households and visits)."""

@@ -14,7 +14,8 @@ def roll_keepers(s):
 
 
 def personal_data_villages(s):
-    """The villages whose residents' full phone and ID numbers the user reads: their teams'."""
+    """The villages whose residents' full phone and ID numbers the user reads: those whose
+    households they handle (`Scope.handles` at the village's team)."""
     return Villages(team_ids=s.member_team_ids, every=s.is_admin)
 
 
@@ -30,7 +31,8 @@ def keeps_roll(user, village):
 
 
 def shows_personal_data(s, village):
-    return personal_data_villages(s).covers(village)
+    team = getattr(village, "team", None)
+    return s.handles(team_id=team.pk if team is not None else None)
 
 
 def _in_villages(s, qs):

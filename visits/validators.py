@@ -57,6 +57,11 @@ def mask_phone(value):
     return head + "*" * max(len(value) - len(head) - 4, 4) + value[-4:]
 
 
+def mask_name(value):
+    """王**: the family name only."""
+    return value[:1] + "*" * max(len(value) - 1, 1) if value else ""
+
+
 def mask_id_number(value):
     """The first three and last four characters."""
     if not value:

@@ -75,8 +75,27 @@ class ScopedAdmin(admin.ModelAdmin):
 
 
 class ScopedInline:
+    """An inline's rows answer to the same rules as their own admin page: they change only where
+    the parent may be changed, and nothing is deleted."""
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or scope.can_change(request.user, obj))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or scope.can_change(request.user, obj))
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class SuperuserOnly:
+    """Positions decide what a user may see and change: only a superuser grants or changes them."""
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(County)
@@ -107,7 +126,7 @@ class DepartmentAdmin(ScopedAdmin):
     search_fields = ["name"]
 
 
-class PositionInline(ScopedInline, admin.TabularInline):
+class PositionInline(SuperuserOnly, ScopedInline, admin.TabularInline):
     model = Position
     extra = 0
     autocomplete_fields = ["town", "department", "county"]
@@ -180,10 +199,9 @@ class UserAdmin(BaseUserAdmin):
         return [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
 
 
-class ScheduleInline(admin.StackedInline):
+class ScheduleInline(ScopedInline, admin.StackedInline):
     model = Schedule
     extra = 0
-    can_delete = False
 
 
 @admin.register(Team)
@@ -321,7 +339,7 @@ class HolidayAdmin(ScopedAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(ScopedAdmin):
+class PositionAdmin(SuperuserOnly, ScopedAdmin):
     list_display = ["user", "kind", "town", "department", "county", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["user__name", "user__username"]

@@ -61,6 +61,9 @@ class HouseholdAdmin(ScopedAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(ScopedAdmin):
+    """Read-only: a visit is logged, and its follow-up flag changed, on the pages, where the
+    service checks the team, its members on that date and the village's households."""
+
     list_display = ["date", "kind", "village", "team", "recorded_by", "needs_follow_up"]
     list_filter = ["kind", "needs_follow_up", "village__town"]
     date_hierarchy = "date"
@@ -69,4 +72,7 @@ class VisitAdmin(ScopedAdmin):
     readonly_fields = ["recorded_by", "recorded_at"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -66,8 +66,9 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         issue = self.get_object()
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
         try:
-            service(issue=issue, **extra, **data.validated_data)
+            service(issue=issue, seen_step=fields.pop("step", None), **extra, **fields)
         except services.TransitionNotAllowed as e:
             raise Conflict(e.message) from None
         return self._detail(issue)

@@ -97,12 +97,19 @@ class RegisterSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class NoteSerializer(serializers.Serializer):
+class ActionSerializer(serializers.Serializer):
+    step = serializers.IntegerField(required=False, min_value=1, help_text=_(
+        "The id of the issue's current step as the client last saw it: if the issue has moved on "
+        "since, the answer is 409 rather than acting on a state the user did not see."
+    ))
+
+
+class NoteSerializer(ActionSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     internal_note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class EscalateSerializer(serializers.Serializer):
+class EscalateSerializer(ActionSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", help_text=_(
         "Why the issue goes up a level. Shown to the resident on the public status page."
     ))
@@ -113,25 +120,25 @@ class EscalateSerializer(serializers.Serializer):
     ))
 
 
-class ResolveSerializer(serializers.Serializer):
+class ResolveSerializer(ActionSerializer):
     result = serializers.CharField(required=False, allow_blank=True, default="")
     internal_note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ExplainSerializer(serializers.Serializer):
+class ExplainSerializer(ActionSerializer):
     explanation = serializers.CharField(required=False, allow_blank=True, default="")
     internal_note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class FeedbackSerializer(serializers.Serializer):
+class FeedbackSerializer(ActionSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RateSerializer(serializers.Serializer):
+class RateSerializer(ActionSerializer):
     satisfaction = serializers.ChoiceField(choices=Issue.Satisfaction.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class HandoverSerializer(serializers.Serializer):
+class HandoverSerializer(ActionSerializer):
     to = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     reason = serializers.CharField(required=False, allow_blank=True, default="")

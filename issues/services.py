@@ -52,15 +52,19 @@ def _required(value, field, message):
     return value
 
 
-def _lock(issue):
-    """The issue's row, locked, with its current step; 409 if it changed since the caller read it."""
+def _lock(issue, seen_step=None):
+    """The issue's row, locked, with its current step. 409 if it changed since the caller read
+    it, or since the user saw it (`seen_step`: the step their page or app showed) — checked
+    before any permission, so that someone who was allowed a moment ago learns that another
+    person acted, rather than that they may not."""
     locked = (
         Issue.objects.select_for_update(of=("self",))
         .select_related("current_step", "village__town", "village__team")
         .get(pk=issue.pk)
     )
-    if (locked.status, locked.current_step_id, locked.satisfaction, locked.first_responder_id) != (
-        issue.status, issue.current_step_id, issue.satisfaction, issue.first_responder_id
+    seen = (issue.status, issue.current_step_id, issue.satisfaction, issue.first_responder_id)
+    if seen != (locked.status, locked.current_step_id, locked.satisfaction, locked.first_responder_id) or (
+        seen_step is not None and seen_step != locked.current_step_id
     ):
         raise TransitionNotAllowed(_("Someone else changed this issue just now. Reload it and try again."))
     return locked
@@ -103,10 +107,11 @@ def allowed_actions(user, issue):
 
 
 def _check(issue, by, action, refusal):
-    if not may(by, issue, action):
-        raise PermissionDenied(_("You may not make this change to this issue."))
+    """The state first (409), then the permission (403)."""
     if not issue.allows(action):
         raise TransitionNotAllowed(refusal % {"status": issue.get_status_display()})
+    if not may(by, issue, action):
+        raise PermissionDenied(_("You may not make this change to this issue."))
 
 
 def _event(issue, *, kind, by, at, step=None, public_note="", internal_note="", satisfaction=""):
@@ -210,12 +215,12 @@ _CLOSED = gettext_lazy("This issue is already %(status)s; it can no longer be ch
 
 
 @transaction.atomic
-def add_progress(*, issue, by, note, internal_note=""):
+def add_progress(*, issue, by, note, internal_note="", seen_step=None):
     note = (note or "").strip()
     internal_note = (internal_note or "").strip()
     if not note and not internal_note:
         raise ValidationError({"note": _("Write what was done.")})
-    locked = _lock(issue)
+    locked = _lock(issue, seen_step)
     _check(locked, by, "progress", _CLOSED)
     event = _event(locked, kind=Event.Kind.PROGRESS, by=by, at=timezone.now(), public_note=note,
                    internal_note=internal_note)
@@ -225,10 +230,10 @@ def add_progress(*, issue, by, note, internal_note=""):
 
 
 @transaction.atomic
-def escalate(*, issue, by, reason, department=None, internal_note=""):
+def escalate(*, issue, by, reason, department=None, internal_note="", seen_step=None):
     """Village → the town office; town → one county department (吹哨报到)."""
     reason = _required(reason, "reason", _("Give the reason for escalating; it is kept on the timeline."))
-    locked = _lock(issue)
+    locked = _lock(issue, seen_step)
     if locked.level == Level.COUNTY and locked.status == Issue.Status.OPEN:
         raise TransitionNotAllowed(_("This issue is already with a county department; it cannot go higher."))
     _check(locked, by, "escalate", _CLOSED)
@@ -255,8 +260,8 @@ def escalate(*, issue, by, reason, department=None, internal_note=""):
     return event
 
 
-def _finish(issue, *, by, action, status, outcome, kind, text, internal_note):
-    locked = _lock(issue)
+def _finish(issue, *, by, action, status, outcome, kind, text, internal_note, seen_step):
+    locked = _lock(issue, seen_step)
     _check(locked, by, action, _CLOSED)
     now = timezone.now()
     _end_step(locked.current_step, outcome=outcome, by=by, at=now, note=text)
@@ -271,25 +276,26 @@ def _finish(issue, *, by, action, status, outcome, kind, text, internal_note):
 
 
 @transaction.atomic
-def resolve(*, issue, by, result, internal_note=""):
+def resolve(*, issue, by, result, internal_note="", seen_step=None):
     result = _required(result, "result", _("Say how the issue was resolved; the resident will read it."))
     return _finish(issue, by=by, action="resolve", status=Issue.Status.RESOLVED, outcome=Step.Outcome.RESOLVED,
-                   kind=Event.Kind.RESOLVED, text=result, internal_note=internal_note)
+                   kind=Event.Kind.RESOLVED, text=result, internal_note=internal_note, seen_step=seen_step)
 
 
 @transaction.atomic
-def explain(*, issue, by, explanation, internal_note=""):
+def explain(*, issue, by, explanation, internal_note="", seen_step=None):
     """The issue cannot be solved: the reason is given to the resident (解释说明)."""
     explanation = _required(explanation, "explanation", _("Give the explanation the resident will read."))
     return _finish(issue, by=by, action="explain", status=Issue.Status.EXPLAINED, outcome=Step.Outcome.EXPLAINED,
-                   kind=Event.Kind.EXPLAINED, text=explanation, internal_note=internal_note)
+                   kind=Event.Kind.EXPLAINED, text=explanation, internal_note=internal_note,
+                   seen_step=seen_step)
 
 
 @transaction.atomic
-def record_feedback(*, issue, by, note):
+def record_feedback(*, issue, by, note, seen_step=None):
     """The answer was given back to the resident (回音): the issue is closed."""
     note = _required(note, "note", _("Say how and when the resident was given the answer."))
-    locked = _lock(issue)
+    locked = _lock(issue, seen_step)
     _check(locked, by, "feedback", _("Feedback is recorded once the issue is resolved or explained; it is %(status)s."))
     now = timezone.now()
     locked.status = Issue.Status.CLOSED
@@ -303,19 +309,19 @@ def record_feedback(*, issue, by, note):
 
 
 @transaction.atomic
-def rate(*, issue, satisfaction, comment="", by=None):
+def rate(*, issue, satisfaction, comment="", by=None, seen_step=None):
     """The resident's rating (by=None: on the public page; else a cadre recording it from a
     return visit). A dissatisfied rating of a resolved issue reopens it at its last level."""
     if satisfaction not in Issue.Satisfaction.values:
         raise ValidationError({"satisfaction": _("Choose satisfied, basically satisfied or dissatisfied.")})
     comment = (comment or "").strip()[:300]
-    locked = _lock(issue)
-    if by is not None and not may(by, locked, "rate"):
-        raise PermissionDenied(_("You may not make this change to this issue."))
+    locked = _lock(issue, seen_step)
     if locked.status == Issue.Status.OPEN:
         raise TransitionNotAllowed(_("The issue is still being handled; it can be rated once it is answered."))
     if locked.satisfaction:
         raise TransitionNotAllowed(_("This answer has already been rated."))
+    if by is not None and not may(by, locked, "rate"):
+        raise PermissionDenied(_("You may not make this change to this issue."))
     now = timezone.now()
     locked.satisfaction = satisfaction
     locked.satisfaction_comment = comment
@@ -352,11 +358,11 @@ def _reopen(issue, *, by, at):
 
 
 @transaction.atomic
-def hand_over(*, issue, by, to, reason):
+def hand_over(*, issue, by, to, reason, seen_step=None):
     """Move the first responder's ownership to another member of the village's team, for
     example when the cadre leaves the team."""
     reason = _required(reason, "reason", _("Give the reason for the handover; it is kept on the timeline."))
-    locked = _lock(issue)
+    locked = _lock(issue, seen_step)
     _check(locked, by, "handover", _CLOSED)
     if to.pk == locked.first_responder_id:
         raise ValidationError({"to": _("This person is already the first responder.")})

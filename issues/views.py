@@ -165,21 +165,16 @@ def _render_detail(request, issue, bound=None, status=200):
     }, status=status)
 
 
-def _call(name, issue, user, data):
-    if name == "progress":
-        return services.add_progress(issue=issue, by=user, note=data["note"], internal_note=data["internal_note"])
-    if name == "escalate":
-        return services.escalate(issue=issue, by=user, reason=data["reason"], department=data["department"],
-                                 internal_note=data["internal_note"])
-    if name == "resolve":
-        return services.resolve(issue=issue, by=user, result=data["result"])
-    if name == "explain":
-        return services.explain(issue=issue, by=user, explanation=data["explanation"])
-    if name == "feedback":
-        return services.record_feedback(issue=issue, by=user, note=data["note"])
-    if name == "rate":
-        return services.rate(issue=issue, by=user, satisfaction=data["satisfaction"], comment=data["comment"])
-    return services.hand_over(issue=issue, by=user, to=data["to"], reason=data["reason"])
+# Each action's form has exactly the fields its service takes.
+SERVICES = {
+    "progress": services.add_progress,
+    "escalate": services.escalate,
+    "resolve": services.resolve,
+    "explain": services.explain,
+    "feedback": services.record_feedback,
+    "rate": services.rate,
+    "handover": services.hand_over,
+}
 
 
 DONE = {
@@ -203,7 +198,8 @@ def act(request, code, name):
     if not form.is_valid():
         return _render_detail(request, issue, bound=(name, form), status=400)
     try:
-        _call(name, issue, request.user, form.cleaned_data)
+        seen_step = whole_number(request.POST.get("step", ""))
+        SERVICES[name](issue=issue, by=request.user, seen_step=seen_step, **form.cleaned_data)
     except ValidationError as error:
         add_service_error(form, error)
         return _render_detail(request, selectors.issue_detail(request.user, code), bound=(name, form), status=400)

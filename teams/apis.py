@@ -18,6 +18,7 @@ from teams.serializers import (
     TownSerializer,
     VillageSerializer,
 )
+from teams.web import Conflict
 
 
 class TokenView(ObtainAuthToken):
@@ -122,5 +123,8 @@ class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
         day = self.get_object()
         entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False)
         entries.is_valid(raise_exception=True)
-        services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
+        try:
+            services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
+        except services.SheetChanged as conflict:
+            raise Conflict(str(conflict)) from None
         return Response(LiaisonDaySerializer(self.get_queryset().get(pk=day.pk)).data)

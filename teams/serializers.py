@@ -87,3 +87,6 @@ class AttendanceEntrySerializer(serializers.Serializer):
         error_messages={"invalid_choice": _("Choose present, absent or leave.")},
     )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    seen = serializers.ChoiceField(choices=Attendance.Status.choices, required=False, help_text=_(
+        "The row's status as the client last saw it: if someone else has changed it since, the answer is 409."
+    ))

@@ -238,6 +238,10 @@ def change_membership(*, by, membership, end_date, public_phone=None):
     return membership
 
 
+class SheetChanged(Exception):
+    """Someone else marked a row since the user saw it (409); the message is for the user."""
+
+
 def can_mark_sheet(user, liaison_day):
     """The team's leader (or an administrator) marks anyone on the day's attendance sheet;
     the other members record only their own row."""
@@ -250,7 +254,9 @@ def record_attendance(*, liaison_day, by, entries):
     """Set attendance rows of one liaison day, all or nothing. `entries` are dicts with
     `member` (a user id), `status` and `note`. The team leader (or an administrator) marks
     anyone; a member checks themselves in on the day or asks for leave with a reason.
-    Every change is logged; setting a row to what it already is changes nothing.
+    Every change is logged; setting a row to what it already is changes nothing. An entry may
+    carry `seen`, the status the user saw: if the row has changed since, nothing is saved and
+    SheetChanged says whose row (two people marking the same row never silently overwrite).
 
     Returns the rows that changed."""
     day = LiaisonDay.objects.select_for_update().select_related("team").get(pk=liaison_day.pk)
@@ -268,6 +274,15 @@ def record_attendance(*, liaison_day, by, entries):
     rows = {row.member_id: row for row in Attendance.objects.select_for_update().filter(liaison_day=day)}
     entries = list(entries)
     names = dict(User.objects.filter(pk__in=[e["member"] for e in entries]).values_list("pk", "name"))
+    changed_meanwhile = [
+        names.get(e["member"]) or str(e["member"]) for e in entries
+        if e.get("seen") and e["member"] in rows and rows[e["member"]].status != e["seen"]
+    ]
+    if changed_meanwhile:
+        raise SheetChanged(
+            _("Someone else has just marked %(names)s. Reload the sheet to see it, then try again.")
+            % {"names": "、".join(changed_meanwhile)}
+        )
     errors, changed = [], []
     for entry in entries:
         member_id, status, note = entry["member"], entry["status"], (entry.get("note") or "").strip()

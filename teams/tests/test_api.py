@@ -140,3 +140,15 @@ def test_member_checks_in_through_the_api(api_as, world, today_day):
     response = api_as(world.cadre).post(url, [{"member": world.cadre.pk, "status": "present"}], format="json")
     assert response.status_code == 200
     assert Attendance.objects.get(liaison_day=today_day, member=world.cadre).status == "present"
+
+
+def test_two_people_marking_the_same_row_do_not_silently_overwrite(api_as, world, today_day):
+    url = f"/api/v1/liaison-days/{today_day.pk}/attendance/"
+    first = api_as(world.leader).post(url, [{"member": world.cadre.pk, "status": "present", "seen": "pending"}],
+                                      format="json")
+    assert first.status_code == 200
+    second = api_as(world.admin).post(url, [{"member": world.cadre.pk, "status": "absent", "seen": "pending"}],
+                                      format="json")
+    assert second.status_code == 409
+    assert second.json() == {"detail": "李丽芳的考勤刚刚被他人登记，请刷新考勤表查看后再试。"}
+    assert Attendance.objects.get(liaison_day=today_day, member=world.cadre).status == "present"

@@ -182,6 +182,7 @@ SPECTACULAR_SETTINGS = {
         "IssueStatusEnum": "issues.models.Issue.Status",
         "TimelineEventKindEnum": "issues.models.Event.Kind",
         "VisitKindEnum": "visits.models.Visit.Kind",
+        "AttendanceStatusEnum": "teams.models.Attendance.Status",
     },
 }
 

@@ -86,4 +86,5 @@ class AttendanceEntrySerializer(serializers.Serializer):
         choices=[Attendance.Status.PRESENT, Attendance.Status.ABSENT, Attendance.Status.LEAVE],
         error_messages={"invalid_choice": _("Choose present, absent or leave.")},
     )
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    # Bounded by the service (`services.ATTENDANCE_NOTE`), whose refusal names the member.
+    note = serializers.CharField(required=False, allow_blank=True, default="")

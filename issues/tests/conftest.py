@@ -1,10 +1,12 @@
+import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from PIL import Image
 
-from issues import services
+from issues import images, services  # noqa: F401  (images registers the HEIF plugin)
 from issues.models import Category, Issue
 from teams.models import Holiday
 from visits.models import Household, Visit
@@ -14,6 +16,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 def at(*args):
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+def image_bytes(kind, size=(64, 48)):
+    """A small real picture in Pillow's format `kind` (JPEG, PNG, WEBP, GIF, HEIF)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(buffer, kind)
+    return buffer.getvalue()
 
 
 @pytest.fixture

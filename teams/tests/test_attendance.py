@@ -144,7 +144,7 @@ def test_leave_without_reason_on_the_sheet_is_refused_and_kept(world, today_day,
     response = client.post(reverse("liaison-day", args=[today_day.pk]), {
         f"status-{world.cadre.pk}": "present", f"status-{world.lawyer.pk}": "leave",
     })
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "请假原因" in response.content.decode()
     assert row(today_day, world.cadre).status == Attendance.Status.PENDING
 

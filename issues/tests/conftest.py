@@ -5,13 +5,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from PIL import Image
+from pillow_heif import register_heif_opener
 
-from issues import images, services  # noqa: F401  (images registers the HEIF plugin)
+from issues import services
 from issues.models import Category, Issue
 from teams.models import Holiday
 from visits.models import Household, Visit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+register_heif_opener()
 
 
 def at(*args):

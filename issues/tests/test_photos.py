@@ -53,7 +53,7 @@ def test_the_formats_phones_produce_are_kept(world, register, media, kind, name,
     ("page.heic", b"<html><script>alert(1)</script></html>"),
     ("vector.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
     ("picture.bmp", b"BM" + os.urandom(200)),
-])
+], ids=lambda value: value if isinstance(value, str) else "")
 def test_a_file_that_does_not_decode_is_refused_on_the_page_and_nothing_is_stored(
     world, as_user, fields, media, now, name, content
 ):

@@ -21,7 +21,7 @@ def statuses(day):
 @pytest.mark.parametrize("note,message", [
     ("长" * 300, "备注不能超过 200 个字。"),
     ("出庭\x00", "不能含有空字符（NUL），请删掉后再提交。"),
-])
+], ids=["too-long", "nul"])
 def test_the_sheet_refuses_a_note_it_cannot_keep_and_shows_what_was_typed(world, today_day, as_user, note, message):
     before = statuses(today_day)
     response = sheet(as_user(world.leader), today_day, {

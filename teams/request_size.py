@@ -30,6 +30,10 @@ class _Bounded:
     def __init__(self, stream, limit):
         self.stream, self.left = stream, limit
 
+    def _size(self, size):
+        # One byte past the bound is enough to know it was passed.
+        return self.left + 1 if size is None or size < 0 else min(size, self.left + 1)
+
     def _take(self, data):
         self.left -= len(data)
         if self.left < 0:
@@ -37,11 +41,10 @@ class _Bounded:
         return data
 
     def read(self, size=-1):
-        # One byte past the bound is enough to know it was passed.
-        return self._take(self.stream.read(self.left + 1 if size is None or size < 0 else min(size, self.left + 1)))
+        return self._take(self.stream.read(self._size(size)))
 
     def readline(self, size=-1):
-        return self._take(self.stream.readline(self.left + 1 if size is None or size < 0 else min(size, self.left + 1)))
+        return self._take(self.stream.readline(self._size(size)))
 
     def close(self):
         self.stream.close()
@@ -53,7 +56,7 @@ def _refusal(request, limit):
     }
     if request.content_type in FORMS:
         return render(request, "413.html", {"message": message}, status=413)
-    return JsonResponse({"detail": message}, status=413)
+    return JsonResponse({"detail": message}, status=413, json_dumps_params={"ensure_ascii": False})
 
 
 class RequestSizeLimit:

@@ -1,8 +1,15 @@
+"""The ledger's forms. Free text is bounded by the services (`services.TITLE` …), which give
+the refusal; `maxlength` only keeps the browser from taking more."""
+
 from django import forms
-from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
+from issues import services
 from issues.models import Category, Issue
+
+
+def _text(bound, rows=2):
+    return forms.Textarea(attrs={"rows": rows, "maxlength": bound.chars})
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -10,8 +17,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
+    """Any number of files; whether each is a photo is `issues.images`' to say."""
+
     widget = MultipleFileInput
-    default_validators = [FileExtensionValidator(["jpg", "jpeg", "png", "webp", "heic"])]
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, (list, tuple)) else [data] if data else []
@@ -22,9 +30,11 @@ class RegisterForm(forms.Form):
     village = forms.ModelChoiceField(label=_("Village"), queryset=None)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
     source = forms.ChoiceField(label=_("Source"), choices=Issue.Source.choices)
-    title = forms.CharField(label=_("Title"), max_length=120)
-    description = forms.CharField(label=_("What the resident raised"), widget=forms.Textarea(attrs={"rows": 4}))
-    reporter_name = forms.CharField(label=_("Resident's name"), max_length=40)
+    title = forms.CharField(label=_("Title"), widget=forms.TextInput(attrs={"maxlength": services.TITLE.chars}))
+    description = forms.CharField(label=_("What the resident raised"), widget=_text(services.DESCRIPTION, rows=4))
+    reporter_name = forms.CharField(
+        label=_("Resident's name"), widget=forms.TextInput(attrs={"maxlength": services.REPORTER_NAME.chars})
+    )
     reporter_phone = forms.CharField(label=_("Resident's phone"), max_length=20)
     received_at = forms.DateTimeField(
         label=_("Received at"), required=False, help_text=_("Leave empty for now; fill in for issues taken on paper."),
@@ -41,15 +51,15 @@ class RegisterForm(forms.Form):
 
 class ProgressForm(forms.Form):
     note = forms.CharField(label=_("Progress (shown to the resident)"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
-    internal_note = forms.CharField(label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+                           widget=_text(services.PROGRESS_NOTE))
+    internal_note = forms.CharField(label=_("Internal note"), required=False, widget=_text(services.INTERNAL_NOTE))
 
 
 class EscalateForm(forms.Form):
     reason = forms.CharField(label=_("Reason for escalating (shown to the resident)"), required=False,
-                             widget=forms.Textarea(attrs={"rows": 2}))
+                             widget=_text(services.ESCALATION_REASON))
     department = forms.ModelChoiceField(label=_("County department"), queryset=None, required=False)
-    internal_note = forms.CharField(label=_("Internal note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    internal_note = forms.CharField(label=_("Internal note"), required=False, widget=_text(services.INTERNAL_NOTE))
 
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,28 +67,30 @@ class EscalateForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    result = forms.CharField(label=_("How it was resolved"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    result = forms.CharField(label=_("How it was resolved"), required=False, widget=_text(services.RESULT))
 
 
 class ExplainForm(forms.Form):
     explanation = forms.CharField(label=_("Explanation for the resident"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+                                  widget=_text(services.EXPLANATION))
 
 
 class FeedbackForm(forms.Form):
     note = forms.CharField(label=_("How the answer was given to the resident"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+                           widget=_text(services.FEEDBACK_NOTE))
 
 
 class RateForm(forms.Form):
     satisfaction = forms.ChoiceField(label=_("The resident's rating"), choices=Issue.Satisfaction.choices,
                                      widget=forms.RadioSelect)
-    comment = forms.CharField(label=_("Comment"), required=False, max_length=300)
+    comment = forms.CharField(label=_("Comment"), required=False,
+                              widget=forms.TextInput(attrs={"maxlength": services.COMMENT.chars}))
 
 
 class HandoverForm(forms.Form):
     to = forms.ModelChoiceField(label=_("New first responder"), queryset=None)
-    reason = forms.CharField(label=_("Reason for the handover"), required=False)
+    reason = forms.CharField(label=_("Reason for the handover"), required=False,
+                             widget=forms.TextInput(attrs={"maxlength": services.HANDOVER_REASON.chars}))
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

@@ -85,14 +85,16 @@ class IssueDetailSerializer(IssueSerializer):
 
 
 class RegisterSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=120)
+    """Free text is bounded by the service (`services.TITLE` …), whose refusal names the field."""
+
+    title = serializers.CharField()
     description = serializers.CharField()
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
     source = serializers.ChoiceField(choices=Issue.Source.choices)
     village = serializers.PrimaryKeyRelatedField(queryset=Village.objects.all())
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
     visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True)
-    reporter_name = serializers.CharField(max_length=40)
+    reporter_name = serializers.CharField()
     reporter_phone = serializers.CharField(max_length=20)
     received_at = serializers.DateTimeField(required=False, allow_null=True)
 
@@ -136,7 +138,7 @@ class FeedbackSerializer(ActionSerializer):
 
 class RateSerializer(ActionSerializer):
     satisfaction = serializers.ChoiceField(choices=Issue.Satisfaction.choices)
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class HandoverSerializer(ActionSerializer):

@@ -12,11 +12,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from issues import deadlines, notifications
+from issues import deadlines, images, notifications
 from issues.models import Event, Issue, Level, Photo, Step
 from issues.scope import handles_step
+from teams import texts
 from teams.models import Department, Membership, Village
 from teams.scope import scope_for
 from visits.models import Visit
@@ -37,6 +38,20 @@ class TransitionNotAllowed(LedgerError):
 
 # Issues taken on paper may be entered afterwards, but not from further back than this.
 MAX_BACKDATING = timedelta(days=365)
+
+# What people type into the ledger, each bounded to fit its use (the public status page shows
+# the notes to residents, the ledger lists titles).
+TITLE = texts.Bound.of(Issue, "title", pgettext_lazy("text field", "Title"))
+DESCRIPTION = texts.Bound(2000, pgettext_lazy("text field", "Description"))
+REPORTER_NAME = texts.Bound.of(Issue, "reporter_name", pgettext_lazy("text field", "Resident's name"))
+PROGRESS_NOTE = texts.Bound(2000, pgettext_lazy("text field", "Progress note"))
+INTERNAL_NOTE = texts.Bound(2000, pgettext_lazy("text field", "Internal note"))
+ESCALATION_REASON = texts.Bound(1000, pgettext_lazy("text field", "Reason for escalating"))
+RESULT = texts.Bound(2000, pgettext_lazy("text field", "Result"))
+EXPLANATION = texts.Bound(2000, pgettext_lazy("text field", "Explanation"))
+FEEDBACK_NOTE = texts.Bound(1000, pgettext_lazy("text field", "Feedback"))
+COMMENT = texts.Bound.of(Issue, "satisfaction_comment", pgettext_lazy("text field", "Comment"))
+HANDOVER_REASON = texts.Bound(500, pgettext_lazy("text field", "Reason for the handover"))
 
 # The fields a transition may change; the caller's instance is brought up to date with them.
 _ISSUE_FIELDS = [
@@ -161,10 +176,12 @@ def register(
 ):
     """Register a resident's issue, with any photos taken of the problem: `by` becomes its first
     responder; the village's team handles its first step. Registering from a visit clears the
-    visit's follow-up flag."""
+    visit's follow-up flag. Photos must decode as images (`images.accept`)."""
     now = timezone.now()
     received_at = received_at or now
-    errors = {}
+    errors = texts.errors(
+        title=(title, TITLE), description=(description, DESCRIPTION), reporter_name=(reporter_name, REPORTER_NAME)
+    )
     if received_at > now:
         errors["received_at"] = _("The time received cannot be in the future.")
     elif received_at < now - MAX_BACKDATING:
@@ -189,6 +206,10 @@ def register(
         errors["household"] = _("The household is not in this village.")
     if visit is not None and visit.village_id != village.pk:
         errors["visit"] = _("The visit was not in this village.")
+    try:
+        photos = images.accept(photos)
+    except ValidationError as error:
+        errors["photos"] = error.messages
     if errors:
         raise ValidationError(errors)
     if not registrable_villages(by).filter(pk=village.pk).exists():
@@ -220,6 +241,7 @@ def add_progress(*, issue, by, note, internal_note="", seen_step=None):
     internal_note = (internal_note or "").strip()
     if not note and not internal_note:
         raise ValidationError({"note": _("Write what was done.")})
+    texts.check(note=(note, PROGRESS_NOTE), internal_note=(internal_note, INTERNAL_NOTE))
     locked = _lock(issue, seen_step)
     _check(locked, by, "progress", _CLOSED)
     event = _event(locked, kind=Event.Kind.PROGRESS, by=by, at=timezone.now(), public_note=note,
@@ -233,6 +255,7 @@ def add_progress(*, issue, by, note, internal_note="", seen_step=None):
 def escalate(*, issue, by, reason, department=None, internal_note="", seen_step=None):
     """Village → the town office; town → one county department (吹哨报到)."""
     reason = _required(reason, "reason", _("Give the reason for escalating; it is kept on the timeline."))
+    texts.check(reason=(reason, ESCALATION_REASON), internal_note=(internal_note, INTERNAL_NOTE))
     locked = _lock(issue, seen_step)
     if locked.level == Level.COUNTY and locked.status == Issue.Status.OPEN:
         raise TransitionNotAllowed(_("This issue is already with a county department; it cannot go higher."))
@@ -278,6 +301,7 @@ def _finish(issue, *, by, action, status, outcome, kind, text, internal_note, se
 @transaction.atomic
 def resolve(*, issue, by, result, internal_note="", seen_step=None):
     result = _required(result, "result", _("Say how the issue was resolved; the resident will read it."))
+    texts.check(result=(result, RESULT), internal_note=(internal_note, INTERNAL_NOTE))
     return _finish(issue, by=by, action="resolve", status=Issue.Status.RESOLVED, outcome=Step.Outcome.RESOLVED,
                    kind=Event.Kind.RESOLVED, text=result, internal_note=internal_note, seen_step=seen_step)
 
@@ -286,6 +310,7 @@ def resolve(*, issue, by, result, internal_note="", seen_step=None):
 def explain(*, issue, by, explanation, internal_note="", seen_step=None):
     """The issue cannot be solved: the reason is given to the resident (解释说明)."""
     explanation = _required(explanation, "explanation", _("Give the explanation the resident will read."))
+    texts.check(explanation=(explanation, EXPLANATION), internal_note=(internal_note, INTERNAL_NOTE))
     return _finish(issue, by=by, action="explain", status=Issue.Status.EXPLAINED, outcome=Step.Outcome.EXPLAINED,
                    kind=Event.Kind.EXPLAINED, text=explanation, internal_note=internal_note,
                    seen_step=seen_step)
@@ -295,6 +320,7 @@ def explain(*, issue, by, explanation, internal_note="", seen_step=None):
 def record_feedback(*, issue, by, note, seen_step=None):
     """The answer was given back to the resident (回音): the issue is closed."""
     note = _required(note, "note", _("Say how and when the resident was given the answer."))
+    texts.check(note=(note, FEEDBACK_NOTE))
     locked = _lock(issue, seen_step)
     _check(locked, by, "feedback", _("Feedback is recorded once the issue is resolved or explained; it is %(status)s."))
     now = timezone.now()
@@ -314,7 +340,8 @@ def rate(*, issue, satisfaction, comment="", by=None, seen_step=None):
     return visit). A dissatisfied rating of a resolved issue reopens it at its last level."""
     if satisfaction not in Issue.Satisfaction.values:
         raise ValidationError({"satisfaction": _("Choose satisfied, basically satisfied or dissatisfied.")})
-    comment = (comment or "").strip()[:300]
+    comment = (comment or "").strip()
+    texts.check(comment=(comment, COMMENT))
     locked = _lock(issue, seen_step)
     if locked.status == Issue.Status.OPEN:
         raise TransitionNotAllowed(_("The issue is still being handled; it can be rated once it is answered."))
@@ -362,6 +389,7 @@ def hand_over(*, issue, by, to, reason, seen_step=None):
     """Move the first responder's ownership to another member of the village's team, for
     example when the cadre leaves the team."""
     reason = _required(reason, "reason", _("Give the reason for the handover; it is kept on the timeline."))
+    texts.check(reason=(reason, HANDOVER_REASON))
     locked = _lock(issue, seen_step)
     _check(locked, by, "handover", _CLOSED)
     if to.pk == locked.first_responder_id:

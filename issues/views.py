@@ -15,6 +15,7 @@ from issues.models import Issue, Level, Notification
 from issues.scope import sees_personal_data
 from teams import scope
 from teams.models import Membership, User
+from teams.request_size import takes_photos
 from teams.web import add_service_error, paginate, query_without_page, whole_number
 from visits.models import Visit
 from visits.scope import shows_personal_data
@@ -69,6 +70,7 @@ def _visit_initial(user, visit_id):
     return visit, household, initial
 
 
+@takes_photos
 @login_required
 def register(request):
     """Register a resident's issue, on its own or from a visit (?visit=<id>, pre-filled)."""

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body (the CSRF check reads a form's): see teams/request_size.py.
+    "teams.request_size.RequestSizeLimit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "liaison.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -196,6 +198,15 @@ ISSUE_DUE_WORKING_DAYS = {
     "town": env.integer("ISSUE_DAYS_TOWN", 10, minimum=1),
     "county": env.integer("ISSUE_DAYS_COUNTY", 20, minimum=1),
 }
+
+# What a request may send: any body at most REQUEST_MAX_BYTES (DRF's JSON included, see
+# teams/request_size.py); an issue's photos each at most PHOTO_MAX_BYTES, PHOTOS_PER_ISSUE of
+# them, so the register page's body may be that much larger.
+REQUEST_MAX_BYTES = env.integer("REQUEST_MAX_KB", 1024, minimum=64) * 1024
+PHOTO_MAX_BYTES = env.integer("PHOTO_MAX_MB", 10, minimum=1) * 1024 * 1024
+PHOTOS_PER_ISSUE = env.integer("PHOTOS_PER_ISSUE", 9, minimum=0)
+UPLOAD_MAX_BYTES = REQUEST_MAX_BYTES + PHOTOS_PER_ISSUE * PHOTO_MAX_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
-from teams import scope
+from teams import scope, texts
 from teams.models import (
     MAX_TEAMS_PER_LEADER,
     REQUIRED_ROLES,
@@ -25,6 +26,11 @@ from teams.models import (
     Team,
     User,
 )
+
+# What people type about a liaison day, bounded by the columns that keep it.
+CHANGE_REASON = texts.Bound.of(LiaisonDay, "change_reason", pgettext_lazy("text field", "Reason for the change"))
+ATTENDANCE_NOTE = texts.Bound.of(Attendance, "note", pgettext_lazy("text field", "Note"))
+LEAVE_REASON = texts.Bound.of(Attendance, "note", pgettext_lazy("text field", "Reason for leave"))
 
 
 def _monday(day):
@@ -135,6 +141,7 @@ def sync_attendance(*, team_ids, start, end):
 def _require_reason(reason):
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the change; it is kept with the day.")})
+    texts.check(reason=(reason, CHANGE_REASON))
 
 
 def _require_change(by, obj, message):
@@ -273,7 +280,8 @@ def record_attendance(*, liaison_day, by, entries):
         )
     rows = {row.member_id: row for row in Attendance.objects.select_for_update().filter(liaison_day=day)}
     entries = list(entries)
-    names = dict(User.objects.filter(pk__in=[e["member"] for e in entries]).values_list("pk", "name"))
+    # Only people the user may see are named: anyone else is the id they sent.
+    names = dict(scope.visible(by, User).filter(pk__in=[e["member"] for e in entries]).values_list("pk", "name"))
     changed_meanwhile = [
         names.get(e["member"]) or str(e["member"]) for e in entries
         if e.get("seen") and e["member"] in rows and rows[e["member"]].status != e["seen"]
@@ -296,6 +304,9 @@ def record_attendance(*, liaison_day, by, entries):
             continue
         if status not in (Attendance.Status.PRESENT, Attendance.Status.ABSENT, Attendance.Status.LEAVE):
             errors.append(_("Choose present, absent or on leave for %(name)s.") % {"name": name})
+            continue
+        if refusal := ATTENDANCE_NOTE.error(note):
+            errors.append(_("%(name)s: %(refusal)s") % {"name": name, "refusal": refusal})
             continue
         if not leads and (member_id != by.pk or status == Attendance.Status.ABSENT):
             errors.append(_("Only the team leader can mark other members or mark someone absent."))
@@ -358,6 +369,7 @@ def check_in(*, user, team):
 def ask_leave(*, user, liaison_day, reason):
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for your leave.")})
+    texts.check(reason=(reason, LEAVE_REASON))
     return record_attendance(
         liaison_day=liaison_day, by=user,
         entries=[{"member": user.pk, "status": Attendance.Status.LEAVE, "note": reason}],

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from teams import scope, selectors, services
-from teams.forms import CancelForm, LeaveForm, RescheduleForm
-from teams.models import Attendance, LiaisonDay, Membership, Team
-from teams.web import flash_errors, whole_number
+from teams.forms import MARKS, CancelForm, LeaveForm, RescheduleForm, SheetForm
+from teams.models import LiaisonDay, Membership, Team
+from teams.web import add_service_error, flash_errors, whole_number
 
 
 @login_required
@@ -121,38 +121,37 @@ def ask_leave(request, pk):
 
 @login_required
 def day_sheet(request, pk):
+    """The day's attendance; its leader marks it here. A refused sheet comes back (400) as it
+    was sent, with the reasons."""
     try:
         day, rows, changes = selectors.day_sheet(request.user, pk)
     except LiaisonDay.DoesNotExist:
         raise Http404 from None
     can_mark = services.can_mark_sheet(request.user, day) and day.sheet_is_open(timezone.localdate())
+    form, status = None, 200
     if request.method == "POST":
         if not can_mark:
             raise Http404
-        entries = [
-            {
-                "member": row.member_id,
-                "status": request.POST.get(f"status-{row.member_id}", row.status),
-                "note": request.POST.get(f"note-{row.member_id}", row.note),
-            }
-            for row in rows
-            if request.POST.get(f"status-{row.member_id}", Attendance.Status.PENDING) != Attendance.Status.PENDING
-        ]
-        try:
-            changed = services.record_attendance(liaison_day=day, by=request.user, entries=entries)
-        except ValidationError as error:
-            flash_errors(request, error)
-            for row in rows:
-                row.status = request.POST.get(f"status-{row.member_id}", row.status)
-                row.note = request.POST.get(f"note-{row.member_id}", row.note)
-        else:
-            messages.success(request, _("The sheet is saved (%(n)d changed).") % {"n": len(changed)})
-            return redirect("liaison-day", day.pk)
+        form = SheetForm(request.POST, rows=rows)
+        if form.is_valid():
+            try:
+                changed = services.record_attendance(liaison_day=day, by=request.user, entries=form.entries())
+            except ValidationError as error:
+                add_service_error(form, error)
+            except services.SheetChanged as conflict:
+                messages.error(request, str(conflict))
+                return redirect("liaison-day", day.pk)
+            else:
+                messages.success(request, _("The sheet is saved (%(n)d changed).") % {"n": len(changed)})
+                return redirect("liaison-day", day.pk)
+        form.show_as_typed()
+        status = 400
     return render(
         request,
         "teams/day_sheet.html",
         {
-            "day": day, "rows": rows, "changes": changes, "can_mark": can_mark,
-            "statuses": [(v, label) for v, label in Attendance.Status.choices if v != Attendance.Status.PENDING],
+            "day": day, "rows": rows, "changes": changes, "can_mark": can_mark, "form": form,
+            "statuses": MARKS, "note_limit": services.ATTENDANCE_NOTE.chars,
         },
+        status=status,
     )

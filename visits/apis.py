@@ -88,7 +88,8 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         village = _village(request.user, fields.pop("village"))
         services.team_for_visit(by=request.user, village=village)
         cadre_ids, household_ids = set(fields.pop("cadres")), set(fields.pop("households"))
-        cadres = list(User.objects.filter(pk__in=cadre_ids))
+        # People the user may not see are unknown, like ids that name nobody: never named.
+        cadres = list(scope.visible(request.user, User).filter(pk__in=cadre_ids))
         households = list(scope.visible(request.user, Household).filter(pk__in=household_ids))
         errors = {}
         if len(cadres) != len(cadre_ids):

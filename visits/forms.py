@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.models import Membership, User
 from teams.web import whole_number
-from visits import selectors
+from visits import selectors, services
 from visits.models import HouseholdTag, Visit
 
 
@@ -17,7 +17,8 @@ class VisitForm(forms.Form):
         label=_("Cadres present"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
     )
     households = forms.ModelMultipleChoiceField(label=_("Households"), queryset=None, required=False)
-    notes = forms.CharField(label=_("Notes (visit diary)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(label=_("Notes (visit diary)"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 4, "maxlength": services.VISIT_NOTES.chars}))
     needs_follow_up = forms.BooleanField(label=_("A matter needs follow-up"), required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -45,10 +46,13 @@ class VisitForm(forms.Form):
 
 class HouseholdForm(forms.Form):
     """A household of the roll. The checks on phone and ID number are the service's; its
-    errors come back onto these fields (`teams.web.add_service_error`)."""
+    errors come back onto these fields (`teams.web.add_service_error`), and so do the bounds
+    of the name and the address (`services.HEAD_NAME`, `services.ADDRESS`)."""
 
-    head_name = forms.CharField(label=_("Head of household"), max_length=40)
-    address = forms.CharField(label=_("Address"), max_length=120)
+    head_name = forms.CharField(
+        label=_("Head of household"), widget=forms.TextInput(attrs={"maxlength": services.HEAD_NAME.chars})
+    )
+    address = forms.CharField(label=_("Address"), widget=forms.TextInput(attrs={"maxlength": services.ADDRESS.chars}))
     phone = forms.CharField(
         label=_("Phone"), max_length=30, required=False,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),

@@ -73,7 +73,8 @@ class Visit(models.Model):
     team = models.ForeignKey(Team, models.PROTECT, related_name="visits", verbose_name=_("team"))
     cadres = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="visits", verbose_name=_("cadres present"))
     households = models.ManyToManyField(Household, blank=True, related_name="visits", verbose_name=_("households"))
-    notes = models.TextField(_("notes"), blank=True)
+    # max_length: the bound of what is typed (services.VISIT_NOTES, the admin's form), not a column type.
+    notes = models.TextField(_("notes"), blank=True, max_length=2000)
     needs_follow_up = models.BooleanField(_("needs follow-up"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("recorded by")

@@ -26,8 +26,9 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 class HouseholdInputSerializer(serializers.Serializer):
     village = serializers.IntegerField()
-    head_name = serializers.CharField(max_length=40)
-    address = serializers.CharField(max_length=120)
+    # Bounded by the service (`services.HEAD_NAME`, `services.ADDRESS`), whose refusal names the field.
+    head_name = serializers.CharField()
+    address = serializers.CharField()
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
     members_count = serializers.IntegerField(min_value=1, max_value=99, default=1)

@@ -5,14 +5,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
-from teams import scope
-from teams.models import Membership
+from teams import scope, texts
+from teams.models import Membership, User
 from visits.models import Household, Visit
 from visits.scope import keeps_roll, loggable_teams
 from visits.validators import normalize_phone
 
 HOUSEHOLD_FIELDS = ("head_name", "address", "phone", "id_number", "members_count")
+
+# What people type about a household or a visit, bounded by the columns that keep it.
+HEAD_NAME = texts.Bound.of(Household, "head_name", pgettext_lazy("text field", "Head of household"))
+ADDRESS = texts.Bound.of(Household, "address", pgettext_lazy("text field", "Address"))
+VISIT_NOTES = texts.Bound.of(Visit, "notes", pgettext_lazy("text field", "Visit notes"))
 
 
 def _check_roll_keeper(by, village):
@@ -25,6 +31,7 @@ def _clean_household(household, tags):
     household.id_number = (household.id_number or "").strip().upper()
     household.head_name = (household.head_name or "").strip()
     household.address = (household.address or "").strip()
+    texts.check(head_name=(household.head_name, HEAD_NAME), address=(household.address, ADDRESS))
     household.full_clean(exclude=["tags"])
     return list(tags or [])
 
@@ -82,7 +89,7 @@ def team_for_visit(*, by, village):
 def log_visit(*, by, kind, date, village, cadres=(), households=(), notes="", needs_follow_up=False):
     """Record a visit of the village's team. `cadres` defaults to the user; every cadre must
     be a member of the team on that date, every household must live in the village."""
-    errors = {}
+    errors = texts.errors(notes=(notes, VISIT_NOTES))
     if kind not in Visit.Kind.values:
         errors["kind"] = _("Choose the kind of visit.")
     today = timezone.localdate()
@@ -97,10 +104,12 @@ def log_visit(*, by, kind, date, village, cadres=(), households=(), notes="", ne
         .filter(team=team, user__in=cadres)
         .values_list("user_id", flat=True)
     )
-    outsiders = [str(c) for c in cadres if c.pk not in members]
+    outsiders = [c for c in cadres if c.pk not in members]
     if outsiders:
+        # Named only if the user may see them: anyone else is the id they sent.
+        seen = set(scope.visible(by, User).filter(pk__in=[c.pk for c in outsiders]).values_list("pk", flat=True))
         errors["cadres"] = _("Not members of %(team)s on that date: %(names)s.") % {
-            "team": team, "names": "、".join(outsiders)
+            "team": team, "names": "、".join(str(c) if c.pk in seen else str(c.pk) for c in outsiders)
         }
     households = list(Household.objects.filter(pk__in=[h.pk for h in households]).order_by("pk"))
     elsewhere = [str(h) for h in households if h.village_id != village.pk]

@@ -1,8 +1,11 @@
+import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from PIL import Image
+from pillow_heif import register_heif_opener
 
 from issues import services
 from issues.models import Category, Issue
@@ -12,8 +15,18 @@ from visits.models import Household, Visit
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+register_heif_opener()
+
+
 def at(*args):
     return datetime(*args, tzinfo=SHANGHAI)
+
+
+def image_bytes(kind, size=(64, 48)):
+    """A small real picture in Pillow's format `kind` (JPEG, PNG, WEBP, GIF, HEIF)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 80, 40)).save(buffer, kind)
+    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from issues import services
 from issues.models import Issue, Notification
-from issues.tests.conftest import reload
+from issues.tests.conftest import image_bytes, reload
 
 
 def test_register_from_a_visit_prefills_and_clears_follow_up(world, visit, as_user, category, now):
@@ -214,7 +214,7 @@ def test_register_with_photos_keeps_them_and_refuses_other_files(world, as_user,
     refused = client.post(reverse("issue-register"), {**fields, "photos": SimpleUploadedFile("a.exe", b"MZ")})
     assert refused.status_code == 200 and "photos" in refused.context["form"].errors
     assert not Issue.objects.exists()
-    photo = SimpleUploadedFile("ditch.png", b"\x89PNG\r\n\x1a\n", content_type="image/png")
+    photo = SimpleUploadedFile("ditch.png", image_bytes("PNG"), content_type="image/png")
     response = client.post(reverse("issue-register"), {**fields, "photos": [photo]})
     assert response.status_code == 302
     assert Issue.objects.get().photos.count() == 1
@@ -237,7 +237,7 @@ def test_the_town_office_registering_from_a_visit_does_not_get_the_full_phone(wo
     assert "13912345678" not in page.content.decode()
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = image_bytes("PNG")
 
 
 def test_photos_are_served_only_to_those_who_see_the_issue(world, register, as_user, settings, tmp_path):

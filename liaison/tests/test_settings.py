@@ -62,3 +62,25 @@ def test_the_suite_runs_on_postgresql_and_redis():
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert settings.CELERY_TASK_ALWAYS_EAGER is False
     assert settings.LANGUAGE_CODE == "zh-hans" and settings.TIME_ZONE == "Asia/Shanghai" and settings.USE_TZ
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"REQUEST_MAX_KB": "1MB"}, "REQUEST_MAX_KB"), ({"REQUEST_MAX_KB": "8"}, "at least 64"),
+    ({"PHOTO_MAX_MB": "0"}, "PHOTO_MAX_MB"), ({"PHOTOS_PER_ISSUE": "-1"}, "PHOTOS_PER_ISSUE"),
+])
+def test_a_bad_size_bound_stops_start_up_naming_the_variable(env, message):
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_the_size_bounds_come_from_the_environment():
+    result = run_manage(
+        "shell", "-v", "0", "-c",
+        "from django.conf import settings as s; "
+        "print(s.REQUEST_MAX_BYTES, s.PHOTO_MAX_BYTES, s.PHOTOS_PER_ISSUE, s.UPLOAD_MAX_BYTES, "
+        "s.DATA_UPLOAD_MAX_MEMORY_SIZE)",
+        REQUEST_MAX_KB="256", PHOTO_MAX_MB="5", PHOTOS_PER_ISSUE="4",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["262144", "5242880", "4", str(262144 + 4 * 5242880), "262144"]

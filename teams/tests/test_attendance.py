@@ -144,7 +144,7 @@ def test_leave_without_reason_on_the_sheet_is_refused_and_kept(world, today_day,
     response = client.post(reverse("liaison-day", args=[today_day.pk]), {
         f"status-{world.cadre.pk}": "present", f"status-{world.lawyer.pk}": "leave",
     })
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "请假原因" in response.content.decode()
     assert row(today_day, world.cadre).status == Attendance.Status.PENDING
 
@@ -191,3 +191,15 @@ def test_closed_sheet_is_shown_read_only(world, today_day, as_user):
         page = client.get(reverse("liaison-day", args=[today_day.pk]))
         posted = client.post(reverse("liaison-day", args=[today_day.pk]), {f"status-{world.cadre.pk}": "absent"})
     assert not page.context["can_mark"] and posted.status_code == 404
+
+
+def test_the_sheet_does_not_overwrite_a_row_someone_else_marked_meanwhile(world, today_day, as_user):
+    url = reverse("liaison-day", args=[today_day.pk])
+    page = as_user(world.leader).get(url).content.decode()
+    assert f'name="seen-{world.cadre.pk}" value="pending"' in page
+    team_services.check_in(user=world.cadre, team=world.team_a)
+    response = as_user(world.leader).post(
+        url, {f"status-{world.cadre.pk}": "absent", f"seen-{world.cadre.pk}": "pending"}, follow=True
+    )
+    assert "李丽芳的考勤刚刚被他人登记，请刷新考勤表查看后再试。" in response.content.decode()
+    assert row(today_day, world.cadre).status == Attendance.Status.PRESENT

@@ -1,0 +1,123 @@
+"""Photos registered with an issue: each one is decoded before it is kept, so a file that only
+calls itself .png is refused; the formats phones produce are taken; a photo is bounded in size
+and an issue in how many it has. The register page answers a refusal with the form, as typed."""
+
+import os
+import struct
+import zlib
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from issues.models import Issue, Photo
+from issues.tests.conftest import image_bytes
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def fields(world, category):
+    return {
+        "village": world.village_a.pk, "category": category.pk, "source": "reception", "title": "排水沟堵塞",
+        "description": "下雨时污水漫进民房。", "reporter_name": "张国强", "reporter_phone": "13987654321",
+    }
+
+
+def stored(media):
+    return [p for p in media.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("kind,name,extension", [
+    ("JPEG", "IMG_0001.JPG", "jpg"), ("PNG", "屏幕截图.png", "png"), ("WEBP", "wx_camera.webp", "webp"),
+    ("HEIF", "IMG_0002.HEIC", "heic"), ("GIF", "动图.gif", "gif"),
+    # The name does not decide: a JPEG sent as .png is kept as the JPEG it is.
+    ("JPEG", "mislabelled.png", "jpg"),
+])
+def test_the_formats_phones_produce_are_kept(world, register, media, kind, name, extension):
+    issue = register(world, photos=[SimpleUploadedFile(name, image_bytes(kind))])
+    photo, = issue.photos.all()
+    assert photo.image.name.endswith(f".{extension}")
+    assert photo.image.read() == image_bytes(kind)
+
+
+@pytest.mark.parametrize("name,content", [
+    ("random.png", os.urandom(4096)),
+    ("truncated.jpg", image_bytes("JPEG", (640, 480))[:600]),
+    ("empty-ish.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32),
+    ("page.heic", b"<html><script>alert(1)</script></html>"),
+    ("vector.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ("picture.bmp", b"BM" + os.urandom(200)),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_a_file_that_does_not_decode_is_refused_on_the_page_and_nothing_is_stored(
+    world, as_user, fields, media, now, name, content
+):
+    client = as_user(world.cadre)
+    good = SimpleUploadedFile("ok.jpg", image_bytes("JPEG"))
+    response = client.post(reverse("issue-register"), {**fields, "photos": [good, SimpleUploadedFile(name, content)]})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["photos"]
+    assert errors == [f"“{name}”不是能识别的照片（可上传 JPG、PNG、WebP、HEIC、GIF 格式）。"]
+    assert response.context["form"]["title"].value() == "排水沟堵塞"
+    assert not Issue.objects.exists() and not Photo.objects.exists() and not stored(media)
+
+
+def test_a_photo_larger_than_the_bound_is_refused(world, register, media, settings):
+    settings.PHOTO_MAX_BYTES = 50 * 1024
+    big = image_bytes("PNG", (600, 600)) + os.urandom(60 * 1024)
+    with pytest.raises(ValidationError) as refused:
+        register(world, photos=[SimpleUploadedFile("big.png", big)])
+    assert refused.value.message_dict["photos"] == ["照片“big.png”超过了 50.0\xa0KB，请压缩后再上传。"]
+    assert not Issue.objects.exists() and not stored(media)
+
+
+def test_an_issue_takes_at_most_the_configured_number_of_photos(world, as_user, fields, media, now, settings):
+    settings.PHOTOS_PER_ISSUE = 9
+    client = as_user(world.cadre)
+    photos = [SimpleUploadedFile(f"p{i}.jpg", image_bytes("JPEG")) for i in range(10)]
+    response = client.post(reverse("issue-register"), {**fields, "photos": photos})
+    assert response.context["form"].errors["photos"] == ["每个问题最多上传 9 张照片，这次选了 10 张。"]
+    assert not Issue.objects.exists() and not stored(media)
+    photos = [SimpleUploadedFile(f"p{i}.jpg", image_bytes("JPEG")) for i in range(9)]
+    assert client.post(reverse("issue-register"), {**fields, "photos": photos}).status_code == 302
+    assert Issue.objects.get().photos.count() == 9
+
+
+def _claiming(png, width, height):
+    """The PNG with its header claiming another size (and the header's checksum to match)."""
+    header = b"IHDR" + struct.pack(">II", width, height) + png[24:29]
+    return png[:12] + header + struct.pack(">I", zlib.crc32(header)) + png[33:]
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("width,height", [(20000, 20000), (10000, 9000)])
+def test_a_decompression_bomb_is_refused_before_it_is_decoded(world, register, media, width, height):
+    # A few hundred bytes that would take gigabytes to decode.
+    bomb = _claiming(image_bytes("PNG", (1, 1)), width, height)
+    with pytest.raises(ValidationError) as refused:
+        register(world, photos=[SimpleUploadedFile("bomb.png", bomb)])
+    assert "photos" in refused.value.message_dict
+    assert not stored(media)
+
+
+def test_the_register_page_takes_a_body_as_large_as_its_photos_need(world, as_user, fields, media, now, settings):
+    """Every other page and endpoint is bounded by REQUEST_MAX_BYTES; the register page may send
+    its photos on top."""
+    settings.REQUEST_MAX_BYTES = 64 * 1024
+    settings.PHOTO_MAX_BYTES = 512 * 1024
+    settings.PHOTOS_PER_ISSUE = 2
+    settings.UPLOAD_MAX_BYTES = 64 * 1024 + 2 * 512 * 1024
+    photo = image_bytes("PNG", (300, 300)) + b"\x00" * (200 * 1024)  # a PNG with trailing bytes still decodes
+    client = as_user(world.cadre)
+    response = client.post(reverse("issue-register"), {**fields, "photos": [SimpleUploadedFile("a.png", photo)]})
+    assert response.status_code == 302 and Issue.objects.get().photos.count() == 1
+    too_much = [SimpleUploadedFile(f"{i}.png", photo + b"\x00" * (300 * 1024)) for i in range(3)]
+    response = client.post(reverse("issue-register"), {**fields, "photos": too_much})
+    assert response.status_code == 413
+    assert "一次最多只能提交 1.1\xa0MB" in response.content.decode()
+    assert Issue.objects.count() == 1

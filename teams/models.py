@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Weekday(models.IntegerChoices):
@@ -133,7 +134,7 @@ class Position(models.Model):
     town = models.ForeignKey(Town, models.PROTECT, null=True, blank=True, verbose_name=_("town"))
     department = models.ForeignKey(Department, models.PROTECT, null=True, blank=True, verbose_name=_("department"))
     county = models.ForeignKey(County, models.PROTECT, null=True, blank=True, verbose_name=_("county"))
-    title = models.CharField(_("title"), max_length=40, blank=True)
+    title = models.CharField(pgettext_lazy("job title", "title"), max_length=40, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

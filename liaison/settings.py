@@ -163,6 +163,7 @@ LOGOUT_REDIRECT_URL = "login"
 INSTALLED_APPS.append("axes")
 MIDDLEWARE += ["teams.auth.IdleSessionMiddleware", "axes.middleware.AxesMiddleware"]  # axes last, as it requires
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # teams.auth reads its attempts
 AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 # One account from one address: a town office signs in from one address behind its router, so

@@ -11,6 +11,7 @@ phone digits are wrong: both read the issue by code and compare the digits in co
 """
 
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,11 +22,14 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from redis.exceptions import RedisError
 
 from issues import codes, ratelimit, services
 from issues.models import Issue, Level, Step
 from teams import selectors as team_selectors
 from teams.models import Membership, Role, Town, Village, Weekday
+
+logger = logging.getLogger(__name__)
 
 RATING_TOKEN_MAX_AGE = 60 * 60
 STATISTICS_CACHE_SECONDS = 5 * 60
@@ -201,7 +205,8 @@ def lookup(*, code, phone_last4):
 
 def guarded_lookup(*, code, phone_last4, address):
     """The lookup behind the failed-lookup limits: (status, None) on a match, (None, None) for
-    the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made)."""
+    the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made).
+    Raises ratelimit.Unavailable when the limits cannot be counted."""
     block = ratelimit.blocked(address=address, code=code)
     if block is not None:
         return None, block
@@ -250,31 +255,43 @@ def next_step_message(status):
 
 def town_statistics(year=None):
     """Per town, issues received this year, resolved (or closed after resolution), and answered
-    (feedback given: 件件有回音). One grouped query, cached briefly."""
+    (feedback given: 件件有回音). One grouped query, cached briefly; read from the ledger each
+    time while the cache (Redis) is down or not answering."""
     year = year or timezone.localdate().year
     key = f"public-town-statistics:{year}"
-    rows = cache.get(key)
+    try:
+        rows = cache.get(key)
+    except RedisError as error:
+        logger.warning("Public statistics read from the ledger: the cache is unavailable (%s)", error)
+        return year, _town_statistics(year)
     if rows is None:
-        tz = timezone.get_current_timezone()
-        start = datetime(year, 1, 1, tzinfo=tz)
-        end = datetime(year + 1, 1, 1, tzinfo=tz)
-        in_year = Q(villages__issues__received_at__gte=start, villages__issues__received_at__lt=end)
-        resolved = Q(villages__issues__status=Issue.Status.RESOLVED) | Q(
-            villages__issues__status=Issue.Status.CLOSED,
-            villages__issues__current_step__outcome=Step.Outcome.RESOLVED,
-        )
-        rows = list(
-            Town.objects.annotate(
-                received=Count("villages__issues", filter=in_year),
-                resolved=Count("villages__issues", filter=in_year & resolved),
-                answered=Count("villages__issues", filter=in_year & Q(villages__issues__feedback_at__isnull=False)),
-            )
-            .filter(received__gt=0)
-            .order_by("county__name", "name")
-            .values("id", "name", "county__name", "received", "resolved", "answered")
-        )
-        cache.set(key, rows, STATISTICS_CACHE_SECONDS)
+        rows = _town_statistics(year)
+        try:
+            cache.set(key, rows, STATISTICS_CACHE_SECONDS)
+        except RedisError as error:
+            logger.warning("Public statistics not cached: the cache is unavailable (%s)", error)
     return year, rows
+
+
+def _town_statistics(year):
+    tz = timezone.get_current_timezone()
+    start = datetime(year, 1, 1, tzinfo=tz)
+    end = datetime(year + 1, 1, 1, tzinfo=tz)
+    in_year = Q(villages__issues__received_at__gte=start, villages__issues__received_at__lt=end)
+    resolved = Q(villages__issues__status=Issue.Status.RESOLVED) | Q(
+        villages__issues__status=Issue.Status.CLOSED,
+        villages__issues__current_step__outcome=Step.Outcome.RESOLVED,
+    )
+    return list(
+        Town.objects.annotate(
+            received=Count("villages__issues", filter=in_year),
+            resolved=Count("villages__issues", filter=in_year & resolved),
+            answered=Count("villages__issues", filter=in_year & Q(villages__issues__feedback_at__isnull=False)),
+        )
+        .filter(received__gt=0)
+        .order_by("county__name", "name")
+        .values("id", "name", "county__name", "received", "resolved", "answered")
+    )
 
 
 def town_index():

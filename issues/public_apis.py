@@ -35,12 +35,19 @@ class IssueStatusView(APIView):
             400: OpenApiResponse(description="A typo in the code (check character), or not four digits."),
             404: OpenApiResponse(_detail, description="No issue matches this code and these digits."),
             429: OpenApiResponse(_detail, description="Too many failed lookups; see Retry-After."),
+            503: OpenApiResponse(_detail, description="Lookups are paused while their limits cannot be counted."),
         },
     )
     def post(self, request):
         data = IssueStatusRequest(data=request.data)
         data.is_valid(raise_exception=True)
-        found, block = public.guarded_lookup(**data.validated_data, address=ratelimit.client_address(request))
+        try:
+            found, block = public.guarded_lookup(**data.validated_data, address=ratelimit.client_address(request))
+        except ratelimit.Unavailable:
+            return Response(
+                {"detail": str(ratelimit.UNAVAILABLE_MESSAGE)}, status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": str(ratelimit.UNAVAILABLE_RETRY_AFTER)},
+            )
         if block is not None:
             return Response(
                 {"detail": block.message()}, status=status.HTTP_429_TOO_MANY_REQUESTS,

@@ -79,7 +79,13 @@ def lookup(request):
     form = LookupForm(request.POST if request.method == "POST" else None)
     if not form.is_valid():
         return render(request, "public/lookup.html", {"form": form})
-    status, block = public.guarded_lookup(**form.cleaned_data, address=ratelimit.client_address(request))
+    try:
+        status, block = public.guarded_lookup(**form.cleaned_data, address=ratelimit.client_address(request))
+    except ratelimit.Unavailable:
+        context = {"form": form, "error": ratelimit.UNAVAILABLE_MESSAGE}
+        response = render(request, "public/lookup.html", context, status=503)
+        response["Retry-After"] = str(ratelimit.UNAVAILABLE_RETRY_AFTER)
+        return response
     if block is not None:
         response = render(request, "public/lookup.html", {"form": form, "error": block.message()}, status=429)
         response["Retry-After"] = str(block.retry_after)

@@ -15,15 +15,27 @@ slot of the code's count for every lookup while it runs would close that gap at 
 more machinery than it is worth.
 
 Plain cache calls rather than django-ratelimit: its windows start at an offset per key, and the
-answer must say when the window ends (Retry-After and the time to try again)."""
+answer must say when the window ends (Retry-After and the time to try again).
 
+When Redis is down or does not answer within its timeouts (REDIS_SOCKET_TIMEOUT), `Unavailable`
+is raised and the lookup answers 503 rather than going on without the limits: the per-code limit
+is all that keeps the 10,000 phone endings from being tried, and a matched lookup hands out the
+rating form, with which a stranger could reopen the issue or mark it dissatisfied. Residents can
+still ask their village's team; every other page works without Redis."""
+
+import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 # (failures allowed, window in seconds)
 PER_ADDRESS = (20, 15 * 60)
@@ -51,6 +63,26 @@ class Blocked:
         ) % {"time": self.until_local.strftime("%H:%M"), "minutes": minutes}
 
 
+UNAVAILABLE_MESSAGE = gettext_lazy(
+    "Looking up issues is unavailable for a few minutes. Please try again later, "
+    "or ask your village's liaison team."
+)
+UNAVAILABLE_RETRY_AFTER = 60
+
+
+class Unavailable(Exception):
+    """The counts of failed lookups cannot be read or written: Redis is down or not answering."""
+
+
+@contextmanager
+def _counting():
+    try:
+        yield
+    except RedisError as error:
+        logger.error("Public lookups refused: their limits cannot be counted in Redis (%s)", error)
+        raise Unavailable from error
+
+
 def client_address(request):
     """The client's address as the server saw it. Behind a reverse proxy, the proxy must pass
     the client's address in REMOTE_ADDR (e.g. gunicorn's --forwarded-allow-ips)."""
@@ -69,18 +101,20 @@ def keys(address, code, now):
 def blocked(*, address, code):
     """A Blocked with the time the longest refusal ends, or None when lookups are allowed."""
     counters = keys(address, code, time.time())
-    counts = cache.get_many([key for key, _limit, _until in counters])
+    with _counting():
+        counts = cache.get_many([key for key, _limit, _until in counters])
     ends = [until for key, limit, until in counters if counts.get(key, 0) >= limit]
     return Blocked(until=max(ends)) if ends else None
 
 
 def record_failure(*, address, code):
     now = time.time()
-    for key, _limit, until in keys(address, code, now):
-        timeout = int(until - now) + 1
-        cache.add(key, 0, timeout)
-        try:
-            cache.incr(key)
-        except ValueError:
-            # The window ended between add and incr: count the failure in a fresh one.
-            cache.set(key, 1, timeout)
+    with _counting():  # the first call that fails ends the counting: one timeout, not four
+        for key, _limit, until in keys(address, code, now):
+            timeout = int(until - now) + 1
+            cache.add(key, 0, timeout)
+            try:
+                cache.incr(key)
+            except ValueError:
+                # The window ended between add and incr: count the failure in a fresh one.
+                cache.set(key, 1, timeout)

@@ -1,6 +1,7 @@
 """Reading settings from the environment: every bad value stops start-up with a message
 that names the variable and says what is wrong."""
 
+import math
 import os
 from urllib.parse import unquote, urlparse
 
@@ -32,6 +33,20 @@ def integer(name, default, minimum=None):
         raise ImproperlyConfigured(f"{name}={raw!r}: expected a whole number.") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={raw!r}: must be at least {minimum}.")
+    return value
+
+
+def seconds(name, default):
+    """A duration in seconds, more than zero; decimals allowed (0.5)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected a number of seconds, such as 1 or 0.5.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ImproperlyConfigured(f"{name}={raw!r}: must be a number of seconds more than 0.")
     return value
 
 

@@ -6,6 +6,7 @@ LIAISON_PRODUCTION=1 → DEBUG off, SECRET_KEY and ALLOWED_HOSTS required, secur
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -99,12 +100,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teams.User"
 
 REDIS_URL = env.redis_url("REDIS_URL")
+# A Redis that is down or frozen must cost a request about a second, not hang it: every client
+# (cache, broker, results) gives up connecting, and waiting for an answer, after these.
+REDIS_CONNECT_TIMEOUT = env.seconds("REDIS_CONNECT_TIMEOUT", 1)
+REDIS_SOCKET_TIMEOUT = env.seconds("REDIS_SOCKET_TIMEOUT", 1)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "liaison"),
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
         }
     }
 else:
@@ -116,8 +122,22 @@ CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Every task is idempotent (each must stay so), so a task whose worker dies is run again rather
+# than lost. It is acknowledged once it has finished; if the process running it dies, it goes back
+# on the queue at once; if the whole worker dies, Redis hands it out again once the visibility
+# timeout has passed since it was handed out. That timeout must outlast the longest task, or a slow
+# run is started a second time: 5 minutes is a hundred times the longest, generating eight weeks of
+# liaison days for Dongguan's 593 teams (about 3 s).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.integer("CELERY_VISIBILITY_TIMEOUT", 5 * 60, minimum=1),
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_BEAT_SCHEDULE = {
     "generate-liaison-days": {
         "task": "teams.tasks.generate_liaison_days",
@@ -138,6 +158,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Signing in (README: Environment). django-axes counts failed sign-ins in the database, so
+# signing in never depends on Redis; its backend comes first and refuses a locked-out sign-in
+# before any password is checked, on the login page, the admin's and the API's token.
+INSTALLED_APPS.append("axes")
+MIDDLEWARE += ["teams.auth.IdleSessionMiddleware", "axes.middleware.AxesMiddleware"]  # axes last, as it requires
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # teams.auth reads its attempts
+AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+# One account from one address: a town office signs in from one address behind its router, so
+# locking an address would lock colleagues out, and locking an account from everywhere would let
+# anyone lock a cadre out by typing the username.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not prolong it, so that the message can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "teams.auth.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what counts; a log of every sign-in would only grow
+# A session ends after this long without a request (teams.auth.IdleSessionMiddleware).
+SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 8 * 60, minimum=5) * 60
+# An API token works this long after it is issued; signing out, a new password or a deactivated
+# account revokes it at once (teams/auth.py).
+API_TOKEN_LIFETIME = timedelta(hours=env.integer("API_TOKEN_HOURS", 24, minimum=1))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -162,7 +206,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "teams.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -4,10 +4,11 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import scope, services
+from teams import auth, scope, services
 from teams.filters import DepartmentFilter, LiaisonDayFilter, TeamFilter, TownFilter, VillageFilter
 from teams.models import Attendance, Department, LiaisonDay, Membership, Team, Town, Village
 from teams.serializers import (
@@ -22,7 +23,31 @@ from teams.web import Conflict
 
 
 class TokenView(ObtainAuthToken):
-    """POST username and password → {"token": …}."""
+    """POST username and password → {"token": …, "expires_at": …}; DELETE with the token revokes it."""
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "DELETE" else []
+
+    def get_serializer_context(self):
+        # django-axes marks the request it is handed when it locks a sign-in out, and its middleware
+        # answers from that mark: hand it Django's request rather than DRF's wrapper around it.
+        return {**super().get_serializer_context(), "request": self.request._request}
+
+    @extend_schema(
+        responses=inline_serializer(
+            "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+        )
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = auth.token_for(serializer.validated_data["user"])
+        return Response({"token": token.key, "expires_at": auth.expires_at(token)})
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        auth.revoke_tokens(request.user)
+        return Response(status=204)
 
 
 def positions_of(user):

@@ -119,8 +119,8 @@ def test_liaison_day_page_checks_in_with_one_tap(world, today_day, as_user, djan
 
 
 def test_page_says_plainly_when_today_is_not_a_liaison_day(world, today_day, as_user):
-    client = as_user(world.cadre)
     with time_machine.travel(NOW + timedelta(days=2), tick=False):
+        client = as_user(world.cadre)  # signed in that day: two idle days end a session
         page = client.get(reverse("liaison-days")).content.decode()
         response = client.post(reverse("liaison-check-in"), {"team": world.team_a.pk}, follow=True)
     assert "今天不是本团队的驻点日" in page

@@ -1,0 +1,167 @@
+"""Signing in is protected: failed sign-ins of one account from one address lock it out for a
+while on the login page, the admin's and the API's token (with a Chinese message that says
+when to try again); API tokens expire and are revoked by signing out, a new password or
+deactivation; a session ends after a working day without a request."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from conftest import PASSWORD
+
+# The defaults (README: Environment): LOGIN_FAILURE_LIMIT, LOGIN_LOCKOUT_MINUTES, API_TOKEN_HOURS.
+LIMIT = 5
+LOCKOUT = timedelta(minutes=15)
+TOKEN_LIFETIME = timedelta(hours=24)
+LOGIN_PATHS = ["/accounts/login/", "/admin/login/"]
+
+
+def sign_in(client, path, username, password, address="127.0.0.1"):
+    return client.post(path, {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def token_request(username, password, address="127.0.0.1"):
+    return APIClient().post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json", REMOTE_ADDR=address
+    )
+
+
+def signed_in_as(client):
+    return client.get("/api/v1/me/").json().get("username")
+
+
+def assert_locked_out(response, now):
+    assert response.status_code == 429
+    until = timezone.localtime(now + LOCKOUT)
+    retry_after = int(response["Retry-After"])
+    assert LOCKOUT.total_seconds() - 5 <= retry_after <= LOCKOUT.total_seconds()
+    body = response.json()["detail"] if response["Content-Type"] == "application/json" else response.content.decode()
+    assert "登录失败次数过多" in body and until.strftime("%H:%M") in body, body
+
+
+@pytest.mark.parametrize("path", LOGIN_PATHS)
+def test_failed_sign_ins_lock_the_account_out_from_that_address_for_a_while(world, client, path):
+    username = "admin" if path.startswith("/admin/") else "cadre"
+    world.leader.is_staff = True  # so that the admin lets the other account in
+    world.leader.save()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        for _ in range(LIMIT - 1):
+            assert sign_in(client, path, username, "wrong").status_code == 200
+        assert_locked_out(sign_in(client, path, username, "wrong"), timezone.now())
+
+        # Locked out: the right password is refused too, and trying again does not prolong it.
+        traveller.shift(timedelta(minutes=5))
+        assert sign_in(client, path, username, PASSWORD).status_code == 429
+        assert signed_in_as(client) is None
+
+        # The same account from another address, and another account from this one, still sign in.
+        assert sign_in(client, path, username, PASSWORD, address="10.1.2.3").status_code == 302
+        client.logout()
+        assert sign_in(client, path, "leader", PASSWORD).status_code == 302
+        client.logout()
+
+        traveller.shift(LOCKOUT - timedelta(minutes=5) + timedelta(seconds=1))
+        assert sign_in(client, path, username, PASSWORD).status_code == 302
+        assert signed_in_as(client) == username
+
+
+def test_the_lockout_page_is_the_login_form_in_chinese(world, client):
+    for _ in range(LIMIT):
+        response = sign_in(client, "/accounts/login/", "cadre", "wrong")
+    body = response.content.decode()
+    assert response.status_code == 429
+    assert 'id="id_password"' in body and 'value="cadre"' in body
+    assert "请在" in body and "后再试" in body
+
+
+def test_failed_token_requests_lock_the_api_sign_in_out(world):
+    for _ in range(LIMIT - 1):
+        assert token_request("cadre", "wrong").status_code == 400
+    response = token_request("cadre", "wrong")
+    assert_locked_out(response, timezone.now())
+    assert "登录失败次数过多" in response.json()["detail"]
+    assert token_request("cadre", PASSWORD).status_code == 429
+    assert token_request("cadre", PASSWORD, address="10.1.2.3").status_code == 200
+
+
+def test_a_successful_sign_in_starts_the_count_again(world, client):
+    for _ in range(LIMIT - 1):
+        sign_in(client, "/accounts/login/", "cadre", "wrong")
+    assert sign_in(client, "/accounts/login/", "cadre", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(LIMIT - 1):
+        assert sign_in(client, "/accounts/login/", "cadre", "wrong").status_code == 200
+
+
+def api_with(token):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return api
+
+
+def test_a_token_expires_and_a_new_one_is_issued_in_its_place(world):
+    issued = token_request("cadre", PASSWORD).json()
+    expires = timezone.now() + TOKEN_LIFETIME
+    assert abs((timezone.datetime.fromisoformat(issued["expires_at"]) - expires).total_seconds()) < 60
+    assert api_with(issued["token"]).get("/api/v1/me/").status_code == 200
+    with time_machine.travel(expires + timedelta(minutes=1)):
+        response = api_with(issued["token"]).get("/api/v1/me/")
+        assert response.status_code == 401
+        assert "过期" in response.json()["detail"]
+        renewed = token_request("cadre", PASSWORD).json()["token"]
+        assert renewed != issued["token"]
+        assert api_with(renewed).get("/api/v1/me/").status_code == 200
+
+
+def test_signing_out_of_the_site_revokes_the_token(world, client):
+    token = token_request("cadre", PASSWORD).json()["token"]
+    sign_in(client, "/accounts/login/", "cadre", PASSWORD)
+    client.post("/accounts/logout/")
+    assert api_with(token).get("/api/v1/me/").status_code == 401
+
+
+def test_delete_on_the_token_endpoint_revokes_it(world):
+    token = token_request("cadre", PASSWORD).json()["token"]
+    api = api_with(token)
+    assert api.delete("/api/v1/auth/token/").status_code == 204
+    assert api.get("/api/v1/me/").status_code == 401
+    assert APIClient().delete("/api/v1/auth/token/").status_code == 401
+
+
+def test_a_new_password_revokes_the_token(world):
+    token = token_request("cadre", PASSWORD).json()["token"]
+    world.cadre.set_password("a-new-liaison-password")
+    world.cadre.save()
+    assert api_with(token).get("/api/v1/me/").status_code == 401
+
+
+def test_deactivation_revokes_the_token(world):
+    from rest_framework.authtoken.models import Token
+
+    token = token_request("cadre", PASSWORD).json()["token"]
+    world.cadre.is_active = False
+    world.cadre.save()
+    assert not Token.objects.filter(key=token).exists()
+
+
+def test_other_saves_of_the_user_keep_the_token(world):
+    token = token_request("cadre", PASSWORD).json()["token"]
+    world.cadre.name = "李丽芳（改名）"
+    world.cadre.save()
+    assert api_with(token).get("/api/v1/me/").status_code == 200
+
+
+def test_a_session_ends_after_a_working_day_without_a_request(world, client):
+    idle = timedelta(hours=8)  # SESSION_IDLE_MINUTES's default
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        sign_in(client, "/accounts/login/", "cadre", PASSWORD)
+        # Each request starts the idle period again: a day of use keeps the session.
+        for _ in range(3):
+            traveller.shift(idle - timedelta(minutes=1))
+            assert client.get("/issues/").status_code == 200
+        traveller.shift(idle + timedelta(minutes=1))
+        response = client.get("/issues/")
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

@@ -9,6 +9,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -146,6 +147,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-issue-deadlines": {
         "task": "issues.tasks.sweep_deadlines",
         "schedule": 15 * 60,
+    },
+    "refresh-metrics": {
+        "task": "reports.tasks.refresh_all",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

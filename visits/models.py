@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import Team, Village
@@ -32,6 +33,8 @@ class Household(models.Model):
     id_number = models.CharField(_("ID number"), max_length=18, blank=True, validators=[validate_id_number])
     members_count = models.PositiveSmallIntegerField(_("number of members"), default=1)
     tags = models.ManyToManyField(HouseholdTag, blank=True, related_name="households", verbose_name=_("tags"))
+    # On the roll since: a household counts for visit coverage from this day.
+    registered_on = models.DateField(_("registered on"), default=timezone.localdate)
     is_active = models.BooleanField(_("active"), default=True)
     moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

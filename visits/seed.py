@@ -117,18 +117,20 @@ def _households(rng, teams, scale, today):
             name = pick(SURNAMES) + pick(GIVEN) + (pick(GIVEN) if random() < 0.75 else "")
             phone = f"1{pick('3578')}{int(random() * 10 ** 9):09d}" if random() < 0.85 else ""
             id_number = _id_number(draw) if random() < 0.4 else ""
-            moved = random() < 0.015
+            # A few households came onto the roll this past year, a few moved out of it.
+            registered_on = today - timedelta(days=between(1, 330)) if random() < 0.03 else created.date()
+            moved = random() < 0.015 and registered_on == created.date()
             moved_on = today - timedelta(days=between(1, 300)) if moved else None
             rows.append((next_id, village.pk, name, address, phone, id_number, between(1, 6), not moved,
-                         moved_on, created))
+                         moved_on, created, registered_on))
             for tag_id, share in tag_shares:
                 if random() < share:
                     tag_rows.append((next_id, tag_id))
-            ids.append((next_id, moved_on))
+            ids.append((next_id, registered_on, moved_on))
             next_id += 1
         by_team[team.pk] = ids
     _write(Household, ["id", "village_id", "head_name", "address", "phone", "id_number", "members_count",
-                       "is_active", "moved_out_on", "created_at"], rows)
+                       "is_active", "moved_out_on", "created_at", "registered_on"], rows)
     _write(Household.tags.through, ["household_id", "householdtag_id"], tag_rows)
     return {"rows": rows, "by_team": by_team}
 
@@ -181,9 +183,10 @@ def _visits(rng, teams, households, scale, today):
             visit_homes = []
             if kind in (Visit.Kind.HOUSEHOLD, Visit.Kind.CONSOLATION) and order:
                 for _ in range(pick((1, 1, 2, 2, 3)) if kind == Visit.Kind.HOUSEHOLD else 1):
-                    home_id, moved_on = order[cursor % len(order)]
+                    home_id, registered_on, moved_on = order[cursor % len(order)]
                     cursor += 1
-                    if (moved_on is None or moved_on >= day) and home_id not in visit_homes:
+                    on_roll = registered_on <= day and (moved_on is None or moved_on >= day)
+                    if on_roll and home_id not in visit_homes:
                         visit_homes.append(home_id)
             if kind == Visit.Kind.HOUSEHOLD and not visit_homes:
                 continue

@@ -13,7 +13,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         model = Household
         fields = [
             "id", "village", "head_name", "address", "phone", "id_number", "members_count", "tags",
-            "is_active", "moved_out_on", "last_visit",
+            "registered_on", "is_active", "moved_out_on", "last_visit",
         ]
 
     def to_representation(self, household):
@@ -35,6 +35,7 @@ class HouseholdInputSerializer(serializers.Serializer):
     tags = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=HouseholdTag.objects.all(), required=False, default=list
     )
+    registered_on = serializers.DateField(required=False, default=None)
 
 
 class VisitSerializer(serializers.ModelSerializer):

@@ -37,11 +37,17 @@ def _clean_household(household, tags):
 
 
 @transaction.atomic
-def create_household(*, by, village, head_name, address, phone="", id_number="", members_count=1, tags=()):
+def create_household(
+    *, by, village, head_name, address, phone="", id_number="", members_count=1, tags=(), registered_on=None
+):
+    """A household onto the village's roll, registered today or on a past day (a roll kept on
+    paper until now); it counts for visit coverage from that day."""
     _check_roll_keeper(by, village)
+    if registered_on is not None and registered_on > timezone.localdate():
+        raise ValidationError({"registered_on": _("The registration date cannot be in the future.")})
     household = Household(
         village=village, head_name=head_name, address=address, phone=phone or "", id_number=id_number or "",
-        members_count=members_count,
+        members_count=members_count, registered_on=registered_on or timezone.localdate(),
     )
     tags = _clean_household(household, tags)
     household.save()
@@ -72,6 +78,8 @@ def move_out(*, by, household, on):
     household = Household.objects.select_for_update().get(pk=household.pk)
     if not household.is_active:
         raise ValidationError({"moved_out_on": _("This household has already moved out.")})
+    if on < household.registered_on:
+        raise ValidationError({"moved_out_on": _("A household cannot move out before it was registered.")})
     household.is_active, household.moved_out_on = False, on
     household.save(update_fields=["is_active", "moved_out_on"])
     return household

@@ -1,5 +1,7 @@
 """Households in the personas' villages."""
 
+from datetime import date
+
 import pytest
 
 from conftest import NOW, TODAY  # noqa: F401  (the day of the visits' tests)
@@ -13,7 +15,8 @@ def homes(world, now):
 
     def make(village, name, address, phone="", id_number="", *tag_codes):
         household = Household.objects.create(
-            village=village, head_name=name, address=address, phone=phone, id_number=id_number
+            village=village, head_name=name, address=address, phone=phone, id_number=id_number,
+            registered_on=date(2020, 1, 1),
         )
         household.tags.set([tags[c] for c in tag_codes])
         return household

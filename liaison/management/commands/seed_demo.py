@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from issues import seed as issue_seed
+from reports import services as report_services
 from teams import seed as team_seed
 from visits import seed as visit_seed
 
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         rng = team_seed.make_rng(seed)
         county, created = team_seed.seed_tree(preset_name=preset, rng=rng, stdout=self.stdout)
         if not created:
-            self.stdout.write(f"{county} already exists; nothing to do.")
+            self.stdout.write(f"{county} already exists; nothing to seed.")
+            self._figures(county)
             return
         team_seed.seed_liaison_days(county=county, rng=rng, stdout=self.stdout)
         visit_seed.seed_visits(county=county, preset_name=preset, rng=rng, stdout=self.stdout)
@@ -30,4 +32,12 @@ class Command(BaseCommand):
             # takes 600,000 households for a handful and picks plans that take minutes.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+        self._figures(county)
         self.stdout.write(self.style.SUCCESS(f"Seeded {county} ({preset}) in {time.monotonic() - started:.1f}s."))
+
+    def _figures(self, county):
+        """The dashboards open on real figures: computed here, in this process, if none are."""
+        if report_services.current(county.pk) is None:
+            started = time.monotonic()
+            report_services.refresh_in_process(county)
+            self.stdout.write(f"  figures computed in {time.monotonic() - started:.1f}s")

@@ -1,0 +1,288 @@
+"""The metrics, as DESIGN.md defines them, computed set-based: one grouped query per metric over
+the towns asked for (per team and local day), bucketed into every period in Python.
+
+Each function returns contributions {(unit, unit_id, local day): {figure: count}}; `compute`
+adds them into every week, month, quarter and year that holds the day. Higher units add their
+members' numerators and denominators; rates are never averaged.
+
+Where DESIGN.md leaves room, the reading taken is written beside the query."""
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Trunc, TruncDate
+from django.utils import timezone
+
+from issues.models import Event, Issue, Level, Step
+from reports import periods as P
+from reports.models import FIGURES, Unit
+from teams.models import REQUIRED_ROLES, Attendance, LiaisonDay, Membership, Team
+from visits.models import Household, Visit
+
+VisitHousehold = Visit.households.through
+
+
+def _aware(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _local_day(field):
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
+
+
+class Scope:
+    """The towns a computation covers, its days [first, last] and its moment `now`."""
+
+    def __init__(self, towns, first, last, now):
+        self.towns = list(towns)
+        self.first, self.now = first, now
+        self.today = timezone.localdate(now)
+        self.last = min(last, self.today)
+        self.teams = {
+            row["pk"]: row for row in Team.objects.filter(village__town__in=self.towns).values(
+                "pk", "village_id", town=F("village__town_id"))
+        }
+        self.team_of_village = {row["village_id"]: pk for pk, row in self.teams.items()}
+
+    @property
+    def start(self):
+        return _aware(self.first)
+
+    @property
+    def end(self):
+        """The first moment after the last day, or now if that is earlier."""
+        return min(_aware(self.last + timedelta(days=1)), self.now)
+
+    @property
+    def horizon(self):
+        """The end of the year of the last day: a step due later in a period that holds today
+        may have ended already, and counts for it."""
+        return _aware(date(self.last.year + 1, 1, 1))
+
+
+def attendance(scope):
+    """Rows of required members (a membership required on that date, whatever happened to it
+    later) on liaison days not cancelled, up to today; leave is out of the denominator and a row
+    still pending counts as not present."""
+    required = Membership.objects.filter(
+        team=OuterRef("liaison_day__team"), user=OuterRef("member"), role__in=REQUIRED_ROLES,
+        start_date__lte=OuterRef("liaison_day__date"),
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("liaison_day__date")))
+    rows = (
+        Attendance.objects.filter(
+            liaison_day__team__in=list(scope.teams), liaison_day__status=LiaisonDay.Status.SCHEDULED,
+            liaison_day__date__range=(scope.first, scope.last),
+        )
+        .exclude(status=Attendance.Status.LEAVE)
+        .filter(Exists(required))
+        .values("liaison_day__team_id", "liaison_day__date")
+        .annotate(num=Count("pk", filter=Q(status=Attendance.Status.PRESENT)), den=Count("pk"))
+    )
+    return {
+        ((Unit.TEAM, r["liaison_day__team_id"]), r["liaison_day__date"]): {
+            "attendance_num": r["num"], "attendance_den": r["den"]
+        }
+        for r in rows
+    }
+
+
+def _timely(steps, now):
+    """Steps due in the period that have ended, or whose due time has passed; on time if they
+    ended at or before it. A step that ends after `now` has not ended as of `now`."""
+    ended = Q(ended_at__isnull=False, ended_at__lte=now)
+    return (
+        steps.filter(ended | Q(due_at__lt=now))
+        .values("level", "team_id", "town_id", "department_id", day=_local_day("due_at"))
+        .annotate(num=Count("pk", filter=ended & Q(ended_at__lte=F("due_at"))), den=Count("pk"))
+    )
+
+
+def timeliness(scope):
+    """A village step counts for its team (and through it the town and county), a town step
+    for the town. County steps belong to departments: `department_timeliness`."""
+    steps = Step.objects.filter(
+        issue__village__town__in=scope.towns, due_at__gte=scope.start, due_at__lt=scope.horizon,
+        level__in=(Level.VILLAGE, Level.TOWN),
+    )
+    result = {}
+    for r in _timely(steps, scope.now):
+        unit = (Unit.TEAM, r["team_id"]) if r["level"] == Level.VILLAGE else (Unit.TOWN, r["town_id"])
+        result[(unit, r["day"])] = {"timely_num": r["num"], "timely_den": r["den"]}
+    return result
+
+
+def department_timeliness(county, first, last, now):
+    steps = Step.objects.filter(
+        department__county=county, level=Level.COUNTY, due_at__gte=_aware(first),
+        due_at__lt=_aware(date(last.year + 1, 1, 1)),
+    )
+    return {
+        ((Unit.DEPARTMENT, r["department_id"]), r["day"]): {"timely_num": r["num"], "timely_den": r["den"]}
+        for r in _timely(steps, now)
+    }
+
+
+def ledger(scope):
+    """Resolution, feedback and satisfaction belong to the issue's village, whoever handled it.
+    Resolution: issues received in the period, resolved now (or closed with a solution as the
+    last answer; a reopened issue is open). Feedback: issues whose latest answer (`ended_at`)
+    falls in the period, closed now. Satisfaction: each rating at the time it was given,
+    including one that reopened its issue. Beside them: received, still open, overdue now."""
+    result = defaultdict(lambda: defaultdict(int))
+    issues = Issue.objects.filter(village__town__in=scope.towns)
+    resolved = Q(status=Issue.Status.RESOLVED) | Q(
+        status=Issue.Status.CLOSED, current_step__outcome=Step.Outcome.RESOLVED
+    )
+    is_open = Q(status=Issue.Status.OPEN)
+    received = (
+        issues.filter(received_at__gte=scope.start, received_at__lt=scope.end)
+        .values("village_id", day=_local_day("received_at"))
+        .annotate(
+            den=Count("pk"), num=Count("pk", filter=resolved), open=Count("pk", filter=is_open),
+            overdue=Count("pk", filter=is_open & Q(due_at__lt=scope.now)),
+        )
+    )
+    for r in received:
+        cell = result[((Unit.TEAM, scope.team_of_village.get(r["village_id"])), r["day"])]
+        cell["resolution_num"] += r["num"]
+        cell["resolution_den"] += r["den"]
+        cell["issues_received"] += r["den"]
+        cell["issues_open"] += r["open"]
+        cell["issues_overdue"] += r["overdue"]
+    answered = (
+        issues.filter(ended_at__gte=scope.start, ended_at__lt=scope.end)
+        .values("village_id", day=_local_day("ended_at"))
+        .annotate(den=Count("pk"), num=Count("pk", filter=Q(status=Issue.Status.CLOSED)))
+    )
+    for r in answered:
+        cell = result[((Unit.TEAM, scope.team_of_village.get(r["village_id"])), r["day"])]
+        cell["feedback_num"] += r["num"]
+        cell["feedback_den"] += r["den"]
+    ratings = (
+        Event.objects.filter(
+            issue__village__town__in=scope.towns, kind=Event.Kind.RATED, at__gte=scope.start, at__lt=scope.end
+        )
+        .values("issue__village_id", day=_local_day("at"))
+        .annotate(
+            den=Count("pk"),
+            num=Count("pk", filter=Q(satisfaction__in=(Issue.Satisfaction.SATISFIED,
+                                                       Issue.Satisfaction.BASICALLY_SATISFIED))),
+        )
+    )
+    for r in ratings:
+        cell = result[((Unit.TEAM, scope.team_of_village.get(r["issue__village_id"])), r["day"])]
+        cell["satisfaction_num"] += r["num"]
+        cell["satisfaction_den"] += r["den"]
+    return result
+
+
+def visits(scope):
+    rows = (
+        Visit.objects.filter(team__in=list(scope.teams), date__range=(scope.first, scope.last))
+        .values("team_id", "date", "kind")
+        .annotate(n=Count("pk"))
+    )
+    result = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        result[((Unit.TEAM, r["team_id"]), r["date"])][f"visits_{r['kind']}"] += r["n"]
+    return result
+
+
+def coverage(scope, period_list):
+    """Per team and period: households active at the period's end (its last day, or today for
+    the current period: registered on or before it, not moved out before it), and those of
+    them with at least one household visit in the period.
+
+    Households registered before the first day and never moved out (nearly all) are counted by
+    the database, a distinct count per period kind; the few that registered or moved out
+    within the days computed are followed one by one."""
+    households = Household.objects.filter(village__town__in=scope.towns)
+    steady = Q(registered_on__lte=scope.first, moved_out_on__isnull=True)
+    result = defaultdict(lambda: defaultdict(int))
+    static = dict(households.filter(steady).values("village_id").annotate(n=Count("pk")).values_list("village_id", "n"))
+    kinds = {period.kind for period in period_list}
+    for kind in kinds:
+        visited = (
+            VisitHousehold.objects.filter(
+                visit__kind=Visit.Kind.HOUSEHOLD, visit__date__range=(scope.first, scope.last),
+                household__village__town__in=scope.towns, household__registered_on__lte=scope.first,
+                household__moved_out_on__isnull=True,
+            )
+            .values("household__village_id", start=_trunc(kind, "visit__date"))
+            .annotate(n=Count("household_id", distinct=True))
+        )
+        for r in visited:
+            team = scope.team_of_village.get(r["household__village_id"])
+            result[((Unit.TEAM, team), P.Period(kind, _as_date(r["start"])))]["coverage_num"] += r["n"]
+    moving = list(households.exclude(steady).filter(
+        Q(moved_out_on__isnull=True) | Q(moved_out_on__gte=scope.first)
+    ).values("pk", "village_id", "registered_on", "moved_out_on"))
+    visit_days = defaultdict(list)
+    for household_id, day in VisitHousehold.objects.filter(
+        household__in=[h["pk"] for h in moving], visit__kind=Visit.Kind.HOUSEHOLD,
+        visit__date__range=(scope.first, scope.last),
+    ).values_list("household_id", "visit__date"):
+        visit_days[household_id].append(day)
+    for period in period_list:
+        end = min(period.end, scope.today)
+        for village_id, n in static.items():
+            result[((Unit.TEAM, scope.team_of_village.get(village_id)), period)]["coverage_den"] += n
+        for h in moving:
+            if h["registered_on"] > end or (h["moved_out_on"] is not None and h["moved_out_on"] < end):
+                continue
+            cell = result[((Unit.TEAM, scope.team_of_village.get(h["village_id"])), period)]
+            cell["coverage_den"] += 1
+            if any(period.start <= day <= end for day in visit_days[h["pk"]]):
+                cell["coverage_num"] += 1
+    return result
+
+
+def _trunc(kind, field):
+    return Trunc(field, kind, output_field=Household._meta.get_field("registered_on"))
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, datetime) else value
+
+
+def compute(scope, period_list, departments_of=None):
+    """{(unit, unit_id, Period): {figure: count}} for the scope's teams and towns (and, given a
+    county, its departments) in every period of `period_list`."""
+    by_day = defaultdict(lambda: defaultdict(int))
+    for part in (attendance(scope), timeliness(scope), ledger(scope), visits(scope)):
+        for key, figures in part.items():
+            for name, value in figures.items():
+                by_day[key][name] += value
+    if departments_of is not None:
+        for key, figures in department_timeliness(departments_of, scope.first, scope.last, scope.now).items():
+            for name, value in figures.items():
+                by_day[key][name] += value
+    kinds = {period.kind for period in period_list}
+    wanted = set(period_list)
+    cells = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+    for ((unit, unit_id), day), figures in by_day.items():
+        if unit_id is None:  # a village without a team has nobody to count for
+            continue
+        for kind in kinds:
+            period = P.of(kind, day)
+            if period in wanted:
+                cell = cells[(unit, unit_id, period)]
+                for name, value in figures.items():
+                    cell[name] += value
+    for ((unit, unit_id), period), figures in coverage(scope, period_list).items():
+        if period in wanted and unit_id is not None:
+            cell = cells[(unit, unit_id, period)]
+            for name, value in figures.items():
+                cell[name] += value
+    # Every team and town has a row for every period, empty or not; the town adds its teams.
+    for team_id, team in scope.teams.items():
+        for period in period_list:
+            cells[(Unit.TEAM, team_id, period)]
+            town = cells[(Unit.TOWN, team["town"], period)]
+            for name, value in cells[(Unit.TEAM, team_id, period)].items():
+                town[name] += value
+    for town_id in scope.towns:
+        for period in period_list:
+            cells[(Unit.TOWN, town_id, period)]
+    return cells

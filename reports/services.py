@@ -1,0 +1,188 @@
+"""Refreshing the figures.
+
+A full refresh computes a county into a new `Refresh`: each town in a task of its own (so that
+more workers finish a province sooner), then the county, which makes the refresh the one
+readers use. A change to a visit, an attendance row, a household or the ledger notes its town
+and day (`note_change`); `apply_pending` then recomputes the cells those touch — the team's and
+town's, the departments' and the county's rows of every period holding the day — in the
+current refresh and in any still running. Each step is one transaction, and a town's rows are
+written under a lock on the town, so readers never see half a step and the two kinds of
+refresh never lose each other's work."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from reports import metrics
+from reports import periods as P
+from reports.models import FIGURES, PendingChange, Refresh, Snapshot, Unit
+from teams.models import Department, Town
+
+
+def window(today):
+    """The days computed: from the first of January of last year (a year to compare with, and
+    twelve weeks or months back at any time of year) to today."""
+    return date(today.year - 1, 1, 1), today
+
+
+def periods_in(first, last):
+    return [period for kind in P.KINDS for period in P.between(kind, first, last)]
+
+
+def _before(first):
+    """The periods that start before `first`: partly outside the window, never computed."""
+    return [P.of(kind, first) for kind in P.KINDS if P.start_of(kind, first) < first]
+
+
+def current(county_id):
+    """The county's refresh readers use: its latest finished one, or None."""
+    return Refresh.objects.filter(county_id=county_id, status=Refresh.Status.DONE).order_by("-finished_at").first()
+
+
+def start_full_refresh(county, *, by=None):
+    return Refresh.objects.create(
+        county=county, computed_at=timezone.now(), towns_total=Town.objects.filter(county=county).count(),
+        requested_by=by,
+    )
+
+
+def _rows(refresh, cells, now):
+    return [
+        Snapshot(refresh=refresh, unit=unit, unit_id=unit_id, period=period.kind, start=period.start,
+                 computed_at=now, **figures)
+        for (unit, unit_id, period), figures in cells.items()
+    ]
+
+
+def _replace_town(refresh, town_id, period_list, now):
+    """The town's and its teams' rows of `period_list` in `refresh`, computed afresh."""
+    first = min(period.start for period in period_list)
+    scope = metrics.Scope([town_id], first, window(timezone.localdate(now))[1], now)
+    cells = metrics.compute(scope, period_list)
+    mine = Q(unit=Unit.TEAM, unit_id__in=list(scope.teams)) | Q(unit=Unit.TOWN, unit_id=town_id)
+    for kind, starts in _by_kind(period_list).items():
+        Snapshot.objects.filter(mine, refresh=refresh, period=kind, start__in=starts).delete()
+    Snapshot.objects.bulk_create(_rows(refresh, cells, now), batch_size=2000)
+
+
+def _by_kind(period_list):
+    result = defaultdict(list)
+    for period in period_list:
+        result[period.kind].append(period.start)
+    return result
+
+
+def _replace_county(refresh, period_list, now):
+    """The departments' rows, and the county's: its towns and departments added up."""
+    county = refresh.county
+    first = min(period.start for period in period_list)
+    wanted = set(period_list)
+    cells = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+    for ((unit, unit_id), day), figures in metrics.department_timeliness(county, first, timezone.localdate(now),
+                                                                          now).items():
+        for kind in P.KINDS:
+            period = P.of(kind, day)
+            if period in wanted:
+                for name, value in figures.items():
+                    cells[(unit, unit_id, period)][name] += value
+    for department_id in Department.objects.filter(county=county).values_list("pk", flat=True):
+        for period in period_list:
+            cells[(Unit.DEPARTMENT, department_id, period)]
+    for kind, starts in _by_kind(period_list).items():
+        Snapshot.objects.filter(
+            refresh=refresh, period=kind, start__in=starts, unit__in=(Unit.DEPARTMENT, Unit.COUNTY)
+        ).delete()
+    Snapshot.objects.bulk_create(_rows(refresh, cells, now), batch_size=2000)
+    for kind, starts in _by_kind(period_list).items():
+        parts = Snapshot.objects.filter(
+            refresh=refresh, period=kind, start__in=starts, unit__in=(Unit.TOWN, Unit.DEPARTMENT)
+        )
+        totals = parts.values("start").annotate(**{name: Sum(name) for name in FIGURES})
+        Snapshot.objects.bulk_create([
+            Snapshot(refresh=refresh, unit=Unit.COUNTY, unit_id=county.pk, period=kind, start=row.pop("start"),
+                     computed_at=now, **{name: value or 0 for name, value in row.items()})
+            for row in totals
+        ])
+
+
+def refresh_town(refresh_id, town_id):
+    """One town of a full refresh; running it again gives the same rows."""
+    refresh = Refresh.objects.get(pk=refresh_id)
+    Refresh.objects.filter(pk=refresh_id, status=Refresh.Status.QUEUED).update(status=Refresh.Status.RUNNING)
+    with transaction.atomic():
+        Town.objects.select_for_update().filter(pk=town_id).first()
+        first, last = window(timezone.localdate(refresh.computed_at))
+        _replace_town(refresh, town_id, periods_in(first, last), refresh.computed_at)
+        # Last, so that towns computed side by side wait on this row only for a moment.
+        Refresh.objects.filter(pk=refresh_id).update(towns_done=F("towns_done") + 1)
+
+
+def finish_refresh(refresh_id):
+    """The county's own figures; then this refresh is the one readers use, and older ones go."""
+    with transaction.atomic():
+        refresh = Refresh.objects.select_for_update().select_related("county").get(pk=refresh_id)
+        first, last = window(timezone.localdate(refresh.computed_at))
+        _replace_county(refresh, periods_in(first, last), refresh.computed_at)
+        refresh.status, refresh.finished_at = Refresh.Status.DONE, timezone.now()
+        refresh.towns_done = refresh.towns_total
+        refresh.save(update_fields=["status", "finished_at", "towns_done"])
+        Refresh.objects.filter(county=refresh.county, computed_at__lt=refresh.computed_at).exclude(
+            status=Refresh.Status.RUNNING
+        ).delete()
+
+
+def refresh_in_process(county, *, by=None):
+    """A full refresh of the county here and now, town after town (the demo's seeding, tests)."""
+    refresh = start_full_refresh(county, by=by)
+    for town_id in Town.objects.filter(county=county).values_list("pk", flat=True):
+        refresh_town(refresh.pk, town_id)
+    finish_refresh(refresh.pk)
+    return Refresh.objects.get(pk=refresh.pk)
+
+
+def fail_refresh(refresh_id):
+    Refresh.objects.filter(pk=refresh_id).exclude(status=Refresh.Status.DONE).update(status=Refresh.Status.FAILED)
+
+
+def note_change(town_id, *days):
+    """Inside the change's transaction: these days of the town need their figures again."""
+    county_id = Town.objects.filter(pk=town_id).values_list("county_id", flat=True).first()
+    if county_id is None:
+        return None
+    PendingChange.objects.bulk_create(
+        [PendingChange(county_id=county_id, town_id=town_id, day=day) for day in set(days) if day is not None],
+        ignore_conflicts=True,
+    )
+    return county_id
+
+
+def apply_pending(county_id):
+    """Recompute the cells that pending changes touched, in every refresh readers use or will."""
+    now = timezone.now()
+    first, today = window(timezone.localdate(now))
+    with transaction.atomic():
+        pending = list(PendingChange.objects.select_for_update(skip_locked=True).filter(county_id=county_id))
+        if not pending:
+            return 0
+        days_by_town = defaultdict(set)
+        for change in pending:
+            if first <= change.day <= today:
+                days_by_town[change.town_id].add(change.day)
+        targets = [r for r in (current(county_id),) if r is not None]
+        targets += list(Refresh.objects.filter(county_id=county_id, status=Refresh.Status.RUNNING))
+        for refresh in targets:
+            touched = set()
+            for town_id, days in sorted(days_by_town.items()):
+                Town.objects.select_for_update().filter(pk=town_id).first()
+                if not Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN, unit_id=town_id).exists():
+                    continue  # a running refresh that has not reached this town yet will compute it
+                period_list = sorted({P.of(kind, day) for day in days for kind in P.KINDS} - set(_before(first)))
+                _replace_town(refresh, town_id, period_list, now)
+                touched.update(period_list)
+            if touched and refresh.status == Refresh.Status.DONE:
+                _replace_county(refresh, sorted(touched), now)
+        PendingChange.objects.filter(pk__in=[change.pk for change in pending]).delete()
+    return len(pending)

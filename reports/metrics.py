@@ -61,23 +61,56 @@ class Scope:
         return _aware(date(self.last.year + 1, 1, 1))
 
 
-def attendance(scope):
+# The rows each metric counts, shared by the figures and the lists that open behind them.
+
+
+def attendance_rows(first, last):
     """Rows of required members (a membership required on that date, whatever happened to it
-    later) on liaison days not cancelled, up to today; leave is out of the denominator and a row
-    still pending counts as not present."""
+    later) on liaison days not cancelled between `first` and `last`; leave is out of the
+    denominator and a row still pending counts as not present (PRESENT is the numerator)."""
     required = Membership.objects.filter(
         team=OuterRef("liaison_day__team"), user=OuterRef("member"), role__in=REQUIRED_ROLES,
         start_date__lte=OuterRef("liaison_day__date"),
     ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("liaison_day__date")))
-    rows = (
+    return (
         Attendance.objects.filter(
-            liaison_day__team__in=list(scope.teams), liaison_day__status=LiaisonDay.Status.SCHEDULED,
-            liaison_day__date__range=(scope.first, scope.last),
+            liaison_day__status=LiaisonDay.Status.SCHEDULED, liaison_day__date__range=(first, last)
         )
         .exclude(status=Attendance.Status.LEAVE)
         .filter(Exists(required))
+    )
+
+
+PRESENT = Q(status=Attendance.Status.PRESENT)
+
+
+def judged_steps(start, horizon, now):
+    """Steps due from `start` (up to `horizon`) that have ended, or whose due time has passed;
+    a step that ends after `now` has not ended as of `now`. `on_time(now)` is the numerator."""
+    return Step.objects.filter(due_at__gte=start, due_at__lt=horizon).filter(
+        Q(ended_at__isnull=False, ended_at__lte=now) | Q(due_at__lt=now)
+    )
+
+
+def on_time(now):
+    return Q(ended_at__isnull=False, ended_at__lte=now) & Q(ended_at__lte=F("due_at"))
+
+
+RESOLVED = Q(status=Issue.Status.RESOLVED) | Q(status=Issue.Status.CLOSED, current_step__outcome=Step.Outcome.RESOLVED)
+ANSWERED = Q(status=Issue.Status.CLOSED)
+SATISFIED = Q(satisfaction__in=(Issue.Satisfaction.SATISFIED, Issue.Satisfaction.BASICALLY_SATISFIED))
+
+
+def ratings(start, end):
+    """Each rating at the time it was given, including one that reopened its issue."""
+    return Event.objects.filter(kind=Event.Kind.RATED, at__gte=start, at__lt=end)
+
+
+def attendance(scope):
+    rows = (
+        attendance_rows(scope.first, scope.last).filter(liaison_day__team__in=list(scope.teams))
         .values("liaison_day__team_id", "liaison_day__date")
-        .annotate(num=Count("pk", filter=Q(status=Attendance.Status.PRESENT)), den=Count("pk"))
+        .annotate(num=Count("pk", filter=PRESENT), den=Count("pk"))
     )
     return {
         ((Unit.TEAM, r["liaison_day__team_id"]), r["liaison_day__date"]): {
@@ -88,22 +121,17 @@ def attendance(scope):
 
 
 def _timely(steps, now):
-    """Steps due in the period that have ended, or whose due time has passed; on time if they
-    ended at or before it. A step that ends after `now` has not ended as of `now`."""
-    ended = Q(ended_at__isnull=False, ended_at__lte=now)
     return (
-        steps.filter(ended | Q(due_at__lt=now))
-        .values("level", "team_id", "town_id", "department_id", day=_local_day("due_at"))
-        .annotate(num=Count("pk", filter=ended & Q(ended_at__lte=F("due_at"))), den=Count("pk"))
+        steps.values("level", "team_id", "town_id", "department_id", day=_local_day("due_at"))
+        .annotate(num=Count("pk", filter=on_time(now)), den=Count("pk"))
     )
 
 
 def timeliness(scope):
     """A village step counts for its team (and through it the town and county), a town step
     for the town. County steps belong to departments: `department_timeliness`."""
-    steps = Step.objects.filter(
-        issue__village__town__in=scope.towns, due_at__gte=scope.start, due_at__lt=scope.horizon,
-        level__in=(Level.VILLAGE, Level.TOWN),
+    steps = judged_steps(scope.start, scope.horizon, scope.now).filter(
+        issue__village__town__in=scope.towns, level__in=(Level.VILLAGE, Level.TOWN)
     )
     result = {}
     for r in _timely(steps, scope.now):
@@ -113,9 +141,8 @@ def timeliness(scope):
 
 
 def department_timeliness(county, first, last, now):
-    steps = Step.objects.filter(
-        department__county=county, level=Level.COUNTY, due_at__gte=_aware(first),
-        due_at__lt=_aware(date(last.year + 1, 1, 1)),
+    steps = judged_steps(_aware(first), _aware(date(last.year + 1, 1, 1)), now).filter(
+        department__county=county, level=Level.COUNTY
     )
     return {
         ((Unit.DEPARTMENT, r["department_id"]), r["day"]): {"timely_num": r["num"], "timely_den": r["den"]}
@@ -131,15 +158,12 @@ def ledger(scope):
     including one that reopened its issue. Beside them: received, still open, overdue now."""
     result = defaultdict(lambda: defaultdict(int))
     issues = Issue.objects.filter(village__town__in=scope.towns)
-    resolved = Q(status=Issue.Status.RESOLVED) | Q(
-        status=Issue.Status.CLOSED, current_step__outcome=Step.Outcome.RESOLVED
-    )
     is_open = Q(status=Issue.Status.OPEN)
     received = (
         issues.filter(received_at__gte=scope.start, received_at__lt=scope.end)
         .values("village_id", day=_local_day("received_at"))
         .annotate(
-            den=Count("pk"), num=Count("pk", filter=resolved), open=Count("pk", filter=is_open),
+            den=Count("pk"), num=Count("pk", filter=RESOLVED), open=Count("pk", filter=is_open),
             overdue=Count("pk", filter=is_open & Q(due_at__lt=scope.now)),
         )
     )
@@ -153,24 +177,18 @@ def ledger(scope):
     answered = (
         issues.filter(ended_at__gte=scope.start, ended_at__lt=scope.end)
         .values("village_id", day=_local_day("ended_at"))
-        .annotate(den=Count("pk"), num=Count("pk", filter=Q(status=Issue.Status.CLOSED)))
+        .annotate(den=Count("pk"), num=Count("pk", filter=ANSWERED))
     )
     for r in answered:
         cell = result[((Unit.TEAM, scope.team_of_village.get(r["village_id"])), r["day"])]
         cell["feedback_num"] += r["num"]
         cell["feedback_den"] += r["den"]
-    ratings = (
-        Event.objects.filter(
-            issue__village__town__in=scope.towns, kind=Event.Kind.RATED, at__gte=scope.start, at__lt=scope.end
-        )
+    given = (
+        ratings(scope.start, scope.end).filter(issue__village__town__in=scope.towns)
         .values("issue__village_id", day=_local_day("at"))
-        .annotate(
-            den=Count("pk"),
-            num=Count("pk", filter=Q(satisfaction__in=(Issue.Satisfaction.SATISFIED,
-                                                       Issue.Satisfaction.BASICALLY_SATISFIED))),
-        )
+        .annotate(den=Count("pk"), num=Count("pk", filter=SATISFIED))
     )
-    for r in ratings:
+    for r in given:
         cell = result[((Unit.TEAM, scope.team_of_village.get(r["issue__village_id"])), r["day"])]
         cell["satisfaction_num"] += r["num"]
         cell["satisfaction_den"] += r["den"]

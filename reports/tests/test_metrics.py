@@ -202,3 +202,27 @@ def test_departments_and_every_unit_have_a_row(world, november):
         row = snapshot(november, unit, obj, MONTH)
         assert row.timely_den == 0
     assert not Snapshot.objects.filter(refresh=november, unit=Unit.TEAM, unit_id=world.other_team.pk).exists()
+
+
+@pytest.mark.parametrize("metric, unit_name, period, counted, short", [
+    ("attendance", "team_a", MONTH, 8, 2),  # the lawyer absent on the 3rd, never marked on the 10th
+    ("attendance", "town1", WEEK, 4, 0),
+    ("timely", "team_c", MONTH, 2, 2),  # I4 overdue, I6 late
+    ("timely", "county", MONTH, 5, 2),
+    ("resolution", "team_a", MONTH, 4, 3),
+    ("feedback", "county", MONTH, 2, 0),
+    ("satisfaction", "team_a", WEEK, 2, 1),  # the dissatisfied rating that reopened I3
+    ("coverage", "team_a", MONTH, 3, 1),  # 张国强, on the roll for years, not visited
+])
+def test_each_figure_opens_the_records_behind_it(world, november, metric, unit_name, period, counted, short):
+    from reports import selectors
+
+    snapshot_row = snapshot(november, UNITS[unit_name], getattr(world, unit_name), period)
+    with time_machine.travel(at(25, 12), tick=False):
+        behind = selectors.records(world.org_department, metric, UNITS[unit_name], getattr(world, unit_name).pk, period)
+        assert (behind.counted.count(), behind.short.count()) == (counted, short)
+        assert behind.counted.count() == getattr(snapshot_row, f"{metric}_den")
+        assert behind.counted.count() - behind.short.count() == getattr(snapshot_row, f"{metric}_num")
+        # Within the viewer's scope: a county department, called in for none of these, sees none of them.
+        assert not selectors.records(world.department, metric, UNITS[unit_name], getattr(world, unit_name).pk,
+                                     period).counted.exists()

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from issues import apis as issue_apis
 from issues import public_apis
+from reports import apis as report_apis
 from teams import apis as team_apis
 from visits import apis as visit_apis
 
@@ -23,5 +24,6 @@ urlpatterns = [
     path("auth/token/", team_apis.TokenView.as_view(), name="api-token"),
     path("me/", team_apis.MeView.as_view(), name="api-me"),
     path("public/issue-status/", public_apis.IssueStatusView.as_view(), name="api-public-issue-status"),
+    path("metrics/", report_apis.MetricsView.as_view(), name="api-metrics"),
     path("", include(router.urls)),
 ]

@@ -93,7 +93,11 @@ def between(kind, first, last):
     return periods
 
 
-_KEY = re.compile(r"^(?:week:(\d{4})-W(\d{2})|month:(\d{4})-(\d{2})|quarter:(\d{4})-Q([1-4])|year:(\d{4}))$")
+PATTERN = (
+    r"^(?:week:([1-9][0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-3])|month:([1-9][0-9]{3})-(0[1-9]|1[0-2])"
+    r"|quarter:([1-9][0-9]{3})-Q([1-4])|year:([1-9][0-9]{3}))$"
+)
+_KEY = re.compile(PATTERN, re.ASCII)
 
 
 def parse(key):

@@ -1,40 +1,22 @@
 """What the figures count changes in other apps; those apps do not know the figures exist, so
 the figures listen. Each change notes the town and the days it touches, in its own transaction,
-and once that commits one incremental refresh is queued for the county — at most one a second,
-so a burst of changes costs one refresh."""
+and once that commits an incremental refresh is queued for the county (`tasks.queue_pending`)."""
 
-import logging
-
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from issues.models import Event
-from reports import services
+from reports import services, tasks
 from teams.models import Attendance, LiaisonDay, Membership, Village
 from visits.models import Household, Visit
-
-logger = logging.getLogger(__name__)
 
 
 def _changed(town_id, *days):
     county_id = services.note_change(town_id, timezone.localdate(), *days)
     if county_id is not None:
-        transaction.on_commit(lambda: _queue(county_id))
-
-
-def _queue(county_id):
-    from reports import tasks
-
-    try:
-        first = cache.add(f"reports:pending:{county_id}", 1, timeout=1)
-    except Exception:
-        logger.warning("Cache unavailable: queueing the refresh of county %s without coalescing", county_id)
-        first = True
-    if first:
-        tasks.apply_pending.apply_async((county_id,), countdown=1, expires=3600)
+        transaction.on_commit(lambda: tasks.queue_pending(county_id))
 
 
 def _town_of_village(village_id):

@@ -1,6 +1,9 @@
 """Celery work for the figures; the rules are in `services`."""
 
+import logging
+
 from celery import chord, shared_task
+from django.core.cache import cache
 
 from reports import services
 from teams.models import County, Town
@@ -35,6 +38,30 @@ def refresh_all():
         dispatch_full_refresh(services.start_full_refresh(county))
 
 
+logger = logging.getLogger(__name__)
+
+
+def queued_key(county_id):
+    return f"reports:refresh-queued:{county_id}"
+
+
+def queue_pending(county_id):
+    """Queue the county's incremental refresh unless one is queued and not yet started: a burst
+    of changes costs one refresh. The task forgets the mark before it reads the pending changes,
+    so a change committed after that queues the next one."""
+    try:
+        first = cache.add(queued_key(county_id), 1, timeout=60)
+    except Exception:
+        logger.warning("Cache unavailable: queueing the refresh of county %s without coalescing", county_id)
+        first = True
+    if first:
+        apply_pending.apply_async((county_id,), countdown=1, expires=3600)
+
+
 @shared_task
 def apply_pending(county_id):
+    try:
+        cache.delete(queued_key(county_id))
+    except Exception:
+        logger.warning("Cache unavailable: the next change will queue its own refresh")
     return services.apply_pending(county_id)

@@ -7,6 +7,7 @@ members' numerators and denominators; rates are never averaged.
 
 Where DESIGN.md leaves room, the reading taken is written beside the query."""
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
@@ -212,47 +213,56 @@ def coverage(scope, period_list):
     the current period: registered on or before it, not moved out before it), and those of
     them with at least one household visit in the period.
 
-    Households registered before the first day and never moved out (nearly all) are counted by
-    the database, a distinct count per period kind; the few that registered or moved out
-    within the days computed are followed one by one."""
+    The denominator comes from how many households each village registered and lost by each
+    day; the numerator from one read of the team's household visits, each household counted
+    once per period, and only if it was active at the period's end."""
     households = Household.objects.filter(village__town__in=scope.towns)
-    steady = Q(registered_on__lte=scope.first, moved_out_on__isnull=True)
     result = defaultdict(lambda: defaultdict(int))
-    static = dict(households.filter(steady).values("village_id").annotate(n=Count("pk")).values_list("village_id", "n"))
+    registered = _by_day(households.values_list("village_id", "registered_on").annotate(n=Count("pk")))
+    gone = _by_day(households.filter(moved_out_on__isnull=False).values_list("village_id", "moved_out_on")
+                   .annotate(n=Count("pk")))
+    for village_id, (days, totals) in registered.items():
+        team = scope.team_of_village.get(village_id)
+        gone_days, gone_totals = gone.get(village_id, ([], [0]))
+        for period in period_list:
+            end = min(period.end, scope.today)
+            active = totals[bisect_right(days, end)] - gone_totals[bisect_left(gone_days, end)]
+            result[((Unit.TEAM, team), period)]["coverage_den"] += active
+    # One read of the town's household visits; the distinct households per period are counted
+    # here, for every kind of period at once.
+    visited = defaultdict(set)
+    rows = VisitHousehold.objects.filter(
+        visit__kind=Visit.Kind.HOUSEHOLD, visit__date__range=(scope.first, scope.last),
+        visit__team__in=list(scope.teams),
+    ).values_list("visit__team_id", "visit__date", "household_id", "household__registered_on",
+                  "household__moved_out_on")
     kinds = {period.kind for period in period_list}
-    for kind in kinds:
-        visited = (
-            VisitHousehold.objects.filter(
-                visit__kind=Visit.Kind.HOUSEHOLD, visit__date__range=(scope.first, scope.last),
-                household__village__town__in=scope.towns, household__registered_on__lte=scope.first,
-                household__moved_out_on__isnull=True,
-            )
-            .values("household__village_id", start=_trunc(kind, "visit__date"))
-            .annotate(n=Count("household_id", distinct=True))
-        )
-        for r in visited:
-            team = scope.team_of_village.get(r["household__village_id"])
-            result[((Unit.TEAM, team), P.Period(kind, _as_date(r["start"])))]["coverage_num"] += r["n"]
-    moving = list(households.exclude(steady).filter(
-        Q(moved_out_on__isnull=True) | Q(moved_out_on__gte=scope.first)
-    ).values("pk", "village_id", "registered_on", "moved_out_on"))
-    visit_days = defaultdict(list)
-    for household_id, day in VisitHousehold.objects.filter(
-        household__in=[h["pk"] for h in moving], visit__kind=Visit.Kind.HOUSEHOLD,
-        visit__date__range=(scope.first, scope.last),
-    ).values_list("household_id", "visit__date"):
-        visit_days[household_id].append(day)
-    for period in period_list:
-        end = min(period.end, scope.today)
-        for village_id, n in static.items():
-            result[((Unit.TEAM, scope.team_of_village.get(village_id)), period)]["coverage_den"] += n
-        for h in moving:
-            if h["registered_on"] > end or (h["moved_out_on"] is not None and h["moved_out_on"] < end):
-                continue
-            cell = result[((Unit.TEAM, scope.team_of_village.get(h["village_id"])), period)]
-            cell["coverage_den"] += 1
-            if any(period.start <= day <= end for day in visit_days[h["pk"]]):
-                cell["coverage_num"] += 1
+    wanted = set(period_list)
+    periods_of = {}
+    for team_id, day, household_id, registered_on, moved_out_on in rows:
+        if day not in periods_of:
+            periods_of[day] = [(p, min(p.end, scope.today)) for p in (P.of(kind, day) for kind in kinds) if p in wanted]
+        for period, end in periods_of[day]:
+            if registered_on <= end and (moved_out_on is None or moved_out_on >= end):
+                visited[(team_id, period)].add(household_id)
+    for (team_id, period), households_visited in visited.items():
+        result[((Unit.TEAM, team_id), period)]["coverage_num"] += len(households_visited)
+    return result
+
+
+def _by_day(rows):
+    """{village: (sorted days, running totals)} from (village, day, count) rows: totals[i] is
+    the count of the days before days[i], so totals[bisect(days, d)] counts up to d."""
+    counts = defaultdict(lambda: defaultdict(int))
+    for village_id, day, n in rows:
+        counts[village_id][day] += n
+    result = {}
+    for village_id, by_day in counts.items():
+        days = sorted(by_day)
+        totals = [0]
+        for day in days:
+            totals.append(totals[-1] + by_day[day])
+        result[village_id] = (days, totals)
     return result
 
 

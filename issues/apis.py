@@ -1,4 +1,5 @@
-"""/api/v1/categories/ and /api/v1/issues/: the ledger, and one POST per transition."""
+"""/api/v1/categories/, /api/v1/issues/ (the ledger, and one POST per transition), and the raw
+facts behind the figures: /api/v1/steps/ and /api/v1/ratings/."""
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -8,7 +9,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from issues import selectors, services
-from issues.filters import IssueFilter
+from issues.filters import IssueFilter, RatingFilter, StepFilter
+from issues.models import Event, Step
 from issues.serializers import (
     CategorySerializer,
     EscalateSerializer,
@@ -19,9 +21,12 @@ from issues.serializers import (
     IssueSerializer,
     NoteSerializer,
     RateSerializer,
+    RatingSerializer,
     RegisterSerializer,
     ResolveSerializer,
+    StepFactSerializer,
 )
+from teams import scope
 from teams.web import Conflict
 
 
@@ -107,3 +112,26 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @action(detail=True, methods=["post"])
     def handover(self, request, code=None):
         return self._transition(HandoverSerializer, services.hand_over, by=request.user)
+
+
+class StepViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every handling step with its due and end times and outcome: the timely-handling rate's facts."""
+
+    serializer_class = StepFactSerializer
+    filterset_class = StepFilter
+
+    def get_queryset(self):
+        return scope.visible(self.request.user, Step).select_related("issue").order_by("due_at", "pk")
+
+
+class RatingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every rating ever given, each at its own time: the satisfaction rate's facts."""
+
+    serializer_class = RatingSerializer
+    filterset_class = RatingFilter
+
+    def get_queryset(self):
+        return (
+            scope.visible(self.request.user, Event).filter(kind=Event.Kind.RATED)
+            .select_related("issue").order_by("at", "pk")
+        )

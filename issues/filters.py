@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from issues.models import Category, Issue, Level
+from issues.models import Category, Event, Issue, Level, Step
 from teams import scope
 from teams.models import Village
 
@@ -109,3 +109,37 @@ class IssueFilter(django_filters.FilterSet):
 
     def filter_received_before(self, qs, name, value):
         return qs.filter(received_at__date__lte=value)
+
+
+class StepFilter(django_filters.FilterSet):
+    """Steps of the issues of a town (all levels), of a department, of a level, by due time."""
+
+    town = django_filters.NumberFilter(field_name="issue__village__town")
+    due_after = django_filters.DateFilter(method="filter_due_after")
+    due_before = django_filters.DateFilter(method="filter_due_before")
+
+    class Meta:
+        model = Step
+        fields = ["town", "department", "level", "due_after", "due_before"]
+
+    def filter_due_after(self, qs, name, value):
+        return qs.filter(due_at__date__gte=value)
+
+    def filter_due_before(self, qs, name, value):
+        return qs.filter(due_at__date__lte=value)
+
+
+class RatingFilter(django_filters.FilterSet):
+    town = django_filters.NumberFilter(field_name="issue__village__town")
+    rated_after = django_filters.DateFilter(method="filter_rated_after")
+    rated_before = django_filters.DateFilter(method="filter_rated_before")
+
+    class Meta:
+        model = Event
+        fields = ["town", "rated_after", "rated_before"]
+
+    def filter_rated_after(self, qs, name, value):
+        return qs.filter(at__date__gte=value)
+
+    def filter_rated_before(self, qs, name, value):
+        return qs.filter(at__date__lte=value)

@@ -24,6 +24,29 @@ class StepSerializer(serializers.ModelSerializer):
                   "on_time", "note"]
 
 
+class StepFactSerializer(serializers.ModelSerializer):
+    """A handling step as the timely-handling rate reads it."""
+
+    issue = serializers.CharField(source="issue.display_code")
+
+    class Meta:
+        model = Step
+        fields = ["id", "issue", "level", "team", "town", "department", "opened_at", "due_at", "ended_at", "outcome",
+                  "on_time"]
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    """A resident's rating at the time it was given, including one that reopened its issue."""
+
+    issue = serializers.CharField(source="issue.display_code")
+    village = serializers.IntegerField(source="issue.village_id")
+    rated_at = serializers.DateTimeField(source="at")
+
+    class Meta:
+        model = Event
+        fields = ["id", "issue", "village", "satisfaction", "rated_at"]
+
+
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField()
 

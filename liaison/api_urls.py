@@ -19,6 +19,9 @@ router.register("liaison-days", team_apis.LiaisonDayViewSet, basename="api-liais
 router.register("visits", visit_apis.VisitViewSet, basename="api-visit")
 router.register("categories", issue_apis.CategoryViewSet, basename="category")
 router.register("issues", issue_apis.IssueViewSet, basename="issue")
+router.register("memberships", team_apis.MembershipViewSet, basename="membership")
+router.register("steps", issue_apis.StepViewSet, basename="step")
+router.register("ratings", issue_apis.RatingViewSet, basename="rating")
 
 urlpatterns = [
     path("auth/token/", team_apis.TokenView.as_view(), name="api-token"),

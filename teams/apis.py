@@ -9,12 +9,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from teams import auth, scope, services
-from teams.filters import DepartmentFilter, LiaisonDayFilter, TeamFilter, TownFilter, VillageFilter
+from teams.filters import (
+    DepartmentFilter,
+    LiaisonDayFilter,
+    MembershipFilter,
+    TeamFilter,
+    TownFilter,
+    VillageFilter,
+)
 from teams.models import Attendance, Department, LiaisonDay, Membership, Team, Town, Village
 from teams.serializers import (
     AttendanceEntrySerializer,
     DepartmentSerializer,
     LiaisonDaySerializer,
+    MembershipSerializer,
     TeamSerializer,
     TownSerializer,
     VillageSerializer,
@@ -124,6 +132,16 @@ class TeamViewSet(ScopedViewSet):
             .prefetch_related(Prefetch("memberships", queryset=current, to_attr="current_memberships"))
             .order_by("village__town", "village__name")
         )
+
+
+class MembershipViewSet(ScopedViewSet):
+    """Every membership with its history, so that anyone can recompute an attendance rate."""
+
+    serializer_class = MembershipSerializer
+    filterset_class = MembershipFilter
+
+    def base_queryset(self):
+        return Membership.objects.order_by("team", "start_date", "pk")
 
 
 class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):

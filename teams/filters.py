@@ -1,6 +1,6 @@
 import django_filters
 
-from teams.models import Department, LiaisonDay, Team, Town, Village
+from teams.models import Department, LiaisonDay, Membership, Team, Town, Village
 
 
 class TownFilter(django_filters.FilterSet):
@@ -40,3 +40,15 @@ class LiaisonDayFilter(django_filters.FilterSet):
     class Meta:
         model = LiaisonDay
         fields = ["team", "status", "date_after", "date_before"]
+
+
+class MembershipFilter(django_filters.FilterSet):
+    town = django_filters.NumberFilter(field_name="team__village__town")
+    active_on = django_filters.DateFilter(method="filter_active_on", label="memberships active on this date")
+
+    class Meta:
+        model = Membership
+        fields = ["team", "town", "active_on"]
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.active_on(value)

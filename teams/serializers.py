@@ -91,3 +91,14 @@ class AttendanceEntrySerializer(serializers.Serializer):
     seen = serializers.ChoiceField(choices=Attendance.Status.choices, required=False, help_text=_(
         "The row's status as the client last saw it: if someone else has changed it since, the answer is 409."
     ))
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    """A membership as recorded, ended ones included: `required` says whether it counts for
+    attendance (auxiliary members help but are not counted)."""
+
+    required = serializers.BooleanField(source="is_required")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "team", "user", "role", "required", "start_date", "end_date"]

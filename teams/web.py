@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_ID = 2**63 - 1
@@ -70,3 +71,12 @@ class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "Conflict."
     default_code = "conflict"
+
+
+class Pages(PageNumberPagination):
+    """50 a page, or up to 1,000 with `?page_size=`: whoever recomputes a figure from the raw
+    facts reads a county's steps or ratings in a few dozen requests."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000

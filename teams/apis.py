@@ -5,6 +5,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from teams import scope, services
@@ -22,6 +23,8 @@ from teams.serializers import (
 
 class TokenView(ObtainAuthToken):
     """POST username and password → {"token": …}."""
+
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's own JSON parser
 
 
 def positions_of(user):

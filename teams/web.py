@@ -1,11 +1,16 @@
 """What every app's pages and API share: numbers read from a request, one page of a long
-list, a service's refusal shown to the user, and the API's error answers. It lives in
-`teams`, the app every other one stands on, so that imports still run one way."""
+list, a service's refusal shown to the user, and the API's error answers with the schema
+that documents them (the JSON parser is in `parsers.py`: DRF's settings import it while
+loading `rest_framework.views`, which this module imports). It lives in `teams`, the app every other
+one stands on, so that imports still run one way."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from rest_framework import exceptions
+from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import exceptions, permissions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_ID = 2**63 - 1
@@ -54,13 +59,16 @@ def flash_errors(request, error):
 
 
 def api_exception_handler(exc, context):
-    """Errors as `{"detail": …}` or field errors; Django's ValidationError answered as 400
-    and PermissionDenied as 403, like DRF's own."""
+    """Errors as `{"detail": …}` or field errors; Django's ValidationError answered as 400,
+    PermissionDenied as 403 and Http404 as 404, like DRF's own."""
     if isinstance(exc, ValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        # Django's own message names the model, in English ("No LiaisonDay matches…").
+        exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
 
 
@@ -70,3 +78,97 @@ class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "Conflict."
     default_code = "conflict"
+
+
+# The shapes of the API's error answers, as `api_exception_handler` and DRF give them.
+ERROR_SCHEMAS = {
+    "ErrorDetail": {
+        "type": "object",
+        "description": "A refusal, in the user's language.",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    # A field's messages: a list of texts, or by position or key for a list or object field.
+    "ErrorMessages": {
+        "anyOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/ErrorMessages"}},
+            {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ErrorMessages"}},
+        ],
+    },
+    "ValidationError": {
+        "description": "Bad input: `detail`, or each field's messages (a list body: each item's).",
+        "anyOf": [
+            {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ErrorMessages"}},
+            {"type": "array", "items": {"$ref": "#/components/schemas/ErrorMessages"}},
+        ],
+    },
+}
+
+
+class ApiSchema(AutoSchema):
+    """drf-spectacular's schema, with the error answers every endpoint gives declared here
+    once, from what the view is: who may call it, what it reads, what it finds by id. A view
+    can still declare an answer itself (`extend_schema(responses=…)`), which wins."""
+
+    def get_auth(self):
+        # A view that asks no permission (the token endpoint) takes anyone, signed in or not.
+        auths = super().get_auth()
+        if not self.view.get_permissions() and {} not in auths:
+            auths.append({})
+        return auths
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        for name, schema in ERROR_SCHEMAS.items():
+            self.registry.register_on_missing(
+                ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
+            )
+        for parameter in operation.get("parameters", []):
+            # Ids and page numbers count from 1, as `whole_number` reads them.
+            if parameter["schema"].get("type") == "integer":
+                parameter["schema"].update(minimum=1, maximum=MAX_ID)
+            # An empty filter is no filter: the pages' forms send every field, filled or not.
+            if parameter["in"] == "query":
+                parameter["allowEmptyValue"] = True
+        responses = operation["responses"]
+        for code, (description, schema, headers) in self._error_answers(operation).items():
+            answer = {"description": description, "content": {"application/json": {"schema": schema}}}
+            if headers:
+                answer["headers"] = headers
+            responses.setdefault(code, answer)
+        return operation
+
+    def _error_answers(self, operation):
+        detail = {"$ref": "#/components/schemas/ErrorDetail"}
+        unsafe = self.method not in permissions.SAFE_METHODS
+        parameters = operation.get("parameters", [])
+        by_id = any(p["in"] == "path" for p in parameters)
+        filtered = any(p["in"] == "query" and p["name"] != "page" for p in parameters)
+        paginated = any(p["in"] == "query" and p["name"] == "page" for p in parameters)
+        signs_in = bool(self.view.get_authenticators())
+        open_to_all = {} in operation.get("security", [{}])
+        answers = {}
+        if "requestBody" in operation or filtered:
+            answers["400"] = ("Bad input.", {"$ref": "#/components/schemas/ValidationError"}, None)
+        if "requestBody" in operation:
+            answers["415"] = ("A body in a format the API does not read.", detail, None)
+        if signs_in:
+            answers["401"] = (
+                "No credentials, or a token or session that is not valid.", detail,
+                {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`"}},
+            )
+        if signs_in and unsafe:
+            answers["403"] = ("Outside the user's scope, or a session request without its CSRF token.", detail, None)
+        if by_id or paginated:
+            answers["404"] = ("Nothing the user may see has this id (or no such page).", detail, None)
+        if unsafe and by_id and getattr(self.view, "conflicts", False):
+            answers["409"] = ("The issue's state does not allow this, or someone else acted first.", detail, None)
+        if unsafe and open_to_all:
+            answers["429"] = (
+                "Too many attempts; try again later.", detail,
+                {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds to wait."}},
+            )
+        return answers

@@ -47,7 +47,15 @@ class MeView(APIView):
                 "id": serializers.IntegerField(),
                 "username": serializers.CharField(),
                 "name": serializers.CharField(),
-                "positions": serializers.ListField(child=serializers.DictField()),
+                "positions": inline_serializer("Position", {
+                    "kind": serializers.ChoiceField(
+                        ["member", "leader", "town_office", "department", "org_department", "admin"]
+                    ),
+                    "team": serializers.IntegerField(required=False),
+                    "town": serializers.IntegerField(required=False),
+                    "department": serializers.IntegerField(required=False),
+                    "county": serializers.IntegerField(required=False),
+                }, many=True),
             },
         )
     )

@@ -135,10 +135,11 @@ class ApiSchema(AutoSchema):
                 parameter["allowEmptyValue"] = True
         responses = operation["responses"]
         for code, (description, schema, headers) in self._error_answers(operation).items():
-            answer = {"description": description, "content": {"application/json": {"schema": schema}}}
+            answer = responses.setdefault(code, {"description": description})
+            # A view's own description stands; the body and headers are these answers' shapes.
+            answer.setdefault("content", {"application/json": {"schema": schema}})
             if headers:
-                answer["headers"] = headers
-            responses.setdefault(code, answer)
+                answer.setdefault("headers", headers)
         return operation
 
     def _error_answers(self, operation):

@@ -162,9 +162,11 @@ def filter_failure(context, failure, case, response):
 
 
 def test_every_operation_is_tested():
-    operations = [result.ok() for result in SCHEMA.get_all_operations()]
-    assert len(operations) >= 30
-    TOTALS["operations"] = len(operations)
+    assert len(operations()) >= 30
+
+
+def operations():
+    return [result.ok() for result in SCHEMA.get_all_operations()]
 
 
 @SCHEMA.parametrize()

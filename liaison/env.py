@@ -35,8 +35,9 @@ def integer(name, default, minimum=None):
     return value
 
 
-def database(name, default):
-    """DATABASE_URL as postgres://user:password@host:port/name, or the SQLite default."""
+def database(name, default, conn_max_age=0):
+    """DATABASE_URL as postgres://user:password@host:port/name, or the SQLite default.
+    `conn_max_age`: seconds a connection is kept for the next request (0: closed after each)."""
     raw = os.environ.get(name)
     if not raw:
         return default
@@ -59,7 +60,7 @@ def database(name, default):
         "PASSWORD": unquote(url.password or ""),
         "HOST": url.hostname or "",
         "PORT": str(port or ""),
-        "CONN_MAX_AGE": 60,
+        "CONN_MAX_AGE": conn_max_age,
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": f"test_{unquote(db_name)}"},
     }

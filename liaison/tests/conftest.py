@@ -1,12 +1,12 @@
-"""A county at work, for the tests that walk every route and every API operation: on the
-personas' liaison day, with households, visits, issues at each level, a photo and a notice."""
+"""A county at work, for the tests that walk every route, every API operation and every page:
+the personas' liaison days, households, visits, issues at each level, a photo and a notice."""
 
 import sys
 
 import pytest
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from conftest import TODAY
 from issues import services as issue_services
 from issues.models import Category, Issue, Notification, Photo
 from teams import services as team_services
@@ -17,27 +17,44 @@ from visits.models import Household, HouseholdTag
 
 @pytest.fixture
 def busy_world(world, now, settings, tmp_path):
-    """`world` (conftest.py) on Tuesday 24 November 2026, its liaison day, with:
-    households `home_a` (team A's village) and `home_c` (team C's); visits `visit_a`, `visit_c`;
-    issues `issue_a` (at the village, with photo `photo_a`), `issue_town` (escalated to the town),
-    `issue_county` (信访局 called in), `issue_done` (resolved), `issue_c` (team C's village);
-    `notice`, the cadre's notification of `issue_town`'s escalation."""
+    """`world` (conftest.py) on Tuesday 24 November 2026, its liaison day: see `populate`."""
     settings.MEDIA_ROOT = tmp_path
-    w = world
+    return populate(world)
+
+
+@pytest.fixture
+def tbusy_world(tworld, settings, tmp_path):
+    """The same, committed (for the browser), on the real day."""
+    settings.MEDIA_ROOT = tmp_path
+    return populate(tworld)
+
+
+def populate(w):
+    """Adds to the world: the teams' liaison days, `day_a` and `day_c` the next (today's, on a
+    Tuesday); households `home_a` (team A's village) and `home_c` (team C's); today's visits
+    `visit_a`, `visit_c`; issues `issue_a` (at the village, with photo `photo_a`), `issue_town`
+    (escalated to the town), `issue_county` (信访局 called in), `issue_done` (resolved), `issue_c`
+    (team C's village); `notice`, the cadre's notification of `issue_town`'s escalation."""
+    today = timezone.localdate()
     team_services.generate_liaison_days(weeks=3)
-    w.day_a = LiaisonDay.objects.get(team=w.team_a, date=TODAY)
-    w.day_c = LiaisonDay.objects.get(team=w.team_c, date=TODAY)
+    w.day_a, w.day_c = (
+        LiaisonDay.objects.filter(team=team, date__gte=today).order_by("date").first() for team in (w.team_a, w.team_c)
+    )
+    # Reference data a committed world's flush removes along with everything else.
+    dibao, _created = HouseholdTag.objects.get_or_create(code="dibao", defaults={"name": "低保户", "priority": 1})
+    category, _created = Category.objects.get_or_create(
+        code="livelihood", defaults={"name": "民生文化", "group": Category.Group.COMMITTEE}
+    )
     w.home_a = visit_services.create_household(
         by=w.leader, village=w.village_a, head_name="王秀英", address="西区社区建设路12号",
-        phone="13912345678", id_number="441322195001010025", tags=HouseholdTag.objects.filter(code="dibao"),
+        phone="13912345678", id_number="441322195001010025", tags=[dibao],
     )
     w.home_c = Household.objects.create(village=w.village_c, head_name="刘德华", address="龙溪村一组6号")
     w.visit_a = visit_services.log_visit(
-        by=w.cadre, kind="household", date=TODAY, village=w.village_a, households=[w.home_a],
+        by=w.cadre, kind="household", date=today, village=w.village_a, households=[w.home_a],
         notes="王阿姨反映巷口路灯不亮。", needs_follow_up=True,
     )
-    w.visit_c = visit_services.log_visit(by=w.other_cadre, kind="reception", date=TODAY, village=w.village_c)
-    category = Category.objects.get(code="livelihood")
+    w.visit_c = visit_services.log_visit(by=w.other_cadre, kind="reception", date=today, village=w.village_c)
 
     def register(by, village, title, **extra):
         return issue_services.register(
@@ -59,8 +76,6 @@ def busy_world(world, now, settings, tmp_path):
         issue.refresh_from_db()
     w.notice = Notification.objects.filter(user=w.cadre, issue=w.issue_town).latest("pk")
     return w
-
-
 
 def pytest_terminal_summary(terminalreporter):
     """The schemathesis run's figures, when it ran (liaison/tests/test_schemathesis.py)."""

@@ -111,3 +111,12 @@ def test_not_found_is_said_in_chinese(world, api_as):
     response = api_as(world.leader).get("/api/v1/liaison-days/999999999/")
     assert response.status_code == 404
     assert response.json() == {"detail": "未找到。"}
+
+
+def test_no_format_suffix_routes(busy_world, api_as):
+    """`.json` routes answered an action with a 500 (its method takes no `format`); the API
+    speaks JSON only, so they are gone."""
+    api = api_as(busy_world.leader)
+    response = api.post(f"/api/v1/liaison-days/{busy_world.day_a.pk}/attendance.json", [], format="json")
+    assert response.status_code == 404
+    assert api.get("/api/v1/towns.json").status_code == 404

@@ -35,9 +35,8 @@ def integer(name, default, minimum=None):
     return value
 
 
-def database(name, default, conn_max_age=0):
-    """DATABASE_URL as postgres://user:password@host:port/name, or the SQLite default.
-    `conn_max_age`: seconds a connection is kept for the next request (0: closed after each)."""
+def database(name, default):
+    """DATABASE_URL as postgres://user:password@host:port/name, or the SQLite default."""
     raw = os.environ.get(name)
     if not raw:
         return default
@@ -60,7 +59,6 @@ def database(name, default, conn_max_age=0):
         "PASSWORD": unquote(url.password or ""),
         "HOST": url.hostname or "",
         "PORT": str(port or ""),
-        "CONN_MAX_AGE": conn_max_age,
         "CONN_HEALTH_CHECKS": True,
         "TEST": {"NAME": f"test_{unquote(db_name)}"},
     }

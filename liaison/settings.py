@@ -94,11 +94,11 @@ DATABASES = {
     "default": env.database(
         "DATABASE_URL",
         {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"},
-        # A kept connection is one per server thread: 0 suits a threaded server, a minute
-        # suits gunicorn's sync workers.
-        conn_max_age=env.integer("CONN_MAX_AGE", 0, minimum=0),
     )
 }
+# Seconds a connection is kept for the next request. A kept connection is one per server
+# thread: 0 (closed after each request) suits a threaded server, 60 gunicorn's sync workers.
+DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 0, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teams.User"
 

@@ -196,6 +196,8 @@ def fill(w, name, parameter):
         return pk[name].pk
     if name == "api:category-detail":
         return {"code": "livelihood"}[parameter]
+    if name in ("api:issue-feedback", "api:issue-rate"):
+        return {"code": w.issue_done.code}[parameter]  # its state allows them: only the scope refuses
     return {"code": w.issue_a.code, "name": "resolve", "village_pk": w.village_a.pk}[parameter]
 
 

@@ -35,7 +35,6 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    conflicts = True  # its transitions answer 409 (see teams.web.ApiSchema)
     lookup_field = "code"
     lookup_value_regex = "[0-9A-Za-z-]+"
     filterset_class = IssueFilter

@@ -165,8 +165,9 @@ class ApiSchema(AutoSchema):
             answers["403"] = ("Outside the user's scope, or a session request without its CSRF token.", detail, None)
         if by_id or paginated:
             answers["404"] = ("Nothing the user may see has this id (or no such page).", detail, None)
-        if unsafe and by_id and getattr(self.view, "conflicts", False):
-            answers["409"] = ("The issue's state does not allow this, or someone else acted first.", detail, None)
+        if unsafe and by_id:
+            # A change to one object (an issue's transition, a day's sheet) can lose a race.
+            answers["409"] = ("Someone else changed it first, or its state does not allow this.", detail, None)
         if unsafe and open_to_all:
             answers["429"] = (
                 "Too many attempts; try again later.", detail,

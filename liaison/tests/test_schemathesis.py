@@ -74,8 +74,8 @@ def one_connection():
 
 
 # Ids of objects that exist in the current test's world, by the path's resource or the body's
-# field: examples draw among them and what Hypothesis made up, so that they reach past "not
-# found" into the services.
+# field: examples draw among them and what Hypothesis made up (`flatmap_case`), so that they
+# reach past "not found" into the services.
 REAL = {"path": {}, "body": {}}
 
 
@@ -114,35 +114,45 @@ def real_values(w):
 
 
 def _same_kind(value, choices):
-    # Only a value of the schema's type is swapped: a negative example keeps what makes it one.
-    return type(value) is type(choices[0]) and value not in (0, "", [])
-
-
-def _either(value, choices):
-    # Mostly a real one: a body needs several at once to get past the services' checks.
-    return st.sampled_from([value, *choices * 3]) if _same_kind(value, choices) else st.just(value)
+    return type(value) is type(choices[0])
 
 
 @SCHEMA.hook
-def flatmap_path_parameters(context, path_parameters):
-    choices = REAL["path"].get(context.operation.path.split("/")[3])
-    if not choices or not path_parameters:
-        return st.just(path_parameters)
-    return st.fixed_dictionaries({name: _either(value, choices) for name, value in path_parameters.items()})
+def flatmap_case(context, case):
+    """Swap some ids of a schema-valid path or body for real ones (each swap drawn, so shrinking
+    and replay work). A component made invalid on purpose is left as it is."""
+    swaps = {}
+    if _positive(case, ParameterLocation.PATH):
+        choices = REAL["path"].get(case.path.split("/")[3], [])
+        for name, value in (case.path_parameters or {}).items():
+            if choices and _same_kind(value, choices):
+                swaps[("path", name)] = st.sampled_from([value, *choices])
+    if _positive(case, ParameterLocation.BODY):
+        items = case.body if isinstance(case.body, list) else [case.body]
+        for index, item in enumerate(items):
+            for name, value in (item.items() if isinstance(item, dict) else ()):
+                choices = REAL["body"].get(name)
+                if choices and _same_kind(value, choices):
+                    # Mostly a real one: a body needs several at once to get past the services.
+                    swaps[(index, name)] = st.sampled_from([value, *choices * 3])
+    if not swaps:
+        return st.just(case)
+    return st.fixed_dictionaries(swaps).map(lambda chosen: _swapped(case, chosen))
 
 
-@SCHEMA.hook
-def flatmap_body(context, body):
-    def item(value):
-        if not isinstance(value, dict):
-            return st.just(value)
-        return st.fixed_dictionaries(
-            {name: _either(v, REAL["body"][name]) if name in REAL["body"] else st.just(v) for name, v in value.items()}
-        )
+def _positive(case, location):
+    component = case.meta.components.get(location) if case.meta is not None else None
+    return component is not None and component.mode.is_positive
 
-    if isinstance(body, list):
-        return st.tuples(*map(item, body)).map(list)
-    return item(body)
+
+def _swapped(case, chosen):
+    items = case.body if isinstance(case.body, list) else [case.body]
+    for (where, name), value in chosen.items():
+        if where == "path":
+            case.path_parameters[name] = value
+        else:
+            items[where][name] = value
+    return case
 
 
 @SCHEMA.hook

@@ -131,7 +131,7 @@ class ApiSchema(AutoSchema):
             if parameter["schema"].get("type") == "integer":
                 parameter["schema"].update(minimum=1, maximum=MAX_ID)
             # An empty filter is no filter: the pages' forms send every field, filled or not.
-            if parameter["in"] == "query":
+            if parameter["in"] == "query" and not parameter.get("required"):
                 parameter["allowEmptyValue"] = True
         responses = operation["responses"]
         for code, (description, schema, headers) in self._error_answers(operation).items():

@@ -146,7 +146,9 @@ class ApiSchema(AutoSchema):
         detail = {"$ref": "#/components/schemas/ErrorDetail"}
         unsafe = self.method not in permissions.SAFE_METHODS
         parameters = operation.get("parameters", [])
+        # What names the object asked for: an id in the path, or a required query parameter.
         by_id = any(p["in"] == "path" for p in parameters)
+        named = by_id or any(p["in"] == "query" and p.get("required") for p in parameters)
         filtered = any(p["in"] == "query" and p["name"] != "page" for p in parameters)
         paginated = any(p["in"] == "query" and p["name"] == "page" for p in parameters)
         signs_in = bool(self.view.get_authenticators())
@@ -163,8 +165,8 @@ class ApiSchema(AutoSchema):
             )
         if signs_in and unsafe:
             answers["403"] = ("Outside the user's scope, or a session request without its CSRF token.", detail, None)
-        if by_id or paginated:
-            answers["404"] = ("Nothing the user may see has this id (or no such page).", detail, None)
+        if named or paginated:
+            answers["404"] = ("Nothing the user may see is named so (or no such page).", detail, None)
         if unsafe and by_id:
             # A change to one object (an issue's transition, a day's sheet) can lose a race.
             answers["409"] = ("Someone else changed it first, or its state does not allow this.", detail, None)

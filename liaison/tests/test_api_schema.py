@@ -44,7 +44,7 @@ def test_every_operation_documents_the_errors_it_answers(schema):
         if method == "POST":
             assert {"400", "415"} <= codes, where
             assert ("403" in codes) == (path != "/api/v1/public/issue-status/"), where
-        if any(p["in"] == "path" for p in parameters) or any(p["name"] == "page" for p in parameters):
+        if any(p["in"] == "path" or p.get("required") or p["name"] == "page" for p in parameters):
             assert "404" in codes, where
         assert ("409" in codes) == (method == "POST" and "{" in path), where
         assert ("429" in codes) == public, where

@@ -1,8 +1,8 @@
 """What every app's pages and API share: numbers read from a request, one page of a long
-list, a service's refusal shown to the user, and the API's error answers with the schema
-that documents them (the JSON parser is in `parsers.py`: DRF's settings import it while
-loading `rest_framework.views`, which this module imports). It lives in `teams`, the app every other
-one stands on, so that imports still run one way."""
+list, a service's refusal shown to the user, and the API's error answers with the schema that
+documents them. It lives in `teams`, the app every other one stands on, so that imports still
+run one way. (The API's JSON parser is in `parsers.py`: DRF's settings import it while loading
+`rest_framework.views`, which this module imports.)"""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -157,6 +157,7 @@ class ApiSchema(AutoSchema):
         if "requestBody" in operation or filtered:
             answers["400"] = ("Bad input.", {"$ref": "#/components/schemas/ValidationError"}, None)
         if "requestBody" in operation:
+            answers["413"] = ("A body larger than the API takes.", detail, None)
             answers["415"] = ("A body in a format the API does not read.", detail, None)
         if signs_in:
             answers["401"] = (

@@ -42,7 +42,7 @@ def test_every_operation_documents_the_errors_it_answers(schema):
         if "requestBody" in operation or any(p["in"] == "query" and p["name"] != "page" for p in parameters):
             assert "400" in codes, where
         if method == "POST":
-            assert {"400", "415"} <= codes, where
+            assert {"400", "413", "415"} <= codes, where
             assert ("403" in codes) == (path != "/api/v1/public/issue-status/"), where
         if any(p["in"] == "path" or p.get("required") or p["name"] == "page" for p in parameters):
             assert "404" in codes, where

@@ -8,10 +8,12 @@ Bounded (a fixed number of examples per operation, derandomized from a fixed see
 run is the same every time and adds about two minutes to the suite. Requests go to the WSGI
 application in-process, inside the test's transaction, so nothing outlives a test.
 
-One setting is ours: a POST whose body the schema accepts may still be refused with 400 for a
-rule no JSON Schema can state (an ID number's check digit, a tracking code's check character, a
-village outside the user's scope, a date in the future, a reason the service requires). Query
-parameters get no such allowance: a filter value the schema accepts is never a 400."""
+Two allowances are ours, each as narrow as it can be. A POST whose body the schema accepts may
+still be refused with 400 for a rule no JSON Schema can state (an ID number's check digit, a
+tracking code's check character, a village outside the user's scope, a date in the future, a
+reason the service requires); query parameters get no such allowance: a filter value the schema
+accepts is never a 400. And a number sent for a text field may be taken as its digits
+(`filter_failure`). The run's figures are printed at the end of the session (conftest.py)."""
 
 import contextlib
 from collections import Counter
@@ -171,12 +173,12 @@ def filter_failure(context, failure, case, response):
     )
 
 
-def test_every_operation_is_tested():
-    assert len(operations()) >= 30
-
-
 def operations():
     return [result.ok() for result in SCHEMA.get_all_operations()]
+
+
+def test_the_served_schema_has_every_operation():
+    assert len(operations()) >= 30
 
 
 @SCHEMA.parametrize()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from issues.models import Category, Event, Issue, Level, Step
 from teams import scope
+from teams.filters import IdFilter, YesNoFilter
 from teams.models import Village
 
 
@@ -72,10 +73,10 @@ class IssueFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("status"), choices=Issue.Status.choices)
     level = django_filters.ChoiceFilter(label=_("level"), choices=Level.choices)
     category = django_filters.CharFilter(label=_("category"), field_name="category__code")
-    village = django_filters.NumberFilter(label=_("village"), field_name="village")
-    town = django_filters.NumberFilter(label=_("town"), field_name="village__town")
-    overdue = django_filters.BooleanFilter(label=_("overdue"), method="filter_overdue")
-    mine = django_filters.BooleanFilter(label=_("mine"), method="filter_mine")
+    village = IdFilter(label=_("village"), field_name="village")
+    town = IdFilter(label=_("town"), field_name="village__town")
+    overdue = YesNoFilter(label=_("overdue"), method="filter_overdue")
+    mine = YesNoFilter(label=_("mine"), method="filter_mine")
     received_after = django_filters.DateFilter(
         label=_("received from"), method="filter_received_after", widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -114,7 +115,8 @@ class IssueFilter(django_filters.FilterSet):
 class StepFilter(django_filters.FilterSet):
     """Steps of the issues of a town (all levels), of a department, of a level, by due time."""
 
-    town = django_filters.NumberFilter(field_name="issue__village__town")
+    town = IdFilter(field_name="issue__village__town")
+    department = IdFilter()
     due_after = django_filters.DateFilter(method="filter_due_after")
     due_before = django_filters.DateFilter(method="filter_due_before")
 
@@ -130,7 +132,7 @@ class StepFilter(django_filters.FilterSet):
 
 
 class RatingFilter(django_filters.FilterSet):
-    town = django_filters.NumberFilter(field_name="issue__village__town")
+    town = IdFilter(field_name="issue__village__town")
     rated_after = django_filters.DateFilter(method="filter_rated_after")
     rated_before = django_filters.DateFilter(method="filter_rated_before")
 

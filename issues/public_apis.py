@@ -24,6 +24,25 @@ class IssueStatusRequest(serializers.Serializer):
 _detail = inline_serializer("PublicDetail", {"detail": serializers.CharField()})
 
 
+def _text(**kwargs):
+    return serializers.CharField(allow_blank=True, **kwargs)
+
+
+_status = inline_serializer("PublicStatus", {
+    "code": serializers.CharField(), "category": _text(), "town": _text(), "village": _text(),
+    "received_on": serializers.DateField(), "status": serializers.CharField(), "status_label": _text(),
+    "level_label": _text(), "handler": _text(), "responsible_name": _text(), "responsible_role": _text(),
+    "due_at": serializers.DateTimeField(allow_null=True), "is_overdue": serializers.BooleanField(),
+    "result": _text(), "result_kind": _text(allow_null=True), "feedback_note": _text(),
+    "feedback_at": serializers.DateTimeField(allow_null=True), "satisfaction": _text(allow_null=True),
+    "satisfaction_label": _text(), "rated_at": serializers.DateTimeField(allow_null=True),
+    "can_rate": serializers.BooleanField(),
+    "timeline": inline_serializer("PublicEvent", {
+        "at": serializers.DateTimeField(), "kind": serializers.CharField(), "note": _text(),
+    }, many=True),
+})
+
+
 class IssueStatusView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -31,7 +50,7 @@ class IssueStatusView(APIView):
     @extend_schema(
         request=IssueStatusRequest,
         responses={
-            200: OpenApiResponse(description="The public status: the same fields as the status page."),
+            200: OpenApiResponse(_status, description="The public status: the same fields as the status page."),
             400: OpenApiResponse(description="A typo in the code (check character), or not four digits."),
             404: OpenApiResponse(_detail, description="No issue matches this code and these digits."),
             429: OpenApiResponse(_detail, description="Too many failed lookups; see Retry-After."),

@@ -9,7 +9,9 @@ from reports import apis as report_apis
 from teams import apis as team_apis
 from visits import apis as visit_apis
 
+# No `.json` suffix routes: the API speaks JSON only, and an action called with one answered 500.
 router = DefaultRouter()
+router.include_format_suffixes = False
 router.register("towns", team_apis.TownViewSet, basename="town")
 router.register("villages", team_apis.VillageViewSet, basename="village")
 router.register("departments", team_apis.DepartmentViewSet, basename="department")

@@ -1,9 +1,21 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import IsAuthenticated
 
 from liaison import views
+
+# The API's schema and docs: open in development; in production only to a signed-in user (a
+# token or a session), since the schema maps every field of the ledger, personal data included.
+# The docs load their script from a URL of their own, which the Content-Security-Policy allows.
+schema_view = SpectacularAPIView.as_view()
+docs_view = SpectacularSwaggerSplitView.as_view(url_name="schema")
+if settings.PRODUCTION:
+    schema_view = SpectacularAPIView.as_view(permission_classes=[IsAuthenticated])
+    docs_view = login_required(docs_view)
 
 urlpatterns = [
     # The residents' pages first: the busiest, and never behind a login.
@@ -18,8 +30,8 @@ urlpatterns = [
     path("days/", include("teams.day_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("liaison.api_urls", "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", schema_view, name="schema"),
+    path("api/docs/", docs_view, name="api-docs"),
 ]
 
 handler404 = views.not_found

@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from teams import auth, scope, services
@@ -57,6 +58,8 @@ class TokenView(ObtainAuthToken):
         auth.revoke_tokens(request.user)
         return Response(status=204)
 
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's own JSON parser
+
 
 def positions_of(user):
     """The user's positions in the shape of /api/v1/me/."""
@@ -78,7 +81,15 @@ class MeView(APIView):
                 "id": serializers.IntegerField(),
                 "username": serializers.CharField(),
                 "name": serializers.CharField(),
-                "positions": serializers.ListField(child=serializers.DictField()),
+                "positions": inline_serializer("Position", {
+                    "kind": serializers.ChoiceField(
+                        ["member", "leader", "town_office", "department", "org_department", "admin"]
+                    ),
+                    "team": serializers.IntegerField(required=False),
+                    "town": serializers.IntegerField(required=False),
+                    "department": serializers.IntegerField(required=False),
+                    "county": serializers.IntegerField(required=False),
+                }, many=True),
             },
         )
     )

@@ -1,12 +1,16 @@
 """What every app's pages and API share: numbers read from a request, one page of a long
-list, a service's refusal shown to the user, and the API's error answers. It lives in
-`teams`, the app every other one stands on, so that imports still run one way."""
+list, a service's refusal shown to the user, and the API's error answers with the schema that
+documents them. It lives in `teams`, the app every other one stands on, so that imports still
+run one way. (The API's JSON parser is in `parsers.py`: DRF's settings import it while loading
+`rest_framework.views`, which this module imports.)"""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from rest_framework import exceptions
-from rest_framework.pagination import PageNumberPagination
+from django.http import Http404
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import exceptions, permissions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 MAX_ID = 2**63 - 1
@@ -55,13 +59,16 @@ def flash_errors(request, error):
 
 
 def api_exception_handler(exc, context):
-    """Errors as `{"detail": …}` or field errors; Django's ValidationError answered as 400
-    and PermissionDenied as 403, like DRF's own."""
+    """Errors as `{"detail": …}` or field errors; Django's ValidationError answered as 400,
+    PermissionDenied as 403 and Http404 as 404, like DRF's own."""
     if isinstance(exc, ValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        # Django's own message names the model, in English ("No LiaisonDay matches…").
+        exc = exceptions.NotFound()
     return drf_exception_handler(exc, context)
 
 
@@ -73,10 +80,100 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class Pages(PageNumberPagination):
-    """50 a page, or up to 1,000 with `?page_size=`: whoever recomputes a figure from the raw
-    facts reads a county's steps or ratings in a few dozen requests."""
+# The shapes of the API's error answers, as `api_exception_handler` and DRF give them.
+ERROR_SCHEMAS = {
+    "ErrorDetail": {
+        "type": "object",
+        "description": "A refusal, in the user's language.",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    },
+    # A field's messages: a list of texts, or by position or key for a list or object field.
+    "ErrorMessages": {
+        "anyOf": [
+            {"type": "string"},
+            {"type": "array", "items": {"$ref": "#/components/schemas/ErrorMessages"}},
+            {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ErrorMessages"}},
+        ],
+    },
+    "ValidationError": {
+        "description": "Bad input: `detail`, or each field's messages (a list body: each item's).",
+        "anyOf": [
+            {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ErrorMessages"}},
+            {"type": "array", "items": {"$ref": "#/components/schemas/ErrorMessages"}},
+        ],
+    },
+}
 
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 1000
+
+class ApiSchema(AutoSchema):
+    """drf-spectacular's schema, with the error answers every endpoint gives declared here
+    once, from what the view is: who may call it, what it reads, what it finds by id. A view
+    can still declare an answer itself (`extend_schema(responses=…)`), which wins."""
+
+    def get_auth(self):
+        # A view that asks no permission (the token endpoint) takes anyone, signed in or not.
+        auths = super().get_auth()
+        if not self.view.get_permissions() and {} not in auths:
+            auths.append({})
+        return auths
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        for name, schema in ERROR_SCHEMAS.items():
+            self.registry.register_on_missing(
+                ResolvedComponent(name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name)
+            )
+        for parameter in operation.get("parameters", []):
+            # Ids and page numbers count from 1, as `whole_number` reads them.
+            if parameter["schema"].get("type") == "integer":
+                parameter["schema"].update(minimum=1, maximum=MAX_ID)
+            # An empty filter is no filter: the pages' forms send every field, filled or not.
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        responses = operation["responses"]
+        for code, (description, schema, headers) in self._error_answers(operation).items():
+            answer = responses.setdefault(code, {"description": description})
+            # A view's own description stands; the body and headers are these answers' shapes.
+            answer.setdefault("content", {"application/json": {"schema": schema}})
+            if headers:
+                answer.setdefault("headers", headers)
+        return operation
+
+    def _error_answers(self, operation):
+        detail = {"$ref": "#/components/schemas/ErrorDetail"}
+        unsafe = self.method not in permissions.SAFE_METHODS
+        parameters = operation.get("parameters", [])
+        # What names the object asked for: an id in the path, or a required query parameter.
+        by_id = any(p["in"] == "path" for p in parameters)
+        named = by_id or any(p["in"] == "query" and p.get("required") for p in parameters)
+        filtered = any(p["in"] == "query" and p["name"] != "page" for p in parameters)
+        paginated = any(p["in"] == "query" and p["name"] == "page" for p in parameters)
+        signs_in = bool(self.view.get_authenticators())
+        open_to_all = {} in operation.get("security", [{}])
+        answers = {}
+        if "requestBody" in operation or filtered:
+            answers["400"] = ("Bad input.", {"$ref": "#/components/schemas/ValidationError"}, None)
+        if "requestBody" in operation:
+            answers["413"] = ("A body larger than the API takes.", detail, None)
+            answers["415"] = ("A body in a format the API does not read.", detail, None)
+        if signs_in:
+            answers["401"] = (
+                "No credentials, or a token or session that is not valid.", detail,
+                {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`"}},
+            )
+        if signs_in and unsafe:
+            answers["403"] = ("Outside the user's scope, or a session request without its CSRF token.", detail, None)
+        if named or paginated:
+            answers["404"] = ("Nothing the user may see is named so (or no such page).", detail, None)
+        if unsafe and by_id:
+            # A change to one object (an issue's transition, a day's sheet) can lose a race.
+            answers["409"] = ("Someone else changed it first, or its state does not allow this.", detail, None)
+        if unsafe and open_to_all:
+            answers["429"] = (
+                "Too many attempts; try again later.", detail,
+                {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds to wait."}},
+            )
+        return answers

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from teams.filters import IdFilter, YesNoFilter
 from visits import selectors
 from visits.models import Household, Visit
 
@@ -12,10 +13,11 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    village = django_filters.NumberFilter()
+    village = IdFilter()
     tag = django_filters.CharFilter(field_name="tags__code")
     q = django_filters.CharFilter(method="search", label="name, address or phone's last digits")
-    not_visited = django_filters.BooleanFilter(method="filter_not_visited", label="no household visit this year")
+    not_visited = YesNoFilter(method="filter_not_visited", label="no household visit this year")
+    is_active = YesNoFilter()
 
     class Meta:
         model = Household
@@ -31,10 +33,11 @@ class HouseholdFilter(django_filters.FilterSet):
 
 class VisitFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Visit.Kind.choices, empty_label=_("All kinds"))
-    village = django_filters.NumberFilter()
-    team = django_filters.NumberFilter()
-    cadre = django_filters.NumberFilter(label=_("Cadre"), field_name="cadres")
-    household = django_filters.NumberFilter(field_name="households")
+    village = IdFilter()
+    team = IdFilter()
+    cadre = IdFilter(label=_("Cadre"), field_name="cadres")
+    household = IdFilter(field_name="households")
+    needs_follow_up = YesNoFilter()
     date_after = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte", widget=DATE_INPUT)
     date_before = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte", widget=DATE_INPUT)
 

@@ -2,9 +2,11 @@
 statistics per town."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.contrib.staticfiles import finders
 
 from issues import public, public_views, services
 from issues.tests.conftest import at
@@ -66,7 +68,10 @@ def test_the_contact_card_is_a6_with_a_server_made_qr_code_to_the_notice(world, 
         response = client.get(f"/public/villages/{world.village_a.pk}/card/")
     body = response.content.decode()
     assert response.status_code == 200
-    assert "size: A6" in body and "驻点团队联系卡" in body and "13800000001" in body
+    assert "驻点团队联系卡" in body and "13800000001" in body
+    # Printed on A6: the card's stylesheet (a static file, for the Content-Security-Policy) says so.
+    assert '<link rel="stylesheet" href="/static/css/card.css">' in body
+    assert "size: A6" in Path(finders.find("css/card.css")).read_text(encoding="utf-8")
     url = f"http://testserver/public/villages/{world.village_a.pk}/"
     assert str(public_views.qr_svg(url)) in body
     assert "<svg" in body and "http" not in body.split("<svg", 1)[1].split("</svg>")[0].replace(

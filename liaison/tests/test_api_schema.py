@@ -1,6 +1,22 @@
-"""The OpenAPI schema builds without a warning and validates, so /api/docs/ describes every endpoint."""
+"""The OpenAPI schema builds without a warning and validates, describes every endpoint with the
+error answers it gives, and types its parameters as the API reads them."""
 
+import pytest
 from django.core.management import call_command
+from drf_spectacular.generators import SchemaGenerator
+
+from teams.web import MAX_ID
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method.upper(), operation
 
 
 def test_the_schema_builds_cleanly_and_lists_the_contract_endpoints(tmp_path):
@@ -14,3 +30,93 @@ def test_the_schema_builds_cleanly_and_lists_the_contract_endpoints(tmp_path):
         "/api/v1/auth/token/",
     ):
         assert f"  {path}:" in schema, path
+
+
+def test_every_operation_documents_the_errors_it_answers(schema):
+    for path, method, operation in operations(schema):
+        codes = set(operation["responses"])
+        parameters = operation.get("parameters", [])
+        public = (path, method) in (("/api/v1/public/issue-status/", "POST"), ("/api/v1/auth/token/", "POST"))
+        where = (method, path)
+        assert ("401" in codes) == (path != "/api/v1/public/issue-status/"), where
+        if "requestBody" in operation or any(p["in"] == "query" and p["name"] != "page" for p in parameters):
+            assert "400" in codes, where
+        if method == "POST":
+            assert {"400", "413", "415"} <= codes, where
+            assert ("403" in codes) == (path != "/api/v1/public/issue-status/"), where
+        if any(p["in"] == "path" or p.get("required") or p["name"] == "page" for p in parameters):
+            assert "404" in codes, where
+        assert ("409" in codes) == (method == "POST" and "{" in path), where
+        assert ("429" in codes) == public, where
+        for code, answer in operation["responses"].items():
+            if code >= "400":
+                assert answer["content"]["application/json"]["schema"]["$ref"].startswith("#/components/"), where
+    refusal = schema["components"]["schemas"]["ErrorDetail"]
+    assert refusal["required"] == ["detail"]
+
+
+def test_ids_and_pages_are_whole_numbers_from_1(schema):
+    seen = 0
+    for _path, _method, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["schema"].get("type") == "integer":
+                assert (parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == (1, MAX_ID)
+                seen += 1
+            if parameter["in"] == "query" and not parameter.get("required"):
+                assert parameter["allowEmptyValue"] is True  # an empty filter is no filter
+    assert seen > 20
+
+
+def test_a_request_body_is_documented_as_json_with_no_blank_text(schema):
+    register = schema["components"]["schemas"]["RegisterRequest"]
+    assert register["properties"]["title"]["minLength"] == 1
+    for _path, _method, operation in operations(schema):
+        if "requestBody" in operation:
+            assert list(operation["requestBody"]["content"]) == ["application/json"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/issues/", "/api/v1/visits/", "/api/v1/households/", "/api/v1/teams/"])
+@pytest.mark.parametrize("value", ["0.5", "0", "-1", "1e3", "١٢", str(MAX_ID + 1)])
+def test_an_id_filter_that_is_not_a_whole_number_from_1_is_a_400(world, api_as, path, value):
+    response = api_as(world.org_department).get(path, {"village": value})
+    assert response.status_code == 400, response.content
+    assert response.json() == {"village": ["请输入记录编号（从 1 开始的整数）。"]}
+
+
+@pytest.mark.parametrize("path, name", [
+    ("/api/v1/villages/", "town"), ("/api/v1/towns/", "county"), ("/api/v1/departments/", "county"),
+    ("/api/v1/teams/", "village"), ("/api/v1/issues/", "town"), ("/api/v1/visits/", "cadre"),
+])
+def test_an_id_the_schema_accepts_filters_to_nothing_rather_than_a_400(world, api_as, path, name):
+    response = api_as(world.org_department).get(path, {name: MAX_ID})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("path, name", [
+    ("/api/v1/issues/", "overdue"), ("/api/v1/issues/", "mine"), ("/api/v1/households/", "not_visited"),
+    ("/api/v1/households/", "is_active"), ("/api/v1/visits/", "needs_follow_up"),
+])
+def test_a_yes_no_filter_takes_true_false_or_nothing(world, api_as, path, name):
+    api = api_as(world.org_department)
+    for value in ("true", "false", ""):
+        assert api.get(path, {name: value}).status_code == 200, value
+    for value in ("maybe", "yes", "1", "True"):
+        response = api.get(path, {name: value})
+        assert response.status_code == 400, value
+        assert response.json() == {name: ["请输入 true 或 false。"]}
+
+
+def test_not_found_is_said_in_chinese(world, api_as):
+    response = api_as(world.leader).get("/api/v1/liaison-days/999999999/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "未找到。"}
+
+
+def test_no_format_suffix_routes(busy_world, api_as):
+    """`.json` routes answered an action with a 500 (its method takes no `format`); the API
+    speaks JSON only, so they are gone."""
+    api = api_as(busy_world.leader)
+    response = api.post(f"/api/v1/liaison-days/{busy_world.day_a.pk}/attendance.json", [], format="json")
+    assert response.status_code == 404
+    assert api.get("/api/v1/towns.json").status_code == 404

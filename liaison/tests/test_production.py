@@ -1,0 +1,57 @@
+"""Production mode, in a process of its own: the API's docs and schema need a signed-in user
+(open in development), and database connections are kept as long as CONN_MAX_AGE says."""
+
+import json
+
+import pytest
+
+from liaison.tests.test_settings import PRODUCTION_ENV, run_manage
+
+POSTGRES = "postgres://postgres@127.0.0.1:5432/liaison"  # read, never connected to
+ASK = """
+import json
+from django.test import Client
+client = Client(HTTP_HOST="liaison.example.cn")
+answers = {}
+for path in ("/api/docs/", "/api/docs/?script=", "/api/schema/"):
+    response = client.get(path, secure=True)
+    answers[path] = [response.status_code, response.headers.get("Location", "")]
+print(json.dumps(answers))
+"""
+
+
+def answers(**env):
+    result = run_manage("shell", "-v", "0", "-c", ASK, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_in_production_the_api_docs_and_schema_need_a_login():
+    found = answers(**PRODUCTION_ENV)
+    assert found["/api/docs/"] == [302, "/accounts/login/?next=/api/docs/"]
+    assert found["/api/docs/?script="][0] == 302
+    assert found["/api/schema/"] == [401, ""]
+
+
+def test_in_development_the_api_docs_and_schema_are_open():
+    found = answers(ALLOWED_HOSTS=PRODUCTION_ENV["ALLOWED_HOSTS"])
+    assert found["/api/docs/"][0] == found["/api/docs/?script="][0] == found["/api/schema/"][0] == 200
+
+
+def conn_max_age(**env):
+    show = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    result = run_manage("shell", "-v", "0", "-c", show, DATABASE_URL=POSTGRES, **env)
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout)
+
+
+def test_connections_are_closed_after_each_request_unless_conn_max_age_says():
+    assert conn_max_age() == 0
+    assert conn_max_age(CONN_MAX_AGE="60") == 60
+
+
+@pytest.mark.parametrize("value, message", [("forever", "expected a whole number"), ("-1", "must be at least 0")])
+def test_a_bad_conn_max_age_stops_start_up_naming_it(value, message):
+    result = run_manage("check", CONN_MAX_AGE=value, DATABASE_URL=POSTGRES)
+    assert result.returncode != 0
+    assert f"CONN_MAX_AGE={value!r}: {message}" in result.stderr

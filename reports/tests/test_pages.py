@@ -7,11 +7,14 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reports import selectors, services
-from reports.models import Refresh, Snapshot, Unit
+from reports import services
+from reports.models import Unit
 from teams.models import Schedule, Team, Village
 
 from .test_metrics import EXPECTED, UNITS, at, november  # noqa: F401  (the hand-counted November)
+
+# Every test here reads the hand-counted November, as of the afternoon it was computed.
+pytestmark = pytest.mark.usefixtures("november", "clock")
 
 MONTH = "month:2026-11"
 WEEK = "week:2026-W48"
@@ -39,7 +42,7 @@ SEES = {
 
 
 @pytest.mark.parametrize("persona", list(SEES))
-def test_each_persona_sees_its_own_units_only(world, november, clock, as_user, persona):
+def test_each_persona_sees_its_own_units_only(world, as_user, persona):
     client = as_user(getattr(world, persona))
     for name in UNITS:
         expected = 200 if name in SEES[persona] else 404
@@ -47,7 +50,7 @@ def test_each_persona_sees_its_own_units_only(world, november, clock, as_user, p
         assert client.get(url(world, name, "attendance")).status_code == expected, (persona, name)
 
 
-def test_anonymous_is_sent_to_log_in(world, november, client):
+def test_anonymous_is_sent_to_log_in(world, client):
     response = client.get(url(world, "county"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
@@ -55,7 +58,7 @@ def test_anonymous_is_sent_to_log_in(world, november, client):
 @pytest.mark.parametrize("persona, target", [
     ("org_department", "county"), ("town_office", "town1"), ("cadre", "team_a"), ("department", None),
 ])
-def test_the_reports_home_opens_the_users_own_dashboard(world, november, clock, as_user, persona, target):
+def test_the_reports_home_opens_the_users_own_dashboard(world, as_user, persona, target):
     response = as_user(getattr(world, persona)).get(reverse("dashboards"))
     if target is None:
         assert response.status_code == 302 and response["Location"] == reverse(
@@ -74,7 +77,7 @@ def cards(html):
     return found
 
 
-def test_the_county_month_reads_as_a_cadre_reads_it(world, november, clock, as_user):
+def test_the_county_month_reads_as_a_cadre_reads_it(world, as_user):
     html = as_user(world.org_department).get(url(world, "county") + f"?period={MONTH}").content.decode()
     figures = cards(html)
     assert figures["attendance"][0] == "80.0%" and "12/15" in html
@@ -86,7 +89,7 @@ def test_the_county_month_reads_as_a_cadre_reads_it(world, november, clock, as_u
     assert world.town1.name in html and world.dept1.name in html
 
 
-def test_no_rate_reads_as_a_dash_never_as_zero_or_a_hundred(world, november, clock, as_user):
+def test_no_rate_reads_as_a_dash_never_as_zero_or_a_hundred(world, as_user):
     html = as_user(world.org_department).get(url(world, "team_b") + f"?period={MONTH}").content.decode()
     figures = cards(html)
     assert figures["timely"] == ("—", None) and figures["coverage"] == ("—", None)
@@ -95,7 +98,7 @@ def test_no_rate_reads_as_a_dash_never_as_zero_or_a_hundred(world, november, clo
 
 @pytest.mark.parametrize("name", ["county", "town1", "town2", "team_a", "team_c"])
 @pytest.mark.parametrize("period, column", [(WEEK, 0), (MONTH, 1)])
-def test_every_rate_opens_the_records_behind_it(world, november, clock, as_user, name, period, column):
+def test_every_rate_opens_the_records_behind_it(world, as_user, name, period, column):
     client = as_user(world.org_department)
     figures = cards(client.get(url(world, name) + f"?period={period}").content.decode())
     for metric, expected in EXPECTED[name].items():
@@ -113,7 +116,7 @@ def test_every_rate_opens_the_records_behind_it(world, november, clock, as_user,
         assert len(re.findall(r"data-record=", everything.content.decode())) == den
 
 
-def test_the_records_are_scoped_to_the_viewer(world, november, clock, as_user):
+def test_the_records_are_scoped_to_the_viewer(world, as_user):
     # The town office sees its own town's absences, and not a record of the other town's.
     office = as_user(world.town_office)
     page = office.get(url(world, "town1", "attendance"))
@@ -122,15 +125,16 @@ def test_the_records_are_scoped_to_the_viewer(world, november, clock, as_user):
     assert office.get(url(world, "team_c", "timely")).status_code == 404
 
 
-def test_a_department_is_judged_on_timeliness_only(world, november, clock, as_user):
+def test_a_department_is_judged_on_timeliness_only(world, as_user):
     client = as_user(world.department)
     dept = reverse("dashboard", args=[Unit.DEPARTMENT, world.dept1.pk])
     assert client.get(dept).status_code == 200
-    assert client.get(reverse("dashboard-records", args=[Unit.DEPARTMENT, world.dept1.pk, "timely"])).status_code == 200
-    assert client.get(reverse("dashboard-records", args=[Unit.DEPARTMENT, world.dept1.pk, "coverage"])).status_code == 404
+    for metric, status in (("timely", 200), ("coverage", 404), ("attendance", 404)):
+        records = reverse("dashboard-records", args=[Unit.DEPARTMENT, world.dept1.pk, metric])
+        assert client.get(records).status_code == status
 
 
-def test_needs_attention(world, november, clock, as_user, settings):
+def test_needs_attention(world, as_user, settings):
     html = as_user(world.org_department).get(url(world, "county") + f"?period={MONTH}").content.decode()
     section = html.split('id="highlights"')[1].split("</section>")[0]
     # Below 95 %: team A's attendance (6/8), team C's attendance (5/6) and timeliness (0/2).
@@ -144,7 +148,7 @@ def test_needs_attention(world, november, clock, as_user, settings):
     assert world.team_a.name in section and "83.3%" not in section
 
 
-def test_a_malformed_period_is_a_400_in_chinese_and_an_uncomputed_one_says_so(world, november, clock, as_user):
+def test_a_malformed_period_is_a_400_in_chinese_and_an_uncomputed_one_says_so(world, as_user):
     client = as_user(world.org_department)
     bad = client.get(url(world, "county"), {"period": "month:2026-13"})
     assert bad.status_code == 400 and "统计周期" in bad.content.decode()
@@ -153,7 +157,7 @@ def test_a_malformed_period_is_a_400_in_chinese_and_an_uncomputed_one_says_so(wo
     assert client.get(url(world, "county", "attendance", period="week:2026-W99")).status_code == 400
 
 
-def test_ranking_by_a_metric(world, november, clock, as_user):
+def test_ranking_by_a_metric(world, as_user):
     client = as_user(world.org_department)
     page = client.get(url(world, "county"), {"period": MONTH, "sort": "attendance", "order": "desc"})
     assert [m.obj for m in page.context["towns"]] == [world.town2, world.town1]  # 5/6 above 7/9
@@ -173,7 +177,7 @@ def add_teams(world, n):
 @pytest.mark.parametrize("persona, name", [("org_department", "county"), ("town_office", "town1"),
                                            ("cadre", "team_a"), ("org_department", "town1")])
 def test_a_dashboard_takes_at_most_15_queries_however_many_teams(
-        world, november, clock, as_user, django_assert_max_num_queries, persona, name):
+        world, as_user, django_assert_max_num_queries, persona, name):
     client = as_user(getattr(world, persona))
     client.get(url(world, name))  # the session's first read
     with django_assert_max_num_queries(15) as few:
@@ -184,7 +188,7 @@ def test_a_dashboard_takes_at_most_15_queries_however_many_teams(
         assert client.get(url(world, name), {"period": MONTH}).status_code == 200
 
 
-def test_records_take_a_constant_number_of_queries(world, november, clock, as_user, django_assert_max_num_queries):
+def test_records_take_a_constant_number_of_queries(world, as_user, django_assert_max_num_queries):
     client = as_user(world.org_department)
     client.get(url(world, "county"))
     for metric in ("attendance", "timely", "resolution", "feedback", "satisfaction", "coverage"):

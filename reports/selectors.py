@@ -206,7 +206,7 @@ def highlights(user, unit, unit_id, period, refresh, percent):
     filled = Attendance.objects.filter(liaison_day=OuterRef("pk")).exclude(status=Attendance.Status.PENDING)
     empty = list(
         scope.visible(user, LiaisonDay).filter(
-            team__in=teams.values("pk"), status=LiaisonDay.Status.SCHEDULED,
+            _team_filter(unit, unit_id, "team__"), team__is_active=True, status=LiaisonDay.Status.SCHEDULED,
             date__range=(max(period.start, today - timedelta(days=60)), min(period.end, today - timedelta(days=1))),
         ).filter(~Exists(filled), Exists(Attendance.objects.filter(liaison_day=OuterRef("pk"))))
         .select_related("team__village").order_by("-date")[:50]
@@ -268,6 +268,16 @@ class Records:
 
     counted: object
     short: object
+    met: object  # the condition of the numerator, among `counted`
+
+    def counts(self):
+        """(counted, short) in one query."""
+        row = self.counted.order_by().aggregate(n=Count("pk"), met=Count("pk", filter=self.met))
+        return row["n"], row["n"] - row["met"]
+
+
+def _records(rows, met):
+    return Records(rows, rows.exclude(met), met)
 
 
 def records(user, metric, unit, unit_id, period, now=None):
@@ -282,24 +292,24 @@ def records(user, metric, unit, unit_id, period, now=None):
         rows = scope.visible(user, metrics.attendance_rows(period.start, last)).filter(
             _team_filter(unit, unit_id, "liaison_day__team__")
         ).select_related("member", "liaison_day__team__village").order_by("liaison_day__date", "member__name")
-        return Records(rows, rows.exclude(metrics.PRESENT))
+        return _records(rows, metrics.PRESENT)
     if metric == "timely":
         horizon = metrics._aware(period.end + timedelta(days=1))
         steps = scope.visible(user, metrics.judged_steps(start, horizon, now)).filter(_step_filter(unit, unit_id))
         steps = steps.select_related("issue__village", "team", "town", "department").order_by("due_at")
-        return Records(steps, steps.exclude(metrics.on_time(now)))
+        return _records(steps, metrics.on_time(now))
     if metric in ("resolution", "feedback"):
         issues = scope.visible(user, Issue).filter(_issue_filter(unit, unit_id))
         field = "received_at" if metric == "resolution" else "ended_at"
         issues = issues.filter(**{f"{field}__gte": start, f"{field}__lt": end}).select_related(
             "village__town", "category").order_by(field)
         good = metrics.RESOLVED if metric == "resolution" else metrics.ANSWERED
-        return Records(issues, issues.exclude(good))
+        return _records(issues, good)
     if metric == "satisfaction":
         given = scope.visible(user, metrics.ratings(start, end)).filter(
             issue__in=Issue.objects.filter(_issue_filter(unit, unit_id))
         ).select_related("issue__village").order_by("at")
-        return Records(given, given.exclude(metrics.SATISFIED))
+        return _records(given, metrics.SATISFIED)
     if metric == "coverage":
         households = scope.visible(user, Household).filter(
             _team_filter(unit, unit_id, "village__team__"), registered_on__lte=last
@@ -308,7 +318,7 @@ def records(user, metric, unit, unit_id, period, now=None):
             household=OuterRef("pk"), visit__kind=Visit.Kind.HOUSEHOLD, visit__date__range=(period.start, last)
         )
         households = households.select_related("village").order_by("village__name", "address")
-        return Records(households, households.exclude(Exists(visited)))
+        return _records(households, Q(Exists(visited)))
     raise ValueError(metric)
 
 
@@ -317,18 +327,35 @@ def latest_refresh(county_id):
     return Refresh.objects.filter(county_id=county_id).order_by("-pk").first()
 
 
-def coverage(user, today=None):
-    """This year's household coverage of every team whose villages the user works in, from
-    each county's current figures: [(team, snapshot or None)] by town and village. Two queries,
-    however many households (the figures hold the distinct counts)."""
+def coverage(user, town_id=None, today=None):
+    """This year's household coverage of every team whose villages the user works in (of one
+    town, given `town_id`), from each county's current figures: [(team, snapshot or None)] by
+    town and village. Two queries, however many households (the figures hold the distinct
+    counts)."""
     year = P.of("year", today or timezone.localdate())
-    teams = list(scope.visible(user, Team).filter(is_active=True).select_related("village__town")
-                 .order_by("village__town__name", "village__name"))
+    teams = scope.visible(user, Team).filter(is_active=True).select_related("village__town")
+    if town_id is not None:
+        teams = teams.filter(village__town=town_id)
+    teams = list(teams.order_by("village__town__name", "village__name"))
     rows = {row.unit_id: row for row in Snapshot.objects.filter(
         refresh__in=current_refreshes(), unit=Unit.TEAM, unit_id__in=[t.pk for t in teams], period=year.kind,
         start=year.start,
     )}
     return year, [(team, rows.get(team.pk)) for team in teams]
+
+
+def town_coverage(user, today=None):
+    """The same per town, for those who see whole counties (the organization department,
+    administrators): [(town, snapshot or None)]. Two queries."""
+    year = P.of("year", today or timezone.localdate())
+    s = scope.scope_for(user)
+    towns = Town.objects.all() if s.is_admin else Town.objects.filter(county__in=s.org_county_ids)
+    towns = list(towns.order_by("county__name", "name"))
+    rows = {row.unit_id: row for row in Snapshot.objects.filter(
+        refresh__in=current_refreshes(), unit=Unit.TOWN, unit_id__in=[t.pk for t in towns], period=year.kind,
+        start=year.start,
+    )}
+    return year, [(town, rows.get(town.pk)) for town in towns]
 
 
 @dataclass(frozen=True)

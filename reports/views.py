@@ -5,6 +5,7 @@ coverage overview and the residents' statistics, both read from the figures."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 from reports import periods as P
 from reports import selectors, services, tasks
 from reports.models import COUNTS, METRICS, Refresh, Unit
-from teams.web import paginate, query_without_page
+from teams import scope
+from teams.web import query_without_page, whole_number
 
 # A county department is judged on timely handling only (DESIGN.md: who owns a figure).
 UNIT_METRICS = {Unit.DEPARTMENT: ["timely"]}
@@ -147,7 +149,10 @@ def records(request, unit, pk, metric):
     row = selectors.snapshot(unit, pk, period, refresh=refresh) if refresh else None
     behind = selectors.records(request.user, metric, unit, pk, period)
     show_all = request.GET.get("show") == "all"
-    counted, short = behind.counted.count(), behind.short.count()
+    counted, short = behind.counts()
+    # The list's length is known already: the paginator need not count it again.
+    paginator = Paginator(behind.counted if show_all else behind.short, RECORDS_PAGE_SIZE)
+    paginator.count = counted if show_all else short
     counted_label, short_label, explanation = RECORDS[metric]
     return render(request, "reports/records.html", {
         "unit": unit, "unit_label": Unit(unit).label, "obj": obj, "metric": metric, "label": METRICS[metric],
@@ -155,7 +160,7 @@ def records(request, unit, pk, metric):
         "explanation": explanation,
         "refresh": refresh, "show_all": show_all, "counted": counted, "short": short,
         "parents": [(u, o, selectors.sees(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
-        "page": paginate(request, behind.counted if show_all else behind.short, RECORDS_PAGE_SIZE),
+        "page": paginator.get_page(request.GET.get("page")),
         "query": query_without_page(request), "now": timezone.now(),
     })
 
@@ -211,15 +216,22 @@ def refresh_status(request, pk):
 @login_required
 @require_GET
 def coverage(request):
-    """This year's household coverage of the villages the user works in, from the figures."""
-    year, rows = selectors.coverage(request.user)
-    if len(rows) == 1:
-        return redirect("village-coverage", rows[0][0].village_id)
-    num = sum(row.coverage_num for _team, row in rows if row is not None)
-    den = sum(row.coverage_den for _team, row in rows if row is not None)
-    computed = [row.computed_at for _team, row in rows if row is not None]
+    """This year's household coverage from the figures: per town for those who see whole
+    counties, per village of a town (`?town=`) or of the villages the user works in."""
+    town_id = whole_number(request.GET.get("town", ""))
+    s = scope.scope_for(request.user)
+    by_town = town_id is None and (s.is_admin or bool(s.org_county_ids))
+    if by_town:
+        year, rows = selectors.town_coverage(request.user)
+    else:
+        year, rows = selectors.coverage(request.user, town_id=town_id)
+        if len(rows) == 1 and town_id is None:
+            return redirect("village-coverage", rows[0][0].village_id)
+    figures = [row for _unit, row in rows if row is not None]
     return render(request, "reports/coverage.html", {
-        "year": year, "rows": rows, "num": num, "den": den, "computed_at": min(computed, default=None),
+        "year": year, "rows": rows, "by_town": by_town, "town_id": town_id,
+        "num": sum(row.coverage_num for row in figures), "den": sum(row.coverage_den for row in figures),
+        "computed_at": min((row.computed_at for row in figures), default=None),
     })
 
 

@@ -109,7 +109,7 @@ def dashboard(request, unit, pk):
         "offered": [(P.KIND_LABELS[kind], periods) for kind, periods in selectors.periods_offered(today).items()],
         "trend_kind": trend_kind, "trend": trend,
         "trend_chart": _trend_chart(trend, metrics), "sort": sort, "descending": descending,
-        "towns": selectors.ranked([m for m in members if m.unit != Unit.DEPARTMENT], sort, descending),
+        "ranking": selectors.ranked([m for m in members if m.unit != Unit.DEPARTMENT], sort, descending),
         "departments": [m for m in members if m.unit == Unit.DEPARTMENT],
         "highlights": selectors.highlights(request.user, unit, pk, period, refresh, percent),
         "percent": percent,

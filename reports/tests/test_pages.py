@@ -160,11 +160,11 @@ def test_a_malformed_period_is_a_400_in_chinese_and_an_uncomputed_one_says_so(wo
 def test_ranking_by_a_metric(world, as_user):
     client = as_user(world.org_department)
     page = client.get(url(world, "county"), {"period": MONTH, "sort": "attendance", "order": "desc"})
-    assert [m.obj for m in page.context["towns"]] == [world.town2, world.town1]  # 5/6 above 7/9
+    assert [m.obj for m in page.context["ranking"]] == [world.town2, world.town1]  # 5/6 above 7/9
     page = client.get(url(world, "county"), {"period": MONTH, "sort": "attendance", "order": "asc"})
-    assert [m.obj for m in page.context["towns"]] == [world.town1, world.town2]
+    assert [m.obj for m in page.context["ranking"]] == [world.town1, world.town2]
     page = client.get(url(world, "town1"), {"period": MONTH, "sort": "timely"})
-    assert [m.obj for m in page.context["towns"]] == [world.team_a, world.team_b]  # B has no rate: last
+    assert [m.obj for m in page.context["ranking"]] == [world.team_a, world.team_b]  # B has no rate: last
 
 
 def add_teams(world, n):

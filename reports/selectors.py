@@ -36,8 +36,10 @@ def unit_object(unit, unit_id):
 
 
 def county_of(unit, obj):
-    return {Unit.TEAM: lambda: obj.village.town.county, Unit.TOWN: lambda: obj.county, Unit.COUNTY: lambda: obj,
-            Unit.DEPARTMENT: lambda: obj.county}[unit]()
+    """The county of a unit loaded by `unit_object`."""
+    if unit == Unit.TEAM:
+        return obj.village.town.county
+    return obj if unit == Unit.COUNTY else obj.county
 
 
 def sees(user, unit, obj):

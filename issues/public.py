@@ -16,23 +16,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from redis.exceptions import RedisError
 
 from issues import codes, ratelimit, services
-from issues.models import Issue, Level, Step
+from issues.models import Issue, Level
 from teams import selectors as team_selectors
 from teams.models import Membership, Role, Town, Village, Weekday
 
 logger = logging.getLogger(__name__)
 
 RATING_TOKEN_MAX_AGE = 60 * 60
-STATISTICS_CACHE_SECONDS = 5 * 60
 RATEABLE = frozenset({Issue.Status.RESOLVED, Issue.Status.EXPLAINED, Issue.Status.CLOSED})
 TYPO_MESSAGE = gettext_lazy(
     "This tracking code has a typo: please check it against your receipt (10 letters and digits)."
@@ -251,47 +248,6 @@ def next_step_message(status):
             "and the first responder will get in touch with you."
         )
     return _("Thank you for your rating. It counts in the team's assessment.")
-
-
-def town_statistics(year=None):
-    """Per town, issues received this year, resolved (or closed after resolution), and answered
-    (feedback given: 件件有回音). One grouped query, cached briefly; read from the ledger each
-    time while the cache (Redis) is down or not answering."""
-    year = year or timezone.localdate().year
-    key = f"public-town-statistics:{year}"
-    try:
-        rows = cache.get(key)
-    except RedisError as error:
-        logger.warning("Public statistics read from the ledger: the cache is unavailable (%s)", error)
-        return year, _town_statistics(year)
-    if rows is None:
-        rows = _town_statistics(year)
-        try:
-            cache.set(key, rows, STATISTICS_CACHE_SECONDS)
-        except RedisError as error:
-            logger.warning("Public statistics not cached: the cache is unavailable (%s)", error)
-    return year, rows
-
-
-def _town_statistics(year):
-    tz = timezone.get_current_timezone()
-    start = datetime(year, 1, 1, tzinfo=tz)
-    end = datetime(year + 1, 1, 1, tzinfo=tz)
-    in_year = Q(villages__issues__received_at__gte=start, villages__issues__received_at__lt=end)
-    resolved = Q(villages__issues__status=Issue.Status.RESOLVED) | Q(
-        villages__issues__status=Issue.Status.CLOSED,
-        villages__issues__current_step__outcome=Step.Outcome.RESOLVED,
-    )
-    return list(
-        Town.objects.annotate(
-            received=Count("villages__issues", filter=in_year),
-            resolved=Count("villages__issues", filter=in_year & resolved),
-            answered=Count("villages__issues", filter=in_year & Q(villages__issues__feedback_at__isnull=False)),
-        )
-        .filter(received__gt=0)
-        .order_by("county__name", "name")
-        .values("id", "name", "county__name", "received", "resolved", "answered")
-    )
 
 
 def town_index():

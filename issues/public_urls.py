@@ -6,7 +6,6 @@ urlpatterns = [
     path("", public_views.index, name="public-index"),
     path("lookup/", public_views.lookup, name="public-lookup"),
     path("rate/", public_views.rate, name="public-rate"),
-    path("statistics/", public_views.statistics, name="public-statistics"),
     path("villages/<int:pk>/", public_views.village, name="public-village"),
     path("villages/<int:pk>/card/", public_views.village_card, name="public-village-card"),
 ]

@@ -144,8 +144,3 @@ def village_card(request, pk):
     url = request.build_absolute_uri(reverse("public-village", args=[pk]))
     return render(request, "public/card.html", {"notice": notice, "qr": qr_svg(url), "url": url})
 
-
-@require_GET
-def statistics(request):
-    year, rows = public.town_statistics()
-    return render(request, "public/statistics.html", {"year": year, "rows": rows})

@@ -23,7 +23,7 @@ def flag(name, default=False):
     raise ImproperlyConfigured(f"{name}={raw!r}: expected one of 1/0, true/false, yes/no, on/off.")
 
 
-def integer(name, default, minimum=None):
+def integer(name, default, minimum=None, maximum=None):
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -33,6 +33,8 @@ def integer(name, default, minimum=None):
         raise ImproperlyConfigured(f"{name}={raw!r}: expected a whole number.") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={raw!r}: must be at least {minimum}.")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name}={raw!r}: must be at most {maximum}.")
     return value
 
 

@@ -287,6 +287,9 @@ ISSUE_DUE_WORKING_DAYS = {
     "county": env.integer("ISSUE_DAYS_COUNTY", 20, minimum=1),
 }
 
+# 重点提示 on the dashboards: teams whose attendance or timely-handling rate is below this.
+DASHBOARD_ALERT_PERCENT = env.integer("DASHBOARD_ALERT_PERCENT", 95, minimum=1, maximum=100)
+
 # What a request may send: any body at most REQUEST_MAX_BYTES (DRF's JSON included, see
 # teams/request_size.py); an issue's photos each at most PHOTO_MAX_BYTES, PHOTOS_PER_ISSUE of
 # them, so the register page's body may be that much larger.

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 
 from liaison import views
+from reports import views as report_views
 
 # The API's schema and docs: open in development; in production only to a signed-in user (a
 # token or a session), since the schema maps every field of the ledger, personal data included.
@@ -18,7 +19,9 @@ if settings.PRODUCTION:
     docs_view = login_required(docs_view)
 
 urlpatterns = [
-    # The residents' pages first: the busiest, and never behind a login.
+    # The residents' pages first: the busiest, and never behind a login. Their statistics and the
+    # coverage overview read the figures, which `issues` and `visits` may not import.
+    path("public/statistics/", report_views.public_statistics, name="public-statistics"),
     path("public/", include("issues.public_urls")),
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -26,7 +29,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("teams/", include("teams.urls")),
     path("issues/", include("issues.urls")),
+    path("visits/coverage/", report_views.coverage, name="coverage"),
     path("visits/", include("visits.urls")),
+    path("reports/", include("reports.urls")),
     path("days/", include("teams.day_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(("liaison.api_urls", "api"))),

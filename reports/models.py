@@ -19,7 +19,7 @@ METRICS = {
     "resolution": _("Resolution rate"),
     "feedback": _("Feedback rate"),
     "satisfaction": _("Satisfaction rate"),
-    "coverage": _("Visit coverage"),
+    "coverage": _("Visit coverage rate"),
 }
 COUNTS = {
     "visits_household": _("Household visits"),

@@ -4,14 +4,14 @@ what needs attention, and the records behind any figure — each within the view
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from issues.models import Issue, Level
-from reports import metrics
+from reports import metrics, services
 from reports import periods as P
 from reports.models import Refresh, Snapshot, Unit
-from reports.services import current
 from teams import scope
 from teams.models import Attendance, County, Department, LiaisonDay, Team, Town
 from visits.models import Household, Visit
@@ -26,21 +26,84 @@ def county_id_of(unit, unit_id):
     return MODELS[unit].objects.filter(pk=unit_id).values_list(paths[unit], flat=True).first()
 
 
+_RELATED = {Unit.TEAM: ["village__town__county"], Unit.TOWN: ["county"], Unit.COUNTY: [],
+            Unit.DEPARTMENT: ["county"]}
+
+
+def unit_object(unit, unit_id):
+    """The team, town, county or department, with what leads up to its county; None if none."""
+    return MODELS[unit].objects.select_related(*_RELATED[unit]).filter(pk=unit_id).first()
+
+
+def county_of(unit, obj):
+    """The county of a unit loaded by `unit_object`."""
+    if unit == Unit.TEAM:
+        return obj.village.town.county
+    return obj if unit == Unit.COUNTY else obj.county
+
+
+def sees(user, unit, obj):
+    """`may_see` for a unit already loaded by `unit_object`: no query."""
+    s = scope.scope_for(user)
+    county_id = county_of(unit, obj).pk
+    if s.is_admin or county_id in s.org_county_ids:
+        return True
+    if unit == Unit.TOWN:
+        return obj.pk in s.office_town_ids
+    if unit == Unit.TEAM:
+        return obj.pk in s.member_team_ids or obj.village.town_id in s.office_town_ids
+    if unit == Unit.DEPARTMENT:
+        return obj.pk in s.department_ids
+    return False
+
+
 def may_see(user, unit, unit_id):
     """The organization department sees its county and all in it, a town office its towns and
     their teams, a team's members their team, a department's staff their department."""
-    s = scope.scope_for(user)
-    if s.is_admin:
-        return True
-    if unit == Unit.COUNTY:
-        return unit_id in s.org_county_ids
-    if unit == Unit.TOWN:
-        return unit_id in s.office_town_ids or Town.objects.filter(pk=unit_id, county__in=s.org_county_ids).exists()
+    obj = unit_object(unit, unit_id)
+    return obj is not None and sees(user, unit, obj)
+
+
+def parents(unit, obj):
+    """The units above `obj`, county first: the dashboard's way back up."""
     if unit == Unit.TEAM:
-        return unit_id in s.member_team_ids or Team.objects.filter(pk=unit_id).filter(
-            Q(village__town__in=s.office_town_ids) | Q(village__town__county__in=s.org_county_ids)
-        ).exists()
-    return unit_id in s.department_ids or Department.objects.filter(pk=unit_id, county__in=s.org_county_ids).exists()
+        return [(Unit.COUNTY, obj.village.town.county), (Unit.TOWN, obj.village.town)]
+    if unit in (Unit.TOWN, Unit.DEPARTMENT):
+        return [(Unit.COUNTY, obj.county)]
+    return []
+
+
+def dashboards(user):
+    """The units whose dashboards the user's positions open, broadest first."""
+    s = scope.scope_for(user)
+    counties = County.objects.all() if s.is_admin else County.objects.filter(pk__in=s.org_county_ids)
+    result = [(Unit.COUNTY, c) for c in counties.order_by("name")]
+    result += [(Unit.TOWN, t) for t in Town.objects.filter(pk__in=s.office_town_ids).order_by("name")]
+    result += [(Unit.DEPARTMENT, d) for d in Department.objects.filter(pk__in=s.department_ids).order_by("name")]
+    result += [(Unit.TEAM, t) for t in Team.objects.filter(pk__in=s.member_team_ids).order_by("name")]
+    return result
+
+
+def periods_offered(today=None):
+    """{kind: periods newest first}: this and the earlier periods within the computed window."""
+    today = today or timezone.localdate()
+    first, last = services.window(today)
+    return {kind: P.between(kind, first, last)[::-1] for kind in P.KINDS}
+
+
+def refreshes(county_id):
+    """(the refresh readers use, the newest whatever its state) in one query: a county keeps
+    a handful, a finished refresh deleting those before it."""
+    rows = list(Refresh.objects.filter(county_id=county_id).order_by("-pk"))
+    done = [r for r in rows if r.status == Refresh.Status.DONE]
+    return max(done, key=lambda r: r.finished_at, default=None), (rows[0] if rows else None)
+
+
+def current_refreshes():
+    """Every county's refresh readers use (`services.current`), as one queryset."""
+    later = Refresh.objects.filter(county=OuterRef("county"), status=Refresh.Status.DONE,
+                                   finished_at__gt=OuterRef("finished_at"))
+    return Refresh.objects.filter(status=Refresh.Status.DONE).filter(~Exists(later))
 
 
 def snapshots(refresh, unit, ids, period):
@@ -53,7 +116,7 @@ def snapshots(refresh, unit, ids, period):
 
 
 def snapshot(unit, unit_id, period, refresh=None):
-    refresh = refresh or current(county_id_of(unit, unit_id))
+    refresh = refresh or services.current(county_id_of(unit, unit_id))
     return snapshots(refresh, unit, [unit_id], period).get(unit_id)
 
 
@@ -74,22 +137,37 @@ def members(refresh, unit, unit_id, period):
                    .select_related("village").order_by("village__name"))]
     else:
         return []
-    result = []
-    for member_unit, objects in groups:
-        objects = list(objects)
-        rows = snapshots(refresh, member_unit, [o.pk for o in objects], period)
-        result += [Member(member_unit, o, rows.get(o.pk)) for o in objects]
-    return result
+    groups = [(member_unit, list(objects)) for member_unit, objects in groups]
+    rows = {}
+    if refresh is not None:
+        wanted = Q(pk__in=[])
+        for member_unit, objects in groups:
+            wanted |= Q(unit=member_unit, unit_id__in=[o.pk for o in objects])
+        rows = {(row.unit, row.unit_id): row for row in Snapshot.objects.filter(
+            wanted, refresh=refresh, period=period.kind, start=period.start)}
+    return [Member(member_unit, o, rows.get((member_unit, o.pk))) for member_unit, objects in groups for o in objects]
 
 
-def trend(refresh, unit, unit_id, kind, count=12, today=None):
-    """The last `count` periods of `kind` up to today's, oldest first, each with its figures."""
-    latest = P.of(kind, today or timezone.localdate())
-    periods = latest.previous(count)
-    rows = Snapshot.objects.filter(refresh=refresh, unit=unit, unit_id=unit_id, period=kind,
-                                   start__in=[p.start for p in periods]) if refresh else []
-    by_start = {row.start: row for row in rows}
-    return [(period, by_start.get(period.start)) for period in periods]
+def ranked(member_list, metric, descending=True):
+    """Members ordered by `metric`'s rate (or by name: `metric` None); those with no rate last."""
+    if metric is None:
+        return list(member_list)
+    rated = [m for m in member_list if m.snapshot is not None and m.snapshot.rate(metric) is not None]
+    unrated = [m for m in member_list if m not in rated]
+    return sorted(rated, key=lambda m: m.snapshot.rate(metric), reverse=descending) + unrated
+
+
+def figures(refresh, unit, unit_id, period, trend_kind, count=12, today=None):
+    """The unit's figures for `period`, and its trend: the last `count` periods of `trend_kind`
+    up to today's, oldest first, each with its figures (None where not computed). One query."""
+    periods = P.of(trend_kind, today or timezone.localdate()).previous(count)
+    by_period = {}
+    if refresh is not None:
+        rows = Snapshot.objects.filter(refresh=refresh, unit=unit, unit_id=unit_id).filter(
+            Q(period=trend_kind, start__in=[p.start for p in periods]) | Q(period=period.kind, start=period.start)
+        )
+        by_period = {P.Period(row.period, row.start): row for row in rows}
+    return by_period.get(period), [(p, by_period.get(p)) for p in periods]
 
 
 @dataclass
@@ -99,17 +177,26 @@ class Highlights:
     days_without_attendance: list
 
 
-def highlights(user, unit, unit_id, period, refresh, threshold):
-    """重点提示: teams whose attendance or timely-handling rate is below `threshold` in the
-    period, open issues overdue now, and past liaison days whose sheet nobody filled in."""
-    teams = Team.objects.filter(_team_filter(unit, unit_id), is_active=True).select_related("village__town")
-    teams = {team.pk: team for team in teams}
-    rows = snapshots(refresh, Unit.TEAM, teams, period)
+def _below(metric, percent):
+    """The snapshot's rate of `metric` is under `percent` %, in whole numbers (no rounding)."""
+    return LessThan(F(f"{metric}_num") * 100, F(f"{metric}_den") * percent)
+
+
+def highlights(user, unit, unit_id, period, refresh, percent):
+    """重点提示: teams whose attendance or timely-handling rate is below `percent` % in the
+    period (weakest first), open issues overdue now, and past liaison days whose sheet nobody
+    filled in. Three or four queries, however many teams."""
+    teams = Team.objects.filter(_team_filter(unit, unit_id), is_active=True)
     below = []
-    for team_id, row in rows.items():
-        weak = [m for m in ("attendance", "timely") if row.rate(m) is not None and row.rate(m) < threshold]
-        if weak:
-            below.append((teams[team_id], row, weak))
+    if refresh is not None:
+        rows = list(Snapshot.objects.filter(
+            Q(_below("attendance", percent)) | Q(_below("timely", percent)), refresh=refresh, unit=Unit.TEAM,
+            unit_id__in=teams.values("pk"), period=period.kind, start=period.start,
+        ))
+        found = Team.objects.select_related("village__town").in_bulk([row.unit_id for row in rows]) if rows else {}
+        for row in rows:
+            weak = [m for m in ("attendance", "timely") if row.rate(m) is not None and row.rate(m) * 100 < percent]
+            below.append((found[row.unit_id], row, weak))
     below.sort(key=lambda item: min(item[1].rate(m) for m in item[2]))
     now = timezone.now()
     overdue = list(
@@ -121,12 +208,25 @@ def highlights(user, unit, unit_id, period, refresh, threshold):
     filled = Attendance.objects.filter(liaison_day=OuterRef("pk")).exclude(status=Attendance.Status.PENDING)
     empty = list(
         scope.visible(user, LiaisonDay).filter(
-            team__in=list(teams), status=LiaisonDay.Status.SCHEDULED,
+            _team_filter(unit, unit_id, "team__"), team__is_active=True, status=LiaisonDay.Status.SCHEDULED,
             date__range=(max(period.start, today - timedelta(days=60)), min(period.end, today - timedelta(days=1))),
         ).filter(~Exists(filled), Exists(Attendance.objects.filter(liaison_day=OuterRef("pk"))))
         .select_related("team__village").order_by("-date")[:50]
     )
     return Highlights(teams_below=below, overdue_issues=overdue, days_without_attendance=empty)
+
+
+def team_days(user, team_id, period, today=None):
+    """The team's liaison days in the period up to today, newest first, each with its sheet's
+    counts: the way from the figures to the attendance sheets."""
+    last = min(period.end, today or timezone.localdate())
+    counts = {name: Count("attendance", filter=Q(attendance__status=status))
+              for name, status in (("present", Attendance.Status.PRESENT), ("absent", Attendance.Status.ABSENT),
+                                   ("leave", Attendance.Status.LEAVE), ("pending", Attendance.Status.PENDING))}
+    return list(
+        scope.visible(user, LiaisonDay).filter(team=team_id, date__range=(period.start, last))
+        .annotate(**counts).order_by("-date")
+    )
 
 
 def _team_filter(unit, unit_id, prefix=""):
@@ -170,6 +270,16 @@ class Records:
 
     counted: object
     short: object
+    met: object  # the condition of the numerator, among `counted`
+
+    def counts(self):
+        """(counted, short) in one query."""
+        row = self.counted.order_by().aggregate(n=Count("pk"), met=Count("pk", filter=self.met))
+        return row["n"], row["n"] - row["met"]
+
+
+def _records(rows, met):
+    return Records(rows, rows.exclude(met), met)
 
 
 def records(user, metric, unit, unit_id, period, now=None):
@@ -184,24 +294,24 @@ def records(user, metric, unit, unit_id, period, now=None):
         rows = scope.visible(user, metrics.attendance_rows(period.start, last)).filter(
             _team_filter(unit, unit_id, "liaison_day__team__")
         ).select_related("member", "liaison_day__team__village").order_by("liaison_day__date", "member__name")
-        return Records(rows, rows.exclude(metrics.PRESENT))
+        return _records(rows, metrics.PRESENT)
     if metric == "timely":
         horizon = metrics._aware(period.end + timedelta(days=1))
         steps = scope.visible(user, metrics.judged_steps(start, horizon, now)).filter(_step_filter(unit, unit_id))
         steps = steps.select_related("issue__village", "team", "town", "department").order_by("due_at")
-        return Records(steps, steps.exclude(metrics.on_time(now)))
+        return _records(steps, metrics.on_time(now))
     if metric in ("resolution", "feedback"):
         issues = scope.visible(user, Issue).filter(_issue_filter(unit, unit_id))
         field = "received_at" if metric == "resolution" else "ended_at"
         issues = issues.filter(**{f"{field}__gte": start, f"{field}__lt": end}).select_related(
             "village__town", "category").order_by(field)
         good = metrics.RESOLVED if metric == "resolution" else metrics.ANSWERED
-        return Records(issues, issues.exclude(good))
+        return _records(issues, good)
     if metric == "satisfaction":
         given = scope.visible(user, metrics.ratings(start, end)).filter(
             issue__in=Issue.objects.filter(_issue_filter(unit, unit_id))
         ).select_related("issue__village").order_by("at")
-        return Records(given, given.exclude(metrics.SATISFIED))
+        return _records(given, metrics.SATISFIED)
     if metric == "coverage":
         households = scope.visible(user, Household).filter(
             _team_filter(unit, unit_id, "village__team__"), registered_on__lte=last
@@ -210,10 +320,95 @@ def records(user, metric, unit, unit_id, period, now=None):
             household=OuterRef("pk"), visit__kind=Visit.Kind.HOUSEHOLD, visit__date__range=(period.start, last)
         )
         households = households.select_related("village").order_by("village__name", "address")
-        return Records(households, households.exclude(Exists(visited)))
+        return _records(households, Q(Exists(visited)))
     raise ValueError(metric)
 
 
 def latest_refresh(county_id):
     """The county's newest refresh, whatever its state: the 'refresh now' button's progress."""
     return Refresh.objects.filter(county_id=county_id).order_by("-pk").first()
+
+
+def coverage(user, town_id=None, today=None):
+    """This year's household coverage of every team whose villages the user works in (of one
+    town, given `town_id`), from each county's current figures: [(team, snapshot or None)] by
+    town and village. Two queries, however many households (the figures hold the distinct
+    counts)."""
+    year = P.of("year", today or timezone.localdate())
+    teams = scope.visible(user, Team).filter(is_active=True).select_related("village__town")
+    if town_id is not None:
+        teams = teams.filter(village__town=town_id)
+    teams = list(teams.order_by("village__town__name", "village__name"))
+    rows = {row.unit_id: row for row in Snapshot.objects.filter(
+        refresh__in=current_refreshes(), unit=Unit.TEAM, unit_id__in=[t.pk for t in teams], period=year.kind,
+        start=year.start,
+    )}
+    return year, [(team, rows.get(team.pk)) for team in teams]
+
+
+def town_coverage(user, today=None):
+    """The same per town, for those who see whole counties (the organization department,
+    administrators): [(town, snapshot or None)]. Two queries."""
+    year = P.of("year", today or timezone.localdate())
+    s = scope.scope_for(user)
+    towns = Town.objects.all() if s.is_admin else Town.objects.filter(county__in=s.org_county_ids)
+    towns = list(towns.order_by("county__name", "name"))
+    rows = {row.unit_id: row for row in Snapshot.objects.filter(
+        refresh__in=current_refreshes(), unit=Unit.TOWN, unit_id__in=[t.pk for t in towns], period=year.kind,
+        start=year.start,
+    )}
+    return year, [(town, rows.get(town.pk)) for town in towns]
+
+
+@dataclass(frozen=True)
+class PublicTownFigures:
+    """What the residents' statistics show of a town: its name and the year's figures, nothing
+    else (`issues.public`'s rule: fields listed on purpose)."""
+
+    town: str
+    county: str
+    received: int | None
+    resolution: tuple | None
+    feedback: tuple | None
+    satisfaction: tuple | None
+
+    @property
+    def rates(self):
+        return self.resolution, self.feedback, self.satisfaction
+
+
+def public_statistics(today=None):
+    """Per town, this year's issues received and the rates residents care about — resolution,
+    feedback, satisfaction, each (numerator, denominator) — from each county's current
+    figures; a town not computed yet has none. Two queries."""
+    year = P.of("year", today or timezone.localdate())
+    rows = {row.unit_id: row for row in Snapshot.objects.filter(
+        refresh__in=current_refreshes(), unit=Unit.TOWN, period=year.kind, start=year.start)}
+    result = []
+    for town in Town.objects.select_related("county").order_by("county__name", "name"):
+        row = rows.get(town.pk)
+        result.append(PublicTownFigures(
+            town=town.name, county=town.county.name, received=row.issues_received if row else None,
+            **{metric: _pair(row, metric) for metric in ("resolution", "feedback", "satisfaction")},
+        ))
+    computed_at = min((row.computed_at for row in rows.values()), default=None)
+    return year, computed_at, result
+
+
+def _pair(row, metric):
+    return (getattr(row, f"{metric}_num"), getattr(row, f"{metric}_den")) if row else None
+
+
+# A refresh queued or running this long has lost its work (its messages purged, say): another may start.
+STALE_REFRESH = timedelta(minutes=30)
+
+
+def running_refresh(county_id, now=None):
+    """The county's refresh still queued or running, if any: "refresh now" waits for it."""
+    latest = latest_refresh(county_id)
+    now = now or timezone.now()
+    if latest is not None and latest.status in (Refresh.Status.QUEUED, Refresh.Status.RUNNING) and (
+        latest.computed_at > now - STALE_REFRESH
+    ):
+        return latest
+    return None

@@ -133,17 +133,6 @@ def visit_detail(user, pk):
     )
 
 
-def coverage(user, *, villages=None, today=None):
-    """Per village this year: active households, those with a household visit, the rate."""
-    start = year_start(today)
-    visible_villages = working_villages(user).filter(team__isnull=False)
-    if villages is not None:
-        visible_villages = visible_villages.filter(pk__in=villages)
-    counts = coverage_counts(visible_villages, start)
-    villages = visible_villages.select_related("town").order_by("town__name", "name")
-    return [coverage_row(village, counts) for village in villages]
-
-
 def coverage_counts(villages, start):
     """{village id: {"total": active households, "visited": those with a household visit since `start`}}."""
     totals = dict(

@@ -12,6 +12,5 @@ urlpatterns = [
     path("households/<int:pk>/moved-out/", views.household_move_out, name="household-move-out"),
     path("villages/<int:village_pk>/households/", views.household_list, name="household-list"),
     path("villages/<int:village_pk>/households/new/", views.household_new, name="household-new"),
-    path("coverage/", views.coverage, name="coverage"),
     path("villages/<int:pk>/coverage/", views.village_coverage, name="village-coverage"),
 ]

@@ -264,14 +264,6 @@ def household_move_out(request, pk):
 
 
 @login_required
-def coverage(request):
-    rows = selectors.coverage(request.user)
-    if len(rows) == 1:
-        return redirect("village-coverage", rows[0]["village"].pk)
-    return render(request, "visits/coverage.html", {"rows": rows, "year": timezone.localdate().year})
-
-
-@login_required
 def village_coverage(request, pk):
     village = get_object_or_404(selectors.working_villages(request.user).select_related("town"), pk=pk)
     row = selectors.coverage_row(village, selectors.coverage_counts([village.pk], selectors.year_start()))

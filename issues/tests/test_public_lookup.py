@@ -25,13 +25,12 @@ TYPO = "查询码有误"
 
 
 def forget_public_counters():
-    """Drop this suite's rate-limit counters, kept lookups and cached statistics, and nothing else: the
-    Redis database may hold other tests' data (Celery's broker shares it)."""
+    """Drop this suite's rate-limit counters and kept lookups, and nothing else: the Redis database
+    may hold other tests' data (Celery's broker shares it)."""
     client = redis.Redis.from_url(settings.REDIS_URL)
-    for pattern in ("*public-lookup:*", "*public-town-statistics:*"):
-        keys = list(client.scan_iter(match=pattern))
-        if keys:
-            client.delete(*keys)
+    keys = list(client.scan_iter(match="*public-lookup:*"))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)

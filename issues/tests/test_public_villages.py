@@ -1,5 +1,5 @@
-"""Each village's team notice (公示), its A6 contact card with a QR code, and the public
-statistics per town."""
+"""Each village's team notice (公示) and its A6 contact card with a QR code. The statistics per
+town read the figures: reports/tests/test_public_statistics.py."""
 
 from datetime import date
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.contrib.staticfiles import finders
 
-from issues import public, public_views, services
+from issues import public_views
 from issues.tests.conftest import at
 from issues.tests.test_public_lookup import forget_public_counters
 from teams import services as team_services
@@ -83,31 +83,6 @@ def test_the_qr_code_changes_with_the_address(world):
     assert public_views.qr_svg("http://a.example/public/villages/1/") != public_views.qr_svg(
         "http://a.example/public/villages/2/"
     )
-
-
-@time_machine.travel(at(2026, 11, 16, 9, 0), tick=False)
-def test_statistics_per_town_for_this_year(world, register, client, django_assert_num_queries):
-    with time_machine.travel(at(2025, 12, 30, 9, 0), tick=False):
-        register(world)
-    resolved_closed = register(world)
-    services.resolve(issue=resolved_closed, by=world.cadre, result="已修复")
-    services.record_feedback(issue=resolved_closed, by=world.cadre, note="已告知")
-    explained_closed = register(world)
-    services.explain(issue=explained_closed, by=world.cadre, explanation="不属于本村管辖")
-    services.record_feedback(issue=explained_closed, by=world.cadre, note="已告知")
-    resolved = register(world, by=world.town_office, village=world.village_b)
-    services.resolve(issue=resolved, by=world.admin, result="已修复")
-    register(world, by=world.other_cadre, village=world.village_c)
-    # One grouped query; the second request is served from the cache.
-    with django_assert_num_queries(1):
-        assert client.get("/public/statistics/").status_code == 200
-    with django_assert_num_queries(0):
-        body = client.get("/public/statistics/").content.decode()
-    assert "2026年问题办理情况" in body
-    year, rows = public.town_statistics()
-    figures = {r["name"]: (r["received"], r["resolved"], r["answered"]) for r in rows}
-    assert year == 2026
-    assert figures == {"罗阳街道": (3, 2, 2), "龙溪街道": (1, 0, 0)}
 
 
 def test_a_member_without_a_name_is_listed_by_role_never_by_login(world, client):

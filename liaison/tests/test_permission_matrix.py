@@ -61,7 +61,7 @@ EXPECTED = {
     "visit-new":                      ("login 200   302   302   302", "login 200   302   302   302"),
     "visit-detail":                   ("login 404   404   200   404", "login 404   404   404   404"),
     "visit-diary":                    ("login 200   200   200   200", "login 200   200   200   200"),
-    "coverage":                       ("login 302   200   200   302", "login 302   200   200   302"),
+    "coverage":                       ("login 302   200   200   302", "login 405   405   405   405"),
     "village-coverage":               ("login 404   404   200   404", "login 404   404   200   404"),
     "household-search":               ("login 200   200   200   200", "login 200   200   200   200"),
     "household-list":                 ("login 404   404   200   404", "login 404   404   200   404"),
@@ -122,6 +122,13 @@ EXPECTED = {
     "api:step-detail":                ("401   404   404   200   404", "401   405   405   405   405"),
     "api:rating-list":                ("401   200   200   200   200", "401   405   405   405   405"),
     "api:rating-detail":              ("401   404   404   200   404", "401   405   405   405   405"),
+    # The dashboards: each is sent to their own; team A's figures and records to the county's
+    # organization department only; only it refreshes the county.
+    "dashboards":                     ("login 302   302   302   302", "login 405   405   405   405"),
+    "dashboard":                      ("login 404   404   200   404", "login 405   405   405   405"),
+    "dashboard-records":              ("login 404   404   200   404", "login 405   405   405   405"),
+    "dashboard-refresh":              ("login 405   405   405   405", "login 404   404   302   404"),
+    "dashboard-refresh-status":       ("login 404   404   200   404", "login 405   405   405   405"),
 }
 # Query strings of routes that read one.
 QUERIES = {"api:api-metrics": lambda w: f"?unit=team:{w.team_a.pk}&period=month:2026-11"}
@@ -210,7 +217,11 @@ def fill(w, name, parameter):
         "api:api-liaison-day-attendance": w.day_a, "household-detail": w.home_a, "household-edit": w.home_a,
         "household-move-out": w.home_a, "api:membership-detail": Membership.objects.get(user=w.cadre),
         "api:step-detail": w.issue_a.current_step, "api:rating-detail": w.rating_a,
+        "dashboard": w.team_a, "dashboard-records": w.team_a, "dashboard-refresh": w.county,
+        "dashboard-refresh-status": w.county,
     }
+    if parameter in ("unit", "metric"):
+        return {"unit": "team", "metric": "attendance"}[parameter]
     if parameter == "pk":
         return pk[name].pk
     if name == "api:category-detail":

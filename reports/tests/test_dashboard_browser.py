@@ -1,0 +1,49 @@
+"""The organization department's dashboard on a phone: the figures, a drawn chart, nothing
+running off the screen, no script error; a tap on a rate opens the records behind it."""
+
+import pytest
+import time_machine
+
+from conftest import browser_login
+from issues.models import Category
+
+from .test_metrics import at, november  # noqa: F401  (the hand-counted November)
+
+
+@pytest.fixture
+def world(tworld):
+    """November committed, for the browser's live server (after a committed test has emptied the
+    tables, the ledger's categories too)."""
+    Category.objects.get_or_create(code="livelihood", defaults={"name": "民生文化", "group": Category.Group.COMMITTEE})
+    return tworld
+
+
+@pytest.mark.browser
+def test_the_county_dashboard_on_a_phone(world, november, phone_page, screenshot_dir):  # noqa: F811
+    errors = []
+    phone_page.on("console", lambda message: message.type == "error" and "favicon" not in message.location["url"]
+                  and errors.append(message.text))
+    phone_page.on("pageerror", lambda error: errors.append(str(error)))
+    with time_machine.travel(at(25, 14), tick=True):
+        browser_login(phone_page, "orgdept")
+        phone_page.goto(phone_page.base_url + "/reports/")
+        card = phone_page.locator("[data-card=attendance]")
+        card.wait_for()
+        assert "出勤率" in card.inner_text() and "80.0%" in card.inner_text() and "12/15" in card.inner_text()
+        phone_page.locator(".chart canvas").first.wait_for()
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+        phone_page.screenshot(path=screenshot_dir / "dashboard-county-phone.png", full_page=True)
+        phone_page.locator("#trend").screenshot(path=screenshot_dir / "dashboard-trend-phone.png")
+
+        card.locator("a.rate").click()
+        phone_page.wait_for_url("**/reports/county/*/attendance/**")
+        rows = phone_page.locator("[data-record]")
+        assert rows.count() == 3  # 15 counted, 12 present
+        assert "缺勤或未登记" in phone_page.locator(".tabs").inner_text()
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+        phone_page.screenshot(path=screenshot_dir / "dashboard-records-phone.png", full_page=True)
+
+        phone_page.goto(phone_page.base_url + f"/reports/team/{world.team_a.pk}/?period=month:2026-11")
+        phone_page.locator("#sheets a").first.click()
+        phone_page.wait_for_url("**/days/*/")
+    assert not errors, errors

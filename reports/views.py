@@ -1,0 +1,243 @@
+"""The dashboards: a unit's figures for a period, its members ranked, its trend, 重点提示 and
+the records behind every figure; the organization department's "refresh now"; the household
+coverage overview and the residents' statistics, both read from the figures."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from reports import periods as P
+from reports import selectors, services, tasks
+from reports.models import COUNTS, METRICS, Refresh, Unit
+from teams import scope
+from teams.web import query_without_page, whole_number
+
+# A county department is judged on timely handling only (DESIGN.md: who owns a figure).
+UNIT_METRICS = {Unit.DEPARTMENT: ["timely"]}
+TREND_KINDS = ("week", "month")
+QUICK = {"week": gettext_lazy("This week"), "month": gettext_lazy("This month"),
+         "quarter": gettext_lazy("This quarter"), "year": gettext_lazy("This year")}
+# Per metric: what its records are, those that fall short, and how the figure counts them.
+RECORDS = {
+    "attendance": (gettext_lazy("Attendance rows counted"), gettext_lazy("Absent or not marked"), gettext_lazy(
+        "Required members on the liaison days held in the period, leave not counted; a row still not marked "
+        "counts as absent.")),
+    "timely": (gettext_lazy("Steps judged"), gettext_lazy("Late or overdue"), gettext_lazy(
+        "Handling steps due in the period that have ended or whose deadline has passed; one ended after its "
+        "deadline, or still open past it, is late.")),
+    "resolution": (gettext_lazy("Issues received"), gettext_lazy("Not resolved"), gettext_lazy(
+        "Issues received in the period; those not resolved now (still being handled, explained, or reopened) "
+        "fall short.")),
+    "feedback": (gettext_lazy("Issues answered in the period"), gettext_lazy("No feedback yet"), gettext_lazy(
+        "Issues whose latest answer (solution or explanation) was given in the period; those whose result has "
+        "not been reported back to the resident fall short.")),
+    "satisfaction": (gettext_lazy("Ratings"), gettext_lazy("Dissatisfied"), gettext_lazy(
+        "Every rating residents gave in the period, including a dissatisfied one that reopened its issue.")),
+    "coverage": (gettext_lazy("Households"), gettext_lazy("Not visited"), gettext_lazy(
+        "Households on the roll at the end of the period (today for the current one); those without a "
+        "household visit in the period fall short.")),
+}
+RECORDS_PAGE_SIZE = 50
+
+
+def _unit_or_404(user, unit, pk):
+    obj = selectors.unit_object(unit, pk)
+    if obj is None or not selectors.sees(user, unit, obj):
+        raise Http404
+    return obj
+
+
+def _period(request):
+    """The period `?period=` names (this month without one), or None for a malformed one."""
+    raw = request.GET.get("period")
+    if not raw:
+        return P.of("month", timezone.localdate())
+    try:
+        return P.parse(raw)
+    except ValueError:
+        return None
+
+
+def _bad_period(request):
+    return render(request, "reports/bad_period.html", {"value": request.GET.get("period", "")}, status=400)
+
+
+@login_required
+@require_GET
+def my_dashboards(request):
+    """The user's own dashboard, or the list of them when their positions open several."""
+    units = selectors.dashboards(request.user)
+    if len(units) == 1:
+        unit, obj = units[0]
+        return redirect("dashboard", unit, obj.pk)
+    return render(request, "reports/dashboards.html", {"units": units})
+
+
+@login_required
+@require_GET
+def dashboard(request, unit, pk):
+    obj = _unit_or_404(request.user, unit, pk)
+    period = _period(request)
+    if period is None:
+        return _bad_period(request)
+    county = selectors.county_of(unit, obj)
+    refresh, latest = selectors.refreshes(county.pk)
+    trend_kind = request.GET.get("trend")
+    if trend_kind not in TREND_KINDS:
+        trend_kind = period.kind if period.kind in TREND_KINDS else "month"
+    row, trend = selectors.figures(refresh, unit, pk, period, trend_kind)
+    metrics = UNIT_METRICS.get(unit, list(METRICS))
+    sort, descending = request.GET.get("sort"), request.GET.get("order") != "asc"
+    if sort not in METRICS:
+        sort = None
+    members = selectors.members(refresh, unit, pk, period)
+    percent = settings.DASHBOARD_ALERT_PERCENT
+    today = timezone.localdate()
+    context = {
+        "unit": unit, "unit_label": Unit(unit).label, "obj": obj, "county": county, "period": period,
+        "metrics": [(m, METRICS[m]) for m in metrics], "row": row, "refresh": refresh,
+        "counts": [(name, label, getattr(row, name)) for name, label in COUNTS.items()] if row else [],
+        "quick": [(label, P.of(kind, today)) for kind, label in QUICK.items()],
+        "parents": [(u, o, selectors.sees(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
+        "offered": [(P.KIND_LABELS[kind], periods) for kind, periods in selectors.periods_offered(today).items()],
+        "trend_kind": trend_kind, "trend": trend,
+        "trend_chart": _trend_chart(trend, metrics), "sort": sort, "descending": descending,
+        "ranking": selectors.ranked([m for m in members if m.unit != Unit.DEPARTMENT], sort, descending),
+        "departments": [m for m in members if m.unit == Unit.DEPARTMENT],
+        "highlights": selectors.highlights(request.user, unit, pk, period, refresh, percent),
+        "percent": percent,
+    }
+    if unit == Unit.COUNTY:
+        context["latest"] = latest
+    if unit == Unit.TEAM:
+        context["days"] = selectors.team_days(request.user, pk, period)
+    return render(request, "reports/dashboard.html", context)
+
+
+def _trend_chart(trend, metrics):
+    """The trend as the chart script reads it (json_script): rates in percent, None as a gap."""
+    def value(row, metric):
+        rate = row.rate(metric) if row is not None else None
+        return None if rate is None else round(100 * rate, 1)
+
+    return {
+        "labels": [str(period.label) for period, _row in trend],
+        "series": [{"name": str(METRICS[m]), "data": [value(row, m) for _period, row in trend]} for m in metrics],
+    }
+
+
+@login_required
+@require_GET
+def records(request, unit, pk, metric):
+    """The records behind a figure, within what the user sees: those that fall short (the
+    absent and pending rows, the late steps, the households not visited…) or all it counts."""
+    obj = _unit_or_404(request.user, unit, pk)
+    if metric not in UNIT_METRICS.get(unit, METRICS):
+        raise Http404
+    period = _period(request)
+    if period is None:
+        return _bad_period(request)
+    county = selectors.county_of(unit, obj)
+    refresh, _latest = selectors.refreshes(county.pk)
+    row = selectors.snapshot(unit, pk, period, refresh=refresh) if refresh else None
+    behind = selectors.records(request.user, metric, unit, pk, period)
+    show_all = request.GET.get("show") == "all"
+    counted, short = behind.counts()
+    # The list's length is known already: the paginator need not count it again.
+    paginator = Paginator(behind.counted if show_all else behind.short, RECORDS_PAGE_SIZE)
+    paginator.count = counted if show_all else short
+    counted_label, short_label, explanation = RECORDS[metric]
+    return render(request, "reports/records.html", {
+        "unit": unit, "unit_label": Unit(unit).label, "obj": obj, "metric": metric, "label": METRICS[metric],
+        "period": period, "row": row, "counted_label": counted_label, "short_label": short_label,
+        "explanation": explanation,
+        "refresh": refresh, "show_all": show_all, "counted": counted, "short": short,
+        "parents": [(u, o, selectors.sees(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
+        "page": paginator.get_page(request.GET.get("page")),
+        "query": query_without_page(request), "now": timezone.now(),
+    })
+
+
+def _county_for_refresh(user, pk):
+    """The county whose figures the user may refresh: its organization department, administrators."""
+    county = selectors.unit_object(Unit.COUNTY, pk)
+    if county is None or not selectors.sees(user, Unit.COUNTY, county):
+        raise Http404
+    return county
+
+
+@login_required
+@require_POST
+def refresh(request, pk):
+    """Refresh now: the county's figures afresh, town by town on the workers (in-process
+    without Redis); the dashboard shows the progress."""
+    county = _county_for_refresh(request.user, pk)
+    running = selectors.running_refresh(county.pk)
+    if running is not None:
+        messages.info(request, _("The figures are already being computed; they will show when done."))
+    else:
+        tasks.dispatch_full_refresh(services.start_full_refresh(county, by=request.user))
+        messages.success(request, _("Computing the figures afresh."))
+    url = reverse("dashboard", args=[Unit.COUNTY, county.pk])
+    period = request.POST.get("period")
+    return redirect(f"{url}?period={period}" if period and _valid_key(period) else url)
+
+
+def _valid_key(key):
+    try:
+        P.parse(key)
+    except ValueError:
+        return False
+    return True
+
+
+@login_required
+@require_GET
+def refresh_status(request, pk):
+    """The newest refresh's state, for the dashboard to follow its progress."""
+    county = _county_for_refresh(request.user, pk)
+    latest = selectors.latest_refresh(county.pk)
+    if latest is None:
+        return JsonResponse({"status": None, "progress": 0})
+    return JsonResponse({
+        "id": latest.pk, "status": latest.status, "status_display": latest.get_status_display(),
+        "progress": latest.progress, "computed_at": latest.computed_at.isoformat(),
+        "done": latest.status in (Refresh.Status.DONE, Refresh.Status.FAILED),
+    })
+
+
+@login_required
+@require_GET
+def coverage(request):
+    """This year's household coverage from the figures: per town for those who see whole
+    counties, per village of a town (`?town=`) or of the villages the user works in."""
+    town_id = whole_number(request.GET.get("town", ""))
+    s = scope.scope_for(request.user)
+    by_town = town_id is None and (s.is_admin or bool(s.org_county_ids))
+    if by_town:
+        year, rows = selectors.town_coverage(request.user)
+    else:
+        year, rows = selectors.coverage(request.user, town_id=town_id)
+        if len(rows) == 1 and town_id is None:
+            return redirect("village-coverage", rows[0][0].village_id)
+    figures = [row for _unit, row in rows if row is not None]
+    return render(request, "reports/coverage.html", {
+        "year": year, "rows": rows, "by_town": by_town, "town_id": town_id,
+        "num": sum(row.coverage_num for row in figures), "den": sum(row.coverage_den for row in figures),
+        "computed_at": min((row.computed_at for row in figures), default=None),
+    })
+
+
+@require_GET
+def public_statistics(request):
+    """The residents' statistics: per town, this year's issues and how they were handled."""
+    year, computed_at, rows = selectors.public_statistics()
+    return render(request, "public/statistics.html", {"year": year, "computed_at": computed_at, "rows": rows})

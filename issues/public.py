@@ -38,6 +38,9 @@ NOT_FOUND_MESSAGE = gettext_lazy(
     "No issue matches this tracking code and these phone digits. Please check both against your receipt."
 )
 _rating_signer = signing.TimestampSigner(salt="issues.public.rating")
+# The receipt's QR code and the status page's address: the code, signed, for as long as the issue
+# exists. Whoever holds the receipt holds the link, as they hold the code and the phone digits.
+_status_signer = signing.Signer(salt="issues.public.status")
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,22 @@ def guarded_lookup(*, code, phone_last4, address):
     if status is None:
         ratelimit.record_failure(address=address, code=code)
     return status, None
+
+
+def status_token(code):
+    """The token of the issue's public status link (its receipt's QR code)."""
+    return _status_signer.sign(code)
+
+
+def status_by_token(token):
+    """The public status a signed link opens; None for a token that was not signed here, or an
+    issue that no longer exists."""
+    try:
+        code = _status_signer.unsign(token)
+    except signing.BadSignature:
+        return None
+    issue = _public_issue(code=code)
+    return None if issue is None else _public_status(issue)
 
 
 def rating_token(code):

@@ -93,6 +93,17 @@ def my_liaison_days(user, today=None, weeks=5):
     return teams
 
 
+def sheet_totals(rows):
+    """The sheet's counts by status, and its attendance rate as DESIGN.md counts it: present over
+    the rows, leave excepted, a row still pending counting as not present (None: nothing to count)."""
+    counts = {status: 0 for status in Attendance.Status.values}
+    for row in rows:
+        counts[row.status] += 1
+    counted = len(rows) - counts[Attendance.Status.LEAVE]
+    counts["rate"] = round(100 * counts[Attendance.Status.PRESENT] / counted) if counted else None
+    return counts
+
+
 def day_sheet(user, pk):
     """A liaison day the user sees, its attendance rows with each member's role, and the
     log of changes."""
@@ -105,6 +116,7 @@ def day_sheet(user, pk):
     ))
     for row in rows:
         row.role_display = Role(roles[row.member_id]).label if row.member_id in roles else ""
+    day.totals = sheet_totals(rows)
     changes = list(
         AttendanceChange.objects.filter(attendance__liaison_day=day)
         .select_related("changed_by", "attendance__member")

@@ -335,8 +335,12 @@ def record_attendance(*, liaison_day, by, entries):
         AttendanceChange.objects.create(
             attendance=row, changed_by=by, from_status=row.status, to_status=status, from_note=row.note, to_note=note
         )
+        if status != Attendance.Status.PRESENT:
+            row.checked_in_at = None
+        elif member_id == by.pk and row.status != Attendance.Status.PRESENT:
+            row.checked_in_at = timezone.now()
         row.status, row.note, row.updated_by = status, note, by
-        row.save(update_fields=["status", "note", "updated_by", "updated_at"])
+        row.save(update_fields=["status", "note", "checked_in_at", "updated_by", "updated_at"])
         changed.append(row)
     if errors:
         raise ValidationError(errors)

@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from issues import services
 from issues.models import Category, Issue
 
-
 # Under every text residents read on the public page: a walkthrough's 回音 named the resident.
 PUBLIC_TEXT_HELP = _(
     "Residents read this on the public page: do not write the resident's name, phone number or address."

@@ -319,7 +319,16 @@ class VillageNotice:
     every_weeks_label: str
     half_day_label: str
     place: str
+    fixed_day: str
     next_day: object
+
+    @property
+    def fixed_schedule(self):
+        """三固定 in one line for the printed card, "每星期二下午，村委会": never a date, which a
+        card posted for months would outlive."""
+        if not self.place:
+            return ""
+        return _("%(when)s, %(place)s") % {"when": self.fixed_day, "place": self.place}
 
 
 def village_notice(village_id):
@@ -346,12 +355,16 @@ def village_notice(village_id):
     )
     schedule = getattr(team, "schedule", None)
     if schedule is None:
-        weekday = every_weeks = half_day = place = ""
+        weekday = every_weeks = half_day = place = fixed_day = ""
     else:
         weekday = Weekday(schedule.effective_weekday(village.town.county)).label
         every_weeks = schedule.get_every_weeks_display()
         half_day = schedule.get_half_day_display()
         place = schedule.place
+        every = _("Every %(weekday)s %(half_day)s") if schedule.every_weeks == 1 else _(
+            "Every other %(weekday)s %(half_day)s"
+        )
+        fixed_day = every % {"weekday": weekday, "half_day": half_day}
     return VillageNotice(
         village=village,
         team_name=team.name,
@@ -360,5 +373,6 @@ def village_notice(village_id):
         every_weeks_label=every_weeks,
         half_day_label=half_day,
         place=place,
+        fixed_day=fixed_day,
         next_day=team_selectors.next_liaison_days([team.pk]).get(team.pk),
     )

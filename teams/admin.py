@@ -361,6 +361,9 @@ class HolidayAdmin(ScopedAdmin):
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
 
+    def get_changeform_initial_data(self, request):
+        return {"kind": Holiday.Kind.HOLIDAY, **super().get_changeform_initial_data(request)}
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = HolidayRangeForm

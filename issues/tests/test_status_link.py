@@ -57,6 +57,7 @@ def test_the_link_lasts_as_long_as_the_issue(world, resolved, client):
 def test_the_link_shows_only_the_public_fields(world, resolved, client):
     body = client.get(status_link(resolved)).content.decode()
     assert "已联系供电所" in body
+    assert '<meta name="robots" content="noindex">' in body  # a link on a receipt, not for search engines
     for private in ("王秀英", "13912345678", "路灯不亮", "王秀英家门口最暗", "供电所下周才有空"):
         assert private not in body, private
 

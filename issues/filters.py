@@ -2,13 +2,14 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from issues.deadlines import warning_threshold
 from issues.models import Category, Event, Issue, Level, Step
 from teams import scope
 from teams.filters import IdFilter, YesNoFilter
@@ -66,6 +67,17 @@ def _categories():
     return choices
 
 
+def due_soon_q(now):
+    """Open issues not yet overdue but due within one working day (the deadline sweep's warning)."""
+    return Q(status=Issue.Status.OPEN, due_at__gte=now, due_at__lt=warning_threshold(now))
+
+
+def reopened_q():
+    """Open issues a resident's dissatisfied rating sent back for handling again (重新办理)."""
+    reopened = Event.objects.filter(issue=OuterRef("pk"), kind=Event.Kind.REOPENED)
+    return Q(Exists(reopened), status=Issue.Status.OPEN)
+
+
 class IssueFilter(django_filters.FilterSet):
     """Choices are only read when the form is shown; validating them costs no query (the
     issues are already limited to the user's scope)."""
@@ -76,6 +88,8 @@ class IssueFilter(django_filters.FilterSet):
     village = IdFilter(label=_("village"), field_name="village")
     town = IdFilter(label=_("town"), field_name="village__town")
     overdue = YesNoFilter(label=_("overdue"), method="filter_overdue")
+    due_soon = YesNoFilter(label=_("due within a working day"), method="filter_due_soon")
+    reopened = YesNoFilter(label=_("reopened"), method="filter_reopened")
     mine = YesNoFilter(label=_("mine"), method="filter_mine")
     received_after = django_filters.DateFilter(
         label=_("received from"), method="filter_received_after", widget=forms.DateInput(attrs={"type": "date"})
@@ -86,7 +100,7 @@ class IssueFilter(django_filters.FilterSet):
 
     class Meta:
         model = Issue
-        fields = ["status", "level", "category", "village", "town", "overdue", "mine"]
+        fields = ["status", "level", "category", "village", "town", "overdue", "due_soon", "reopened", "mine"]
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -99,6 +113,14 @@ class IssueFilter(django_filters.FilterSet):
     def filter_overdue(self, qs, name, value):
         overdue = Q(status=Issue.Status.OPEN, due_at__lt=timezone.now())
         return qs.filter(overdue) if value else qs.exclude(overdue)
+
+    def filter_due_soon(self, qs, name, value):
+        soon = due_soon_q(timezone.now())
+        return qs.filter(soon) if value else qs.exclude(soon)
+
+    def filter_reopened(self, qs, name, value):
+        reopened = reopened_q()
+        return qs.filter(reopened) if value else qs.exclude(reopened)
 
     def filter_mine(self, qs, name, value):
         if not value or self.user is None:

@@ -7,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from issues import services
 from issues.models import Category, Issue
 
+# Under every text residents read on the public page: a walkthrough's 回音 named the resident.
+PUBLIC_TEXT_HELP = _(
+    "Residents read this on the public page: do not write the resident's name, phone number or address."
+)
+
 
 def _text(bound, rows=2):
     return forms.Textarea(attrs={"rows": rows, "maxlength": bound.chars})
@@ -51,13 +56,13 @@ class RegisterForm(forms.Form):
 
 class ProgressForm(forms.Form):
     note = forms.CharField(label=_("Progress (shown to the resident)"), required=False,
-                           widget=_text(services.PROGRESS_NOTE))
+                           help_text=PUBLIC_TEXT_HELP, widget=_text(services.PROGRESS_NOTE))
     internal_note = forms.CharField(label=_("Internal note"), required=False, widget=_text(services.INTERNAL_NOTE))
 
 
 class EscalateForm(forms.Form):
     reason = forms.CharField(label=_("Reason for escalating (shown to the resident)"), required=False,
-                             widget=_text(services.ESCALATION_REASON))
+                             help_text=PUBLIC_TEXT_HELP, widget=_text(services.ESCALATION_REASON))
     department = forms.ModelChoiceField(label=_("County department"), queryset=None, required=False)
     internal_note = forms.CharField(label=_("Internal note"), required=False, widget=_text(services.INTERNAL_NOTE))
 
@@ -67,17 +72,18 @@ class EscalateForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    result = forms.CharField(label=_("How it was resolved"), required=False, widget=_text(services.RESULT))
+    result = forms.CharField(label=_("Result (shown to the resident)"), required=False, help_text=PUBLIC_TEXT_HELP,
+                             widget=_text(services.RESULT))
 
 
 class ExplainForm(forms.Form):
-    explanation = forms.CharField(label=_("Explanation for the resident"), required=False,
-                                  widget=_text(services.EXPLANATION))
+    explanation = forms.CharField(label=_("Explanation (shown to the resident)"), required=False,
+                                  help_text=PUBLIC_TEXT_HELP, widget=_text(services.EXPLANATION))
 
 
 class FeedbackForm(forms.Form):
-    note = forms.CharField(label=_("How the answer was given to the resident"), required=False,
-                           widget=_text(services.FEEDBACK_NOTE))
+    note = forms.CharField(label=_("Feedback to the resident (shown to the resident)"), required=False,
+                           help_text=PUBLIC_TEXT_HELP, widget=_text(services.FEEDBACK_NOTE))
 
 
 class RateForm(forms.Form):

@@ -38,6 +38,9 @@ NOT_FOUND_MESSAGE = gettext_lazy(
     "No issue matches this tracking code and these phone digits. Please check both against your receipt."
 )
 _rating_signer = signing.TimestampSigner(salt="issues.public.rating")
+# The receipt's QR code and the status page's address: the code, signed, for as long as the issue
+# exists. Whoever holds the receipt holds the link, as they hold the code and the phone digits.
+_status_signer = signing.Signer(salt="issues.public.status")
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,22 @@ def guarded_lookup(*, code, phone_last4, address):
     return status, None
 
 
+def status_token(code):
+    """The token of the issue's public status link (its receipt's QR code)."""
+    return _status_signer.sign(code)
+
+
+def status_by_token(token):
+    """The public status a signed link opens; None for a token that was not signed here, or an
+    issue that no longer exists."""
+    try:
+        code = _status_signer.unsign(token)
+    except signing.BadSignature:
+        return None
+    issue = _public_issue(code=code)
+    return None if issue is None else _public_status(issue)
+
+
 def rating_token(code):
     """Proof, for the rating form, that this visitor matched the code and phone digits."""
     return _rating_signer.sign(code)
@@ -300,7 +319,16 @@ class VillageNotice:
     every_weeks_label: str
     half_day_label: str
     place: str
+    fixed_day: str
     next_day: object
+
+    @property
+    def fixed_schedule(self):
+        """三固定 in one line for the printed card, "每星期二下午，村委会": never a date, which a
+        card posted for months would outlive."""
+        if not self.place:
+            return ""
+        return _("%(when)s, %(place)s") % {"when": self.fixed_day, "place": self.place}
 
 
 def village_notice(village_id):
@@ -327,12 +355,16 @@ def village_notice(village_id):
     )
     schedule = getattr(team, "schedule", None)
     if schedule is None:
-        weekday = every_weeks = half_day = place = ""
+        weekday = every_weeks = half_day = place = fixed_day = ""
     else:
         weekday = Weekday(schedule.effective_weekday(village.town.county)).label
         every_weeks = schedule.get_every_weeks_display()
         half_day = schedule.get_half_day_display()
         place = schedule.place
+        every = _("Every %(weekday)s %(half_day)s") if schedule.every_weeks == 1 else _(
+            "Every other %(weekday)s %(half_day)s"
+        )
+        fixed_day = every % {"weekday": weekday, "half_day": half_day}
     return VillageNotice(
         village=village,
         team_name=team.name,
@@ -341,5 +373,6 @@ def village_notice(village_id):
         every_weeks_label=every_weeks,
         half_day_label=half_day,
         place=place,
+        fixed_day=fixed_day,
         next_day=team_selectors.next_liaison_days([team.pk]).get(team.pk),
     )

@@ -5,9 +5,10 @@ import io
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -50,10 +51,26 @@ class RatingForm(forms.Form):
     )
 
 
-def _render_status(request, status, *, message=""):
-    context = {"status": status, "message": message}
-    if status.can_rate:
-        context["rating_form"] = RatingForm(initial={"token": public.rating_token(status.code)})
+def status_url(request, code):
+    """The issue's public status page, as an absolute address: the receipt's QR code."""
+    return request.build_absolute_uri(reverse("public-status", args=[public.status_token(code)]))
+
+
+def _to_status(code):
+    """After a lookup or a rating, the status page's own address: Back and reload work on it."""
+    return redirect("public-status", public.status_token(code))
+
+
+@never_cache
+@require_GET
+def status(request, token):
+    """The status page behind its signed link (a receipt's QR code, or where a lookup leads)."""
+    found = public.status_by_token(token)
+    if found is None:
+        raise Http404
+    context = {"status": found}
+    if found.can_rate:
+        context["rating_form"] = RatingForm(initial={"token": public.rating_token(found.code)})
     return render(request, "public/status.html", context)
 
 
@@ -75,7 +92,7 @@ def index(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def lookup(request):
-    """GET: the form. POST: the status page, or the form with the typo or the neutral answer."""
+    """GET: the form. POST: on to the status page, or the form with the typo or the neutral answer."""
     form = LookupForm(request.POST if request.method == "POST" else None)
     if not form.is_valid():
         return render(request, "public/lookup.html", {"form": form})
@@ -92,7 +109,7 @@ def lookup(request):
         return response
     if status is None:
         return render(request, "public/lookup.html", {"form": form, "error": public.NOT_FOUND_MESSAGE})
-    return _render_status(request, status)
+    return _to_status(status.code)
 
 
 @never_cache
@@ -113,7 +130,8 @@ def rate(request):
         return render(
             request, "public/lookup.html", {"form": LookupForm(), "error": " ".join(error.messages)}, status=400
         )
-    return _render_status(request, status, message=message)
+    messages.success(request, message)
+    return _to_status(status.code)
 
 
 def _notice_or_404(pk):

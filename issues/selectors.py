@@ -1,10 +1,11 @@
 """Named reads of the ledger; every one starts from what the user may see."""
 
-from django.db.models import Case, F, Prefetch, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404
 
 from issues import codes
-from issues.filters import IssueFilter
+from issues.deadlines import warning_threshold
+from issues.filters import IssueFilter, reopened_q
 from issues.models import Category, Event, Issue, Level, Photo, Step
 from teams import scope
 
@@ -57,6 +58,51 @@ def department_queue(user):
             status=Issue.Status.OPEN, level=Level.COUNTY, current_step__department__in=s.department_ids
         )
     )
+
+
+def town_escalated(user):
+    """Issues the user's town offices escalated to a county department, in whatever state they are now."""
+    s = scope.scope_for(user)
+    escalated = Step.objects.filter(
+        issue=OuterRef("pk"), level=Level.TOWN, town__in=s.office_town_ids, outcome=Step.Outcome.ESCALATED
+    )
+    return _rows(scope.visible(user, Issue).filter(Exists(escalated)))
+
+
+def reopened_ids(issues):
+    """The ids, among these listed issues, of the open ones a resident's rating sent back (重新办理)."""
+    ids = [issue.pk for issue in issues if issue.is_open]
+    if not ids:
+        return set()
+    return set(Event.objects.filter(issue__in=ids, kind=Event.Kind.REOPENED).values_list("issue_id", flat=True))
+
+
+def work(user, now):
+    """Each of the user's queues with its open issues, those overdue, those due within a working
+    day and those reopened, in one query a queue: what the position's home shows first."""
+    s = scope.scope_for(user)
+    visible = scope.visible(user, Issue).filter(status=Issue.Status.OPEN)
+    queues = []
+    if s.member_team_ids:
+        queues.append(("team", visible.filter(level=Level.VILLAGE, current_step__team__in=s.member_team_ids)))
+    if s.office_town_ids:
+        queues.append(("town", visible.filter(level=Level.TOWN, current_step__town__in=s.office_town_ids)))
+    if s.department_ids:
+        queues.append(
+            ("department", visible.filter(level=Level.COUNTY, current_step__department__in=s.department_ids))
+        )
+    if s.org_county_ids:
+        queues.append(("county", visible))
+    soon = warning_threshold(now) if queues else None
+    return [
+        (kind, qs.aggregate(
+            open=Count("pk"),
+            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=soon)),
+            reopened=Count("pk", filter=reopened_q()),
+        ))
+        for kind, qs in queues
+    ]
 
 
 def issue_detail(user, code):

@@ -160,6 +160,13 @@ def _save(issue, *fields):
     issue.save(update_fields=list(fields))
 
 
+def may_register(user):
+    """Whether the user registers issues at all (a team member, a town office, an administrator):
+    the same rule as `registrable_villages`, without a query."""
+    s = scope_for(user)
+    return bool(s.is_admin or s.member_team_ids or s.office_town_ids)
+
+
 def registrable_villages(user):
     """Villages the user may register issues for: their teams', their town office's."""
     s = scope_for(user)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", views.ledger, name="issue-list"),
     path("new/", views.register, name="issue-register"),
     path("town/", views.town_queue, name="issue-town-queue"),
+    path("town/escalated/", views.town_escalated, name="issue-town-escalated"),
     path("department/", views.department_queue, name="issue-department-queue"),
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/read/", views.notifications_read, name="notifications-read"),

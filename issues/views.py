@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from issues import forms, notifications, selectors, services
+from issues import forms, notifications, public_views, selectors, services
+from issues.deadlines import warning_threshold
+from issues.filters import IssueFilter
 from issues.models import Issue, Level, Notification
 from issues.scope import sees_personal_data
 from teams import scope
@@ -23,21 +25,39 @@ from visits.scope import shows_personal_data
 PAGE_SIZE = 50
 
 
+def _list_context(request, issues, **context):
+    """A page of listed issues, each flagged overdue, due within a working day or reopened."""
+    now = timezone.now()
+    page = paginate(request, issues, PAGE_SIZE)
+    return {
+        "page": page, "query": query_without_page(request), "now": now, "soon": warning_threshold(now),
+        "reopened": selectors.reopened_ids(page), "flags": FLAGS, **context,
+    }
+
+
+# The quick filters above every list: the flags a queue is worked by.
+FLAGS = [
+    ("overdue", gettext_lazy("Overdue")),
+    ("due_soon", gettext_lazy("Due within a working day")),
+    ("reopened", gettext_lazy("Reopened")),
+]
+
+
 @login_required
 def ledger(request):
     """台账: the issues the user sees, filtered, soonest due first, overdue in red."""
     filterset = selectors.ledger_filter(request.user, request.GET)
     issues = filterset.qs if filterset.is_valid() else filterset.queryset.none()
-    return render(request, "issues/ledger.html", {
-        "filter": filterset, "page": paginate(request, issues, PAGE_SIZE), "query": query_without_page(request),
-        "now": timezone.now(), "title": _("Issue ledger"),
-    })
+    return render(request, "issues/ledger.html", _list_context(
+        request, issues, filter=filterset, title=_("Issue ledger"), can_register=services.may_register(request.user),
+    ))
 
 
 def _queue(request, issues, title):
-    return render(request, "issues/queue.html", {
-        "page": paginate(request, issues, PAGE_SIZE), "query": "", "now": timezone.now(), "title": title,
-    })
+    """A position's queue, with the ledger's filters (the home's figures link to ?overdue=true …)."""
+    filterset = IssueFilter(request.GET, queryset=issues, user=request.user)
+    issues = filterset.qs if filterset.is_valid() else issues.none()
+    return render(request, "issues/queue.html", _list_context(request, issues, title=title))
 
 
 @login_required
@@ -45,6 +65,14 @@ def town_queue(request):
     if not scope.scope_for(request.user).office_town_ids:
         raise PermissionDenied
     return _queue(request, selectors.town_queue(request.user), _("Issues escalated to the town"))
+
+
+@login_required
+def town_escalated(request):
+    """吹哨报到 seen from the town: what it sent to county departments, and where each stands now."""
+    if not scope.scope_for(request.user).office_town_ids:
+        raise PermissionDenied
+    return _queue(request, selectors.town_escalated(request.user), _("Escalated by the town to the county"))
 
 
 @login_required
@@ -62,7 +90,8 @@ def _visit_initial(user, visit_id):
         pk=visit_id,
     )
     household = next(iter(visit.households.all()), None)
-    initial = {"visit": visit.pk, "village": visit.village_id, "source": Issue.Source.VISIT}
+    # The visit's notes are where the resident's words were first written down: start from them.
+    initial = {"visit": visit.pk, "village": visit.village_id, "source": Issue.Source.VISIT, "description": visit.notes}
     if household is not None:
         initial.update(household=household.pk, reporter_name=household.head_name)
         if shows_personal_data(scope.scope_for(user), visit.village):
@@ -110,7 +139,8 @@ def register(request):
 @login_required
 def receipt(request, code):
     issue = selectors.issue_detail(request.user, code)
-    return render(request, "issues/receipt.html", {"issue": issue})
+    url = public_views.status_url(request, issue.code)
+    return render(request, "issues/receipt.html", {"issue": issue, "status_url": url, "qr": public_views.qr_svg(url)})
 
 
 def _form_makers(issue):

@@ -35,7 +35,7 @@ ALLOWED_HOSTS = env.hosts("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserve
 CSRF_TRUSTED_ORIGINS = [f"https://{h.lstrip('.')}" for h in ALLOWED_HOSTS if h != "*"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "liaison.apps.LiaisonAdminConfig",  # django.contrib.admin, as this product (liaison/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

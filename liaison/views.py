@@ -1,9 +1,13 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.defaults import page_not_found
 
+from issues import selectors as issue_selectors
 from teams import selectors as team_selectors
 
 
@@ -14,9 +18,38 @@ def home(request):
     return _home(request)
 
 
+# Each queue's list, open issues only: the home's figures add ?overdue=true and the like.
+QUEUES = {
+    "team": (gettext_lazy("My teams' open issues"), "issue-list", "status=open&level=village&"),
+    "town": (gettext_lazy("Issues escalated to the town"), "issue-town-queue", ""),
+    "department": (gettext_lazy("Issues with my department"), "issue-department-queue", ""),
+    "county": (gettext_lazy("Open issues in the county"), "issue-list", "status=open&"),
+}
+
+
+def _work(user):
+    """The position's queues in figures, each figure opening its filtered list."""
+    work = []
+    for kind, counts in issue_selectors.work(user, timezone.now()):
+        title, url_name, query = QUEUES[kind]
+        base = f"{reverse(url_name)}?{query}"
+        work.append({
+            "kind": kind, "title": title,
+            "figures": [
+                ("open", _("Open"), counts["open"], base.rstrip("&?")),
+                ("overdue", _("Overdue"), counts["overdue"], f"{base}overdue=true"),
+                ("due_soon", _("Due within a working day"), counts["due_soon"], f"{base}due_soon=true"),
+                ("reopened", _("Reopened"), counts["reopened"], f"{base}reopened=true"),
+            ],
+        })
+    return work
+
+
 @login_required
 def _home(request):
-    return render(request, "home.html", team_selectors.home_sections(request.user))
+    context = team_selectors.home_sections(request.user)
+    context["work"] = _work(request.user)
+    return render(request, "home.html", context)
 
 
 def not_found(request, exception):

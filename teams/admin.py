@@ -3,6 +3,7 @@ scope module, and writes through the services, so the admin refuses what the pag
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -330,12 +331,53 @@ class AttendanceChangeAdmin(ScopedAdmin):
         return False
 
 
+class HolidayRangeForm(forms.ModelForm):
+    """Adding to the calendar: a holiday of several days and its make-up working days, in one step."""
+
+    last_day = forms.DateField(
+        label=_("last day"), required=False, widget=AdminDateWidget,
+        help_text=_("Leave empty for a single day."),
+    )
+    workday_1 = forms.DateField(label=_("make-up working day"), required=False, widget=AdminDateWidget)
+    workday_2 = forms.DateField(
+        label=_("another make-up working day"), required=False, widget=AdminDateWidget,
+        help_text=_("The weekend days worked in exchange for the holiday (调休), if any."),
+    )
+
+    class Meta:
+        model = Holiday
+        fields = ["name", "kind", "date"]
+        labels = {"date": _("first day")}
+
+
 @admin.register(Holiday)
 class HolidayAdmin(ScopedAdmin):
     list_display = ["date", "kind", "name"]
     list_filter = ["kind"]
     search_fields = ["name"]
     date_hierarchy = "date"
+    add_fieldsets = [(None, {"fields": ["name", "kind", "date", "last_day", "workday_1", "workday_2"]})]
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else super().get_fieldsets(request, obj)
+
+    def get_changeform_initial_data(self, request):
+        return {"kind": Holiday.Kind.HOLIDAY, **super().get_changeform_initial_data(request)}
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = HolidayRangeForm
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        data = form.cleaned_data
+        rows = services.add_calendar_days(
+            by=request.user, name=data["name"], kind=data["kind"], first_day=data["date"],
+            last_day=data["last_day"], workdays=[d for d in (data["workday_1"], data["workday_2"]) if d],
+        )
+        obj.pk = rows[0].pk
 
 
 @admin.register(Position)

@@ -364,6 +364,8 @@ class Attendance(models.Model):
     member = models.ForeignKey(User, models.PROTECT, related_name="attendance", verbose_name=_("member"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # When the member checked themselves in: a leader's mark after the fact says nothing of the hour.
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         User, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("updated by")

@@ -67,7 +67,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attendance
-        fields = ["member", "name", "status", "note", "updated_at"]
+        fields = ["member", "name", "status", "note", "checked_in_at", "updated_at"]
 
 
 class LiaisonDaySerializer(serializers.ModelSerializer):

@@ -138,6 +138,41 @@ def sync_attendance(*, team_ids, start, end):
     return len(missing)
 
 
+HOLIDAY_MAX_DAYS = 31
+
+
+@transaction.atomic
+def add_calendar_days(*, by, name, kind, first_day, last_day=None, workdays=()):
+    """Days of the official calendar in one step: a holiday from `first_day` to `last_day` (a
+    seven-day National Day at once) with the make-up working days (调休) that go with it, or a
+    run of make-up working days. Nothing is added if any of the dates is already in the calendar.
+    Returns the rows added, in date order."""
+    if not scope.scope_for(by).is_admin:
+        raise PermissionDenied(_("Only an administrator keeps the holiday calendar."))
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Give the holiday's name, for example 国庆节.")})
+    last_day = last_day or first_day
+    if last_day < first_day:
+        raise ValidationError({"last_day": _("The last day cannot come before the first day.")})
+    if (last_day - first_day).days >= HOLIDAY_MAX_DAYS:
+        raise ValidationError({"last_day": _("A holiday lasts at most %(n)d days.") % {"n": HOLIDAY_MAX_DAYS}})
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    rows = [Holiday(date=day, kind=kind, name=name) for day in days]
+    extra = sorted(set(workdays) - set(days))
+    if kind == Holiday.Kind.HOLIDAY:
+        made_up = _("%(name)s make-up working day") % {"name": name}
+        rows += [Holiday(date=day, kind=Holiday.Kind.WORKDAY, name=made_up[:40]) for day in extra]
+    taken = sorted(Holiday.objects.filter(date__in=[row.date for row in rows]).values_list("date", flat=True))
+    if taken:
+        raise ValidationError(
+            _("Already in the calendar: %(dates)s. Change those days on their own, then add the rest.")
+            % {"dates": "、".join(day.isoformat() for day in taken)}
+        )
+    Holiday.objects.bulk_create(rows)
+    return sorted(rows, key=lambda row: row.date)
+
+
 def _require_reason(reason):
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the change; it is kept with the day.")})
@@ -335,8 +370,12 @@ def record_attendance(*, liaison_day, by, entries):
         AttendanceChange.objects.create(
             attendance=row, changed_by=by, from_status=row.status, to_status=status, from_note=row.note, to_note=note
         )
+        if status != Attendance.Status.PRESENT:
+            row.checked_in_at = None
+        elif member_id == by.pk and row.status != Attendance.Status.PRESENT:
+            row.checked_in_at = timezone.now()
         row.status, row.note, row.updated_by = status, note, by
-        row.save(update_fields=["status", "note", "updated_by", "updated_at"])
+        row.save(update_fields=["status", "note", "checked_in_at", "updated_by", "updated_at"])
         changed.append(row)
     if errors:
         raise ValidationError(errors)

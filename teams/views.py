@@ -35,6 +35,7 @@ def team_detail(request, pk):
             "team": team,
             "members": members,
             "days": days,
+            "past_days": selectors.past_days(team, today),
             "can_change_days": can_change_days,
             "reschedule_form": RescheduleForm(),
             "cancel_form": CancelForm(),

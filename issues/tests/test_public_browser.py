@@ -46,8 +46,8 @@ def test_a_resident_looks_up_reads_and_rates_on_a_phone(resolved_issue, phone_pa
     page.check("input[value='basically_satisfied']")
     page.fill("#id_comment", "修得挺快")
     page.click("button:has-text('提交评价')")
-    page.locator(".notice").wait_for()
-    assert "感谢您的评价" in page.locator(".notice").inner_text()
+    page.locator(".messages").wait_for()
+    assert "感谢您的评价" in page.locator(".messages").inner_text()
     with translation.override("zh-hans"):
         rated = str(Issue.Satisfaction.BASICALLY_SATISFIED.label)
     assert rated in page.locator("section.rated").inner_text()

@@ -39,7 +39,8 @@ def fresh_cache():
 
 
 def lookup(client, code, last4):
-    return client.post(LOOKUP, {"code": code, "phone_last4": last4})
+    """The lookup, and the status page it leads to (its own signed address) when it matches."""
+    return client.post(LOOKUP, {"code": code, "phone_last4": last4}, follow=True)
 
 
 def without_csrf(body):
@@ -89,9 +90,11 @@ def test_the_status_page_shows_the_public_fields_and_timeline(world, register, c
     issue = register(world)
     services.add_progress(issue=issue, by=world.cadre, note="已联系路灯维修单位", internal_note="维修单位下周才有空")
     services.escalate(issue=issue, by=world.leader, reason="需街道协调维修经费")
+    found = client.post(LOOKUP, {"code": issue.code, "phone_last4": "5678"})
+    assert found.status_code == 302 and found["Location"].startswith("/public/status/")
     # The issue with its category, village, town, step and first responder's role; the handler; the timeline.
     with django_assert_num_queries(3):
-        response = lookup(client, issue.code, "5678")
+        response = client.get(found["Location"])
     body = response.content.decode()
     assert response.status_code == 200
     for text in ("民生文化", "罗阳街道 · 西区社区", "镇街", "罗阳街道驻点办", "李丽芳（镇街干部）",
@@ -226,7 +229,9 @@ def resident_status_page(issue):
     page it got: (browser, page, the page's CSRF token)."""
     browser = Client(enforce_csrf_checks=True)
     token = CSRF_INPUT.search(browser.get(LOOKUP).content.decode()).group(1)
-    response = browser.post(LOOKUP, {"csrfmiddlewaretoken": token, "code": issue.code, "phone_last4": "5678"})
+    response = browser.post(
+        LOOKUP, {"csrfmiddlewaretoken": token, "code": issue.code, "phone_last4": "5678"}, follow=True
+    )
     assert response.status_code == 200
     page = response.content.decode()
     return browser, page, CSRF_INPUT.search(page).group(1)
@@ -241,7 +246,7 @@ def test_each_resident_gets_their_own_csrf_token_and_can_rate(world, register):
     rating = {"token": re.search(r'name="token" value="([^"]+)"', page).group(1), "satisfaction": "satisfied"}
     # The second resident's page carries a token for their own cookie, not the first's.
     assert first.post("/public/rate/", {**rating, "csrfmiddlewaretoken": token}).status_code == 403
-    rated = second.post("/public/rate/", {**rating, "csrfmiddlewaretoken": token})
+    rated = second.post("/public/rate/", {**rating, "csrfmiddlewaretoken": token}, follow=True)
     assert rated.status_code == 200 and "感谢您的评价" in rated.content.decode()
     _browser, page, _token = resident_status_page(issue)
     assert "您的评价" in page and 'name="satisfaction"' not in page
@@ -290,4 +295,4 @@ def test_a_fresh_worker_on_a_machine_just_started_answers_its_first_lookup(tworl
         env={**os.environ, "DATABASE_URL": test_database.geturl(), "DJANGO_SETTINGS_MODULE": "liaison.settings"},
         cwd=settings.BASE_DIR,
     )
-    assert worker.stdout.split() == ["200"], worker.stderr[-3000:]
+    assert worker.stdout.split() == ["302"], worker.stderr[-3000:]  # on to the status page

@@ -47,7 +47,7 @@ def test_no_personal_data_on_any_public_page_or_api_answer(world, register, clie
         "index": client.get("/public/"),
         "search": client.get("/public/", {"q": "西区"}),
         "lookup form": client.get("/public/lookup/"),
-        "status page": client.post("/public/lookup/", {"code": issue.code, "phone_last4": last4}),
+        "status page": client.post("/public/lookup/", {"code": issue.code, "phone_last4": last4}, follow=True),
         "wrong phone": client.post("/public/lookup/", {"code": issue.code, "phone_last4": "0000"}),
         "village notice": client.get(village),
         "contact card": client.get(village + "card/"),
@@ -57,8 +57,12 @@ def test_no_personal_data_on_any_public_page_or_api_answer(world, register, clie
         "api missing": api.post("/api/v1/public/issue-status/", {"code": missing_code(), "phone_last4": last4}),
     }
     token = outputs["status page"].content.decode().split('name="token" value="')[1].split('"')[0]
-    outputs["after rating"] = client.post("/public/rate/", {"token": token, "satisfaction": "dissatisfied"})
-    outputs["reopened status"] = client.post("/public/lookup/", {"code": issue.code, "phone_last4": last4})
+    outputs["after rating"] = client.post(
+        "/public/rate/", {"token": token, "satisfaction": "dissatisfied"}, follow=True
+    )
+    outputs["reopened status"] = client.post(
+        "/public/lookup/", {"code": issue.code, "phone_last4": last4}, follow=True
+    )
     for i in range(ratelimit.PER_CODE[0]):
         client.post("/public/lookup/", {"code": issue.code, "phone_last4": f"{i:04d}"}, REMOTE_ADDR=f"10.0.0.{i}")
     outputs["rate limited"] = client.post("/public/lookup/", {"code": issue.code, "phone_last4": last4})

@@ -23,7 +23,8 @@ def fresh_cache():
 
 
 def lookup(client, code, last4, address="203.0.113.7"):
-    return client.post("/public/lookup/", {"code": code, "phone_last4": last4}, REMOTE_ADDR=address)
+    """The lookup's answer; a match is followed to the status page."""
+    return client.post("/public/lookup/", {"code": code, "phone_last4": last4}, REMOTE_ADDR=address, follow=True)
 
 
 @time_machine.travel(at(2026, 11, 16, 9, 10), tick=False)

@@ -24,6 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import TokenProxy
 
+from issues import public
 from issues import services as issue_services
 from issues.models import Category, Event, Issue, Notification
 from issues.tests.test_public_lookup import forget_public_counters
@@ -46,6 +47,7 @@ EXPECTED = {
     "public-index":                   ("200   200   200   200   200", "405   405   405   405   405"),
     "public-lookup":                  ("200   200   200   200   200", "200   200   200   200   200"),
     "public-rate":                    ("405   405   405   405   405", "400   400   400   400   400"),
+    "public-status":                  ("200   200   200   200   200", "405   405   405   405   405"),
     "public-statistics":              ("200   200   200   200   200", "405   405   405   405   405"),
     "public-village":                 ("200   200   200   200   200", "405   405   405   405   405"),
     "public-village-card":            ("200   200   200   200   200", "405   405   405   405   405"),
@@ -73,6 +75,7 @@ EXPECTED = {
     "issue-list":                     ("login 200   200   200   200", "login 200   200   200   200"),
     "issue-register":                 ("login 200   403   403   200", "login 200   403   403   200"),
     "issue-town-queue":               ("login 403   403   403   200", "login 403   403   403   200"),
+    "issue-town-escalated":           ("login 403   403   403   200", "login 403   403   403   200"),
     "issue-department-queue":         ("login 403   200   403   403", "login 403   200   403   403"),
     "issue-detail":                   ("login 404   404   200   404", "login 404   404   200   404"),
     "issue-receipt":                  ("login 404   404   200   404", "login 404   404   200   404"),
@@ -224,6 +227,8 @@ def fill(w, name, parameter):
         return {"unit": "team", "metric": "attendance"}[parameter]
     if parameter == "pk":
         return pk[name].pk
+    if name == "public-status":
+        return {"token": public.status_token(w.issue_a.code)}[parameter]  # the receipt's QR code
     if name == "api:category-detail":
         return {"code": "livelihood"}[parameter]
     if name in ("api:issue-feedback", "api:issue-rate"):

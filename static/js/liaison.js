@@ -10,4 +10,10 @@
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
+  // The attendance sheet's "everyone present": one tap instead of one a member.
+  document.querySelectorAll("[data-all-present]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      button.form.querySelectorAll("input[type=radio][value=present]").forEach(function (radio) { radio.checked = true; });
+    });
+  });
 })();

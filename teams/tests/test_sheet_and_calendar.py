@@ -1,0 +1,88 @@
+"""Issue 14's rough edges of the liaison day and the calendar: check-in keeps its time, the sheet
+shows its totals and rate and marks everyone present in one tap, the team page leads back to
+past sheets, and an administrator enters a seven-day holiday and its make-up days in one step."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from conftest import NOW, TODAY
+from teams import services
+from teams.models import Attendance, Holiday
+
+
+def test_check_in_keeps_its_time_and_a_leaders_mark_says_nothing_of_the_hour(world, today_day):
+    services.check_in(user=world.cadre, team=world.team_a)
+    services.record_attendance(liaison_day=today_day, by=world.leader,
+                               entries=[{"member": world.lawyer.pk, "status": "present"}])
+    rows = {row.member_id: row for row in Attendance.objects.filter(liaison_day=today_day)}
+    assert rows[world.cadre.pk].checked_in_at == NOW
+    assert rows[world.lawyer.pk].status == "present" and rows[world.lawyer.pk].checked_in_at is None
+    services.record_attendance(liaison_day=today_day, by=world.leader,
+                               entries=[{"member": world.cadre.pk, "status": "absent"}])
+    assert Attendance.objects.get(liaison_day=today_day, member=world.cadre).checked_in_at is None
+
+
+def test_the_sheet_shows_totals_rate_check_in_time_and_everyone_present(world, today_day, as_user):
+    services.check_in(user=world.cadre, team=world.team_a)
+    services.ask_leave(user=world.lawyer, liaison_day=today_day, reason="出庭")
+    html = as_user(world.leader).get(reverse("liaison-day", args=[today_day.pk])).content.decode()
+    # cadre present, lawyer on leave, leader not marked: 1 of the 2 counted.
+    assert "出勤 1 人 · 缺勤 0 人 · 请假 1 人 · 未登记 1 人" in html and "出勤率：<strong>50%</strong>" in html
+    assert "09:30 签到" in html
+    assert "data-all-present" in html and "全部出勤" in html
+    # A member reads the sheet; only the leader marks it.
+    html = as_user(world.cadre).get(reverse("liaison-day", args=[today_day.pk])).content.decode()
+    assert "出勤率：<strong>50%</strong>" in html and "data-all-present" not in html
+
+
+def test_the_team_page_lists_past_liaison_days_with_their_sheets(world, today_day, as_user):
+    services.check_in(user=world.cadre, team=world.team_a)
+    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+        html = as_user(world.cadre).get(reverse("team-detail", args=[world.team_a.pk])).content.decode()
+    past = re.search(r'id="past-days".*?</section>', html, re.S).group(0)
+    assert f'href="{reverse("liaison-day", args=[today_day.pk])}"' in past
+    assert TODAY.isoformat() in past and "出勤 1/3" in past
+
+
+@pytest.fixture
+def admin_client(world, client):
+    client.force_login(world.admin)
+    return client
+
+
+def test_a_seven_day_holiday_and_its_make_up_day_in_one_step(world, admin_client):
+    response = admin_client.post("/admin/teams/holiday/add/", {
+        "name": "国庆节", "kind": "holiday", "date": "2030-10-01", "last_day": "2030-10-07",
+        "workday_1": "2030-09-29", "workday_2": "2030-10-12",
+    })
+    assert response.status_code == 302
+    added = list(Holiday.objects.filter(date__year=2030).values_list("date", "kind", "name"))
+    assert added == (
+        [(date(2030, 9, 29), "workday", "国庆节调休")]
+        + [(date(2030, 10, d), "holiday", "国庆节") for d in range(1, 8)]
+        + [(date(2030, 10, 12), "workday", "国庆节调休")]
+    )
+
+
+def test_a_range_over_days_already_in_the_calendar_adds_nothing(world, admin_client):
+    Holiday.objects.create(date=date(2030, 10, 3), kind="holiday", name="国庆节")
+    response = admin_client.post("/admin/teams/holiday/add/", {
+        "name": "国庆节", "kind": "holiday", "date": "2030-10-01", "last_day": "2030-10-07", "workday_1": "2030-10-12",
+    })
+    assert response.status_code == 200
+    assert "以下日期已在日历中：2030-10-03" in response.content.decode()
+    assert Holiday.objects.filter(date__year=2030).count() == 1
+    response = admin_client.post("/admin/teams/holiday/add/", {
+        "name": "国庆节", "kind": "holiday", "date": "2030-10-07", "last_day": "2030-10-01",
+    })
+    assert "最后一天不能早于第一天" in response.content.decode()
+    assert Holiday.objects.filter(date__year=2030).count() == 1
+
+
+def test_only_an_administrator_keeps_the_calendar(world):
+    with pytest.raises(services.PermissionDenied):
+        services.add_calendar_days(by=world.town_office, name="国庆节", kind="holiday", first_day=date(2030, 10, 1))

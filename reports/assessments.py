@@ -159,7 +159,7 @@ def red_black(round_):
         if not n:
             continue
         red = [r for r in ranked if r.score >= ranked[n - 1].score]
-        black = [r for r in reversed(ranked) if r.score <= ranked[-n].score]
+        black = [r for r in reversed(ranked) if r.score <= ranked[-n].score and r not in red]
         lists[unit] = (red, black)
     return lists
 

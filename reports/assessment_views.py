@@ -30,7 +30,11 @@ PAGE_SIZE = 50
 @require_GET
 def inspection_list(request):
     """The inspections the user sees, newest first; the organization department records them here."""
-    page = paginate(request, inspections.inspections(request.user), PAGE_SIZE)
+    found = inspections.inspections(request.user)
+    team_id = whole_number(request.GET.get("team", ""))
+    if team_id is not None:
+        found = found.filter(team=team_id)
+    page = paginate(request, found, PAGE_SIZE)
     return render(request, "reports/inspections.html", {
         "page": page, "query": query_without_page(request), "may_record": inspections.may_record(request.user),
     })

@@ -252,7 +252,7 @@ def _results_context(request, round_, unit, unit_id):
         if unit == Unit.TOWN else []
     return {
         "round": round_, "period": period, "result": result, "unit": unit, "lines": lines, "counted": counted,
-        "teams": teams, "inspections": list(result.inspections.all().order_by("date", "pk")),
+        "teams": teams, "inspections": list(result.inspections.all()),
         "points": sum((line.points for line in lines if line.points is not None), 0),
         "scored_total": sum(1 for row in teams if row.score is not None),
     }

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -141,7 +141,9 @@ def results(user, round_, unit):
 
 
 def result_for(user, round_, unit, unit_id):
-    return results(user, round_, unit).filter(unit_id=unit_id).prefetch_related("inspections__team").first()
+    behind = Inspection.objects.select_related("team").order_by("date", "pk")
+    return results(user, round_, unit).filter(unit_id=unit_id).prefetch_related(
+        Prefetch("inspections", queryset=behind)).first()
 
 
 def red_black(round_):

@@ -328,7 +328,9 @@ def compute(round_):
             refresh=refresh, unit__in=(Unit.TOWN, Unit.TEAM), period=round_.period, start=round_.start,
         ).filter(Q(unit=Unit.TOWN, unit_id__in=list(towns)) | Q(unit=Unit.TEAM, unit_id__in=[t[0] for t in teams]))
     }
-    found = list(Inspection.objects.filter(
+    # Locked, so that an inspection corrected while the round is published is either in it as
+    # corrected or refused as used (inspections.update checks under the same lock).
+    found = list(Inspection.objects.select_for_update(of=("self",)).filter(
         team__village__town__in=towns, date__range=(round_.start, round_.end),
     ).values_list("pk", "team_id", "team__village__town_id", "deduction"))
     by_team, by_town = defaultdict(list), defaultdict(list)

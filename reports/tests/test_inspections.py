@@ -168,3 +168,18 @@ def test_recording_through_the_pages(q3, as_user):
     assert response.status_code == 302
     made = Inspection.objects.latest("pk")
     assert (made.deduction, made.notice_posted, list(made.absent_members.all())) == (0.5, False, [q3.lawyer])
+
+
+def test_the_lists_take_a_constant_number_of_queries(q3, as_user, django_assert_max_num_queries):
+    client = as_user(q3.org_department)
+    for day in ("2026-09-08", "2026-09-15", "2026-09-22", "2026-09-29"):
+        for team in (q3.team_a, q3.team_b, q3.team_c, q3.team_d):
+            record(q3, team=team, date=date.fromisoformat(day), criticism="通报",
+                   criticised=[q3.cadre] if team == q3.team_a else [])
+    # session, user, scope (2), the page's count and rows, the criticised members, the header's notifications
+    for url in (reverse("inspection-list"), reverse("criticism-notices"), reverse("assessment-list")):
+        with django_assert_max_num_queries(9):
+            assert client.get(url).status_code == 200
+    member = as_user(q3.cadre)
+    with django_assert_max_num_queries(9):
+        assert member.get(reverse("criticism-notices")).status_code == 200

@@ -151,10 +151,11 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(request=InspectionInputSerializer, responses={201: InspectionSerializer})
     def create(self, request):
-        if not inspections.may_record(request.user):
-            raise PermissionDenied(_("Only the county's organization department records inspections."))
+        # The body is read first, as every endpoint does: bad input is a 400 whoever sends it.
         data = InspectionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        if not inspections.may_record(request.user):
+            raise PermissionDenied(_("Only the county's organization department records inspections."))
         fields = dict(data.validated_data)
         team = scope.visible(request.user, Team).select_related("village__town").filter(pk=fields.pop("team")).first()
         if team is None:

@@ -24,6 +24,8 @@ router.register("issues", issue_apis.IssueViewSet, basename="issue")
 router.register("memberships", team_apis.MembershipViewSet, basename="membership")
 router.register("steps", issue_apis.StepViewSet, basename="step")
 router.register("ratings", issue_apis.RatingViewSet, basename="rating")
+router.register("inspections", report_apis.InspectionViewSet, basename="inspection")
+router.register("assessments", report_apis.AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path("auth/token/", team_apis.TokenView.as_view(), name="api-token"),

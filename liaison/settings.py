@@ -289,6 +289,8 @@ ISSUE_DUE_WORKING_DAYS = {
 
 # 重点提示 on the dashboards: teams whose attendance or timely-handling rate is below this.
 DASHBOARD_ALERT_PERCENT = env.integer("DASHBOARD_ALERT_PERCENT", 95, minimum=1, maximum=100)
+# The most points one inspection (督查) may deduct from its team.
+INSPECTION_MAX_DEDUCTION = env.integer("INSPECTION_MAX_DEDUCTION", 10, minimum=1, maximum=100)
 
 # What a request may send: any body at most REQUEST_MAX_BYTES (DRF's JSON included, see
 # teams/request_size.py); an issue's photos each at most PHOTO_MAX_BYTES, PHOTOS_PER_ISSUE of

@@ -7,4 +7,4 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from reports import signals  # noqa: F401  (connects the receivers)
+        from reports import inspections, signals  # noqa: F401  (connects the receivers; registers the scope rules)

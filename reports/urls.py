@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports import views
+from reports import assessment_views, views
 from reports.models import METRICS, Unit
 
 
@@ -27,4 +27,20 @@ urlpatterns = [
     path("county/<int:pk>/refresh/status/", views.refresh_status, name="dashboard-refresh-status"),
     path("<unit:unit>/<int:pk>/", views.dashboard, name="dashboard"),
     path("<unit:unit>/<int:pk>/<metric:metric>/", views.records, name="dashboard-records"),
+]
+
+# Inspections (督查), criticism notices and assessment rounds (考核).
+urlpatterns += [
+    path("inspections/", assessment_views.inspection_list, name="inspection-list"),
+    path("inspections/new/", assessment_views.inspection_new, name="inspection-new"),
+    path("inspections/<int:pk>/", assessment_views.inspection_detail, name="inspection-detail"),
+    path("inspections/<int:pk>/edit/", assessment_views.inspection_edit, name="inspection-edit"),
+    path("inspections/<int:pk>/delete/", assessment_views.inspection_delete, name="inspection-delete"),
+    path("notices/", assessment_views.notice_list, name="criticism-notices"),
+    path("assessments/", assessment_views.round_list, name="assessment-list"),
+    path("assessments/new/", assessment_views.round_new, name="assessment-new"),
+    path("assessments/<int:pk>/", assessment_views.round_detail, name="assessment-detail"),
+    path("assessments/<int:pk>/print/", assessment_views.round_print, name="assessment-print"),
+    path("assessments/<int:pk>/<unit:unit>/<int:unit_id>/", assessment_views.round_unit, name="assessment-unit"),
+    path("assessments/<int:pk>/<slug:action>/", assessment_views.round_action, name="assessment-action"),
 ]

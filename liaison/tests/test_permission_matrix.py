@@ -28,6 +28,8 @@ from issues import public
 from issues import services as issue_services
 from issues.models import Category, Event, Issue, Notification
 from issues.tests.test_public_lookup import forget_public_counters
+from reports import assessments, inspections
+from reports import services as report_services
 from teams import scope
 from teams.models import Attendance, AttendanceChange, Holiday, LiaisonDay, Membership, Position, User
 from visits.models import Household, HouseholdTag, Visit
@@ -116,8 +118,8 @@ EXPECTED = {
     "api:issue-feedback":             ("401   405   405   405   405", "401   404   404   403   404"),
     "api:issue-rate":                 ("401   405   405   405   405", "401   404   404   403   404"),
     "api:issue-handover":             ("401   405   405   405   405", "401   404   404   400   404"),
-    # Team A's figures (none computed yet: the organization department, who may see them, is told so).
-    "api:api-metrics":                ("401   404   404   404   404", "401   405   405   405   405"),
+    # Team A's figures, computed for the assessment round: the organization department only.
+    "api:api-metrics":                ("401   404   404   200   404", "401   405   405   405   405"),
     # The raw facts behind the figures: lists of what each sees, team A's records to those who see them.
     "api:membership-list":            ("401   200   200   200   200", "401   405   405   405   405"),
     "api:membership-detail":          ("401   404   404   200   404", "401   405   405   405   405"),
@@ -132,6 +134,26 @@ EXPECTED = {
     "dashboard-records":              ("login 404   404   200   404", "login 405   405   405   405"),
     "dashboard-refresh":              ("login 405   405   405   405", "login 404   404   302   404"),
     "dashboard-refresh-status":       ("login 404   404   200   404", "login 405   405   405   405"),
+    # Inspections and assessment rounds: the organization department records and manages them;
+    # the other town's office sees neither team A's inspection nor a draft round; a list shows
+    # each their own (none). The POSTs by the organization department: an inspection recorded,
+    # the draft round refused publication (nothing to score) and shown its page again.
+    "inspection-list":                ("login 200   200   200   200", "login 405   405   405   405"),
+    "inspection-new":                 ("login 403   403   200   403", "login 403   403   302   403"),
+    "inspection-detail":              ("login 404   404   200   404", "login 405   405   405   405"),
+    "inspection-edit":                ("login 404   404   200   404", "login 404   404   302   404"),
+    "inspection-delete":              ("login 405   405   405   405", "login 404   404   302   404"),
+    "criticism-notices":              ("login 200   200   200   200", "login 405   405   405   405"),
+    "assessment-list":                ("login 200   200   200   200", "login 405   405   405   405"),
+    "assessment-new":                 ("login 405   405   405   405", "login 403   403   302   403"),
+    "assessment-detail":              ("login 404   404   200   404", "login 405   405   405   405"),
+    "assessment-print":               ("login 404   404   200   404", "login 405   405   405   405"),
+    "assessment-unit":                ("login 404   404   200   404", "login 405   405   405   405"),
+    "assessment-action":              ("login 405   405   405   405", "login 404   404   302   404"),
+    "api:inspection-list":            ("401   200   200   200   200", "401   403   403   201   403"),
+    "api:inspection-detail":          ("401   404   404   200   404", "401   405   405   405   405"),
+    "api:assessment-list":            ("401   200   200   200   200", "401   405   405   405   405"),
+    "api:assessment-detail":          ("401   404   404   200   404", "401   405   405   405   405"),
 }
 # Query strings of routes that read one.
 QUERIES = {"api:api-metrics": lambda w: f"?unit=team:{w.team_a.pk}&period=month:2026-11"}
@@ -171,6 +193,13 @@ def matrix_world(busy_world):
     )
     issue_services.resolve(issue=rated, by=w.cadre, result="已修复")
     w.rating_a = issue_services.rate(issue=rated, satisfaction="satisfied")
+    w.inspection_a = inspections.record(
+        by=w.org_department, team=w.team_a, date=w.day_a.date, inspectors="县委组织部督查组", findings="台账未及时更新",
+        deduction=1, ledger_up_to_date=False, criticism="通报批评", criticised=[w.cadre],
+    )
+    w.inspection_b = inspections.record(by=w.org_department, team=w.team_a, date=w.day_a.date, inspectors="督查组")
+    report_services.refresh_in_process(w.county)
+    w.round_a = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
     return w
 
 
@@ -222,7 +251,14 @@ def fill(w, name, parameter):
         "api:step-detail": w.issue_a.current_step, "api:rating-detail": w.rating_a,
         "dashboard": w.team_a, "dashboard-records": w.team_a, "dashboard-refresh": w.county,
         "dashboard-refresh-status": w.county,
+        "inspection-detail": w.inspection_a, "inspection-edit": w.inspection_a, "inspection-delete": w.inspection_b,
+        "api:inspection-detail": w.inspection_a, "assessment-detail": w.round_a, "assessment-print": w.round_a,
+        "assessment-unit": w.round_a, "assessment-action": w.round_a, "api:assessment-detail": w.round_a,
     }
+    if name == "assessment-unit" and parameter in ("unit", "unit_id"):
+        return {"unit": "team", "unit_id": w.team_a.pk}[parameter]
+    if name == "assessment-action" and parameter == "action":
+        return "publish"
     if parameter in ("unit", "metric"):
         return {"unit": "team", "metric": "attendance"}[parameter]
     if parameter == "pk":
@@ -260,6 +296,12 @@ def bodies(w):
         "api:issue-progress": {"note": "已联系"}, "api:issue-rate": {"satisfaction": "satisfied"},
         "api:issue-resolve": {"result": "已修复"}, "api:api-token": {"username": "cadre", "password": "wrong"},
         "api:api-public-issue-status": {"code": w.issue_a.code, "phone_last4": "0000"},
+        "inspection-new": {"team": w.team_a.pk, "date": today, "inspectors": "县委组织部督查组", "deduction": "0",
+                           "team_present": "on"},
+        "inspection-edit": {"inspectors": "县委组织部督查组", "deduction": "2", "findings": "日志缺记"},
+        "assessment-new": {"period": "quarter:2026-Q2", **{f"weight_{m}": v for m, v in
+                                                           assessments.DEFAULT_WEIGHTS.items()}},
+        "api:inspection-list": {"team": w.team_a.pk, "date": today, "inspectors": "县委组织部督查组"},
     }
 
 

@@ -110,7 +110,7 @@ def real_values(w):
             "member": [w.cadre.pk, w.leader.pk, w.volunteer.pk], "to": [w.cadre.pk, w.leader.pk],
             "department": [w.dept1.pk], "category": ["livelihood"], "tags": [["dibao"]], "code": issues,
             "phone_last4": ["5678", "0000"], "reporter_phone": ["13912345678"], "phone": ["13812345678"],
-            "received_at": ["2026-11-24T08:00:00+08:00"], "date": ["2026-11-24"],
+            "received_at": ["2026-11-24T08:00:00+08:00"], "date": ["2026-11-24"], "team": [w.team_a.pk, w.team_c.pk],
         },
     }
 

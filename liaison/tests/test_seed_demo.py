@@ -62,3 +62,21 @@ def test_the_same_seed_gives_the_same_county(db):
 
     assert snapshot(11) == snapshot(11)
     assert snapshot(11) != snapshot(12)
+
+
+def test_a_year_of_inspections_and_a_published_quarter_round(seeded):
+    from reports.models import AssessmentResult, AssessmentRound, Inspection
+
+    county = County.objects.get(name="博罗县")
+    inspections = Inspection.objects.filter(team__village__town__county=county)
+    # A few a month in each of the four towns, most finding nothing wrong, a couple criticised.
+    assert 4 * 12 * 2 <= inspections.count() <= 4 * 13 * 4
+    assert 0 < inspections.filter(deduction__gt=0).count() < inspections.count() / 2
+    assert 1 <= inspections.exclude(criticism="").count() <= 3
+    round_ = AssessmentRound.objects.get(county=county)
+    assert round_.is_published and round_.period == "quarter"
+    assert AssessmentResult.objects.filter(round=round_, unit="town", rank=1).exists()
+    before = (inspections.count(), AssessmentRound.objects.count())
+    call_command("seed_demo", seed=7)
+    assert (inspections.count(), AssessmentRound.objects.count()) == before
+

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from issues import seed as issue_seed
+from reports import seed as report_seed
 from reports import services as report_services
 from teams import seed as team_seed
 from visits import seed as visit_seed
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         if not created:
             self.stdout.write(f"{county} already exists; nothing to seed.")
             self._figures(county)
+            report_seed.seed_assessments(county=county, rng=rng, stdout=self.stdout)
             return
         team_seed.seed_liaison_days(county=county, rng=rng, stdout=self.stdout)
         visit_seed.seed_visits(county=county, preset_name=preset, rng=rng, stdout=self.stdout)
@@ -33,6 +35,7 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         self._figures(county)
+        report_seed.seed_assessments(county=county, rng=rng, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(f"Seeded {county} ({preset}) in {time.monotonic() - started:.1f}s."))
 
     def _figures(self, county):

@@ -1,0 +1,326 @@
+"""The pages of inspections (督查), criticism notices and assessment rounds (考核). Thin: the
+rules are in inspections.py and assessments.py."""
+
+from datetime import date as date_type
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from reports import assessments, inspections, services
+from reports import periods as P
+from reports.assessment_forms import InspectionForm, RoundForm, WithdrawForm
+from reports.models import Unit
+from teams import scope
+from teams.models import County, Team
+from teams.web import add_service_error, flash_errors, paginate, query_without_page, whole_number
+
+PAGE_SIZE = 50
+
+
+# Inspections.
+
+
+@login_required
+@require_GET
+def inspection_list(request):
+    """The inspections the user sees, newest first; the organization department records them here."""
+    found = inspections.inspections(request.user)
+    team_id = whole_number(request.GET.get("team", ""))
+    if team_id is not None:
+        found = found.filter(team=team_id)
+    page = paginate(request, found, PAGE_SIZE)
+    return render(request, "reports/inspections.html", {
+        "page": page, "query": query_without_page(request), "may_record": inspections.may_record(request.user),
+    })
+
+
+def _recordable_teams(user):
+    return list(
+        scope.visible(user, Team).filter(is_active=True, village__town__county__in=_org_counties(user))
+        .select_related("village__town").order_by("village__town__name", "village__name")
+    )
+
+
+def _org_counties(user):
+    s = scope.scope_for(user)
+    return County.objects.all() if s.is_admin else County.objects.filter(pk__in=s.org_county_ids)
+
+
+def _date(value):
+    try:
+        return date_type.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_new(request):
+    """Record an inspection: first the team and the day, then what was found."""
+    if not inspections.may_record(request.user):
+        raise PermissionDenied
+    source = request.POST if request.method == "POST" else request.GET
+    teams = _recordable_teams(request.user)
+    team_id, day = whole_number(source.get("team", "")), _date(source.get("date"))
+    team = next((t for t in teams if t.pk == team_id), None)
+    if team is None or day is None:
+        return render(request, "reports/inspection_pick.html", {
+            "teams": teams, "team_id": team_id, "day": day or timezone.localdate(),
+            "asked": bool(source.get("team") or source.get("date")),
+        })
+    members = inspections.team_members(team, day)
+    form = InspectionForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inspection = inspections.record(by=request.user, team=team, date=day, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The inspection is recorded."))
+            return redirect("inspection-detail", inspection.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "reports/inspection_form.html", {"form": form, "team": team, "day": day}, status=status)
+
+
+def _inspection_or_404(user, pk):
+    inspection = inspections.inspection_for(user, pk)
+    if inspection is None:
+        raise Http404
+    return inspection
+
+
+@login_required
+@require_GET
+def inspection_detail(request, pk):
+    inspection = _inspection_or_404(request.user, pk)
+    return render(request, "reports/inspection_detail.html", _detail_context(request, inspection))
+
+
+def _detail_context(request, inspection):
+    return {
+        "inspection": inspection, "may_change": scope.can_change(request.user, inspection),
+        "frozen": inspections.used_by_published_round(inspection),
+        "checklist": [(inspection._meta.get_field(name).verbose_name, getattr(inspection, name))
+                      for name in inspections.CHECKLIST],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inspection_edit(request, pk):
+    inspection = _inspection_or_404(request.user, pk)
+    if not scope.can_change(request.user, inspection):
+        raise PermissionDenied
+    members = inspections.team_members(inspection.team, inspection.date)
+    initial = {name: getattr(inspection, name) for name in (
+        "inspectors", "findings", "deduction", "criticism", *inspections.CHECKLIST)}
+    initial.update(absent_members=list(inspection.absent_members.all()), criticised=list(inspection.criticised.all()))
+    form = InspectionForm(request.POST or None, initial=initial, members=members)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                inspections.update(inspection=inspection, by=request.user, **form.cleaned_data)
+            except inspections.Frozen as refused:
+                form.add_error(None, refused.message)
+                status = 409
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("The inspection is corrected."))
+                return redirect("inspection-detail", inspection.pk)
+    return render(request, "reports/inspection_form.html", {
+        "form": form, "team": inspection.team, "day": inspection.date, "inspection": inspection,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def inspection_delete(request, pk):
+    inspection = _inspection_or_404(request.user, pk)
+    if not scope.can_change(request.user, inspection):
+        raise PermissionDenied
+    try:
+        inspections.delete(inspection=inspection, by=request.user)
+    except inspections.Frozen as refused:
+        messages.error(request, refused.message)
+        return render(request, "reports/inspection_detail.html", _detail_context(request, inspection), status=409)
+    messages.success(request, _("The inspection is deleted."))
+    return redirect("inspection-list")
+
+
+@login_required
+@require_GET
+def notice_list(request):
+    """Criticism notices: those naming the user, and those in their scope."""
+    page = paginate(request, inspections.notices(request.user), PAGE_SIZE)
+    return render(request, "reports/notices.html", {"page": page, "query": query_without_page(request)})
+
+
+# Assessment rounds.
+
+
+def ended_periods(today=None):
+    """The quarters and years that have ended within the figures' window, newest first."""
+    today = today or timezone.localdate()
+    first, _last = services.window(today)
+    return [p for kind in assessments.KINDS for p in P.between(kind, first, today)[::-1] if p.end < today]
+
+
+@login_required
+@require_GET
+def round_list(request):
+    rounds = list(assessments.rounds(request.user).order_by("-start", "-pk"))
+    counties = list(_org_counties(request.user).order_by("name"))
+    form = RoundForm(periods=ended_periods()) if counties else None
+    return render(request, "reports/rounds.html", {"rounds": rounds, "form": form, "counties": counties})
+
+
+@login_required
+@require_POST
+def round_new(request):
+    counties = {c.pk: c for c in _org_counties(request.user)}
+    if not counties:
+        raise PermissionDenied
+    county = counties.get(whole_number(request.POST.get("county", ""))) or (
+        next(iter(counties.values())) if len(counties) == 1 else None)
+    form = RoundForm(request.POST, periods=ended_periods())
+    if county is not None and form.is_valid():
+        try:
+            round_ = assessments.create_round(by=request.user, county=county, period=form.cleaned_data["period"],
+                                              title=form.cleaned_data["title"], weights=form.weights())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The round is computed as a draft. Check it, then publish it."))
+            return redirect("assessment-detail", round_.pk)
+    elif county is None:
+        form.add_error(None, _("Choose the county."))
+    rounds = list(assessments.rounds(request.user).order_by("-start", "-pk"))
+    return render(request, "reports/rounds.html", {
+        "rounds": rounds, "form": form, "counties": sorted(counties.values(), key=lambda c: c.name)}, status=400)
+
+
+def _round_or_404(user, pk):
+    round_ = assessments.round_for(user, pk)
+    if round_ is None:
+        raise Http404
+    return round_
+
+
+def _chart(rows):
+    return {"labels": [row.name for row in rows if row.score is not None],
+            "scores": [float(row.score) for row in rows if row.score is not None]}
+
+
+@login_required
+@require_GET
+def round_detail(request, pk):
+    """The round's ranking of towns with a chart of scores, the red and black lists once
+    published, and (for the organization department) what may be done with it."""
+    round_ = _round_or_404(request.user, pk)
+    sees_all = assessments.sees_all(request.user, round_)
+    towns = list(assessments.results(request.user, round_, Unit.TOWN))
+    teams = [] if sees_all else list(assessments.results(request.user, round_, Unit.TEAM))
+    form = None
+    if sees_all and not round_.is_published:
+        form = RoundForm(initial={"title": round_.title, **{
+            f"weight_{m}": w for m, w in assessments.weights_of(round_).items()}})
+    return render(request, "reports/round.html", {
+        "round": round_, "period": P.Period(round_.period, round_.start), "towns": towns, "teams": teams,
+        "sees_all": sees_all, "chart": _chart(towns), "lists": assessments.red_black(round_),
+        "weights": [(m, assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
+        "form": form, "withdraw_form": WithdrawForm() if scope.scope_for(request.user).is_admin else None,
+        "events": list(round_.events.select_related("by").order_by("at", "pk")),
+    })
+
+
+def _results_context(request, round_, unit, unit_id):
+    result = assessments.result_for(request.user, round_, unit, unit_id)
+    if result is None:
+        raise Http404
+    lines, counted = assessments.breakdown(round_, result)
+    period = P.Period(round_.period, round_.start)
+    teams = list(assessments.results(request.user, round_, Unit.TEAM).filter(town_id=unit_id)) \
+        if unit == Unit.TOWN else []
+    return {
+        "round": round_, "period": period, "result": result, "unit": unit, "lines": lines, "counted": counted,
+        "teams": teams, "inspections": list(result.inspections.all()),
+        "points": sum((line.points for line in lines if line.points is not None), 0),
+        "scored_total": sum(1 for row in teams if row.score is not None),
+    }
+
+
+@login_required
+@require_GET
+def round_unit(request, pk, unit, unit_id):
+    """A unit's breakdown: why this score."""
+    if unit not in (Unit.TOWN, Unit.TEAM):
+        raise Http404
+    round_ = _round_or_404(request.user, pk)
+    return render(request, "reports/round_unit.html", _results_context(request, round_, unit, unit_id))
+
+
+@login_required
+@require_GET
+def round_print(request, pk):
+    """The round on A4 paper: the towns ranked, then each town's teams."""
+    round_ = _round_or_404(request.user, pk)
+    towns = list(assessments.results(request.user, round_, Unit.TOWN))
+    teams = list(assessments.results(request.user, round_, Unit.TEAM))
+    by_town = {}
+    for row in teams:
+        by_town.setdefault(row.town_id, []).append(row)
+    return render(request, "reports/round_print.html", {
+        "round": round_, "period": P.Period(round_.period, round_.start), "towns": towns,
+        "town_teams": [(town, by_town.get(town.unit_id, [])) for town in towns],
+        "weights": [(assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
+        "lists": assessments.red_black(round_), "now": timezone.now(),
+    })
+
+
+ROUND_ACTIONS = ("edit", "recompute", "publish", "delete", "withdraw")
+
+
+@login_required
+@require_POST
+def round_action(request, pk, action):
+    """Change a round: new title or weights, compute afresh, publish, delete (drafts), withdraw
+    (administrators). A refusal is shown on the round's page."""
+    round_ = _round_or_404(request.user, pk)
+    if action not in ROUND_ACTIONS:
+        raise Http404
+    try:
+        if action == "edit":
+            form = RoundForm(request.POST)
+            if not form.is_valid():
+                flash_errors(request, form.errors)
+                return redirect("assessment-detail", round_.pk)
+            assessments.update_round(round_=round_, by=request.user, title=form.cleaned_data["title"],
+                                     weights=form.weights())
+            messages.success(request, _("The weights are saved and the round computed afresh."))
+        elif action == "recompute":
+            assessments.recompute(round_=round_, by=request.user)
+            messages.success(request, _("The round is computed afresh from the current figures."))
+        elif action == "publish":
+            assessments.publish(round_=round_, by=request.user)
+            messages.success(request, _("The round is published: its results are frozen."))
+        elif action == "delete":
+            assessments.delete_round(round_=round_, by=request.user)
+            messages.success(request, _("The draft round is deleted."))
+            return redirect("assessment-list")
+        else:
+            assessments.withdraw(round_=round_, by=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, _("The publication is withdrawn; the round is a draft again."))
+    except inspections.Frozen as refused:
+        messages.error(request, refused.message)
+    except ValidationError as error:
+        flash_errors(request, error)
+    return redirect("assessment-detail", round_.pk)

@@ -56,10 +56,13 @@ def test_household_list_query_count_is_constant(world, homes, as_user, django_as
         log(world, homes, homes.wang, homes.zhang)
     client = as_user(world.cadre)
     url = reverse("household-list", args=[world.village_a.pk])
-    # session, user, scope (2), village, count, tag filter, page, page's tags, the base's notifications
-    with django_assert_max_num_queries(10):
+    # session, user, scope (2), village, count, tag filter, page, page's tags, page's last visits,
+    # the base's notifications
+    with django_assert_max_num_queries(11):
         page = client.get(url)
     assert page.context["page"].paginator.count == 4
+    last = {h.head_name: h.last_visit for h in page.context["page"]}
+    assert last == {"王秀英": TODAY, "张国强": TODAY, "陈桂兰": None, "李志明": None}
 
 
 def test_household_list_filters_and_search(world, homes, as_user):

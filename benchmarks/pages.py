@@ -17,10 +17,15 @@ import os
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
 
-from dashboards import client_for, measure  # noqa: E402  (sets Django up)
+import django
 
+django.setup()
+
+from dashboards import client_for, measure  # noqa: E402
 from django.contrib import admin  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -124,10 +129,12 @@ def pages():
     # The admin: every changelist, and the change form of the big models.
     for model in admin.site._registry:
         opts = model._meta
-        result.append((f"admin {opts.model_name} list", reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")))
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        result.append((f"admin {opts.model_name} list", changelist))
     for name, obj in (("household", household), ("visit", visit), ("issue", issue), ("liaisonday", day)):
         opts = obj._meta
-        result.append((f"admin {name} form", reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])))
+        form = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        result.append((f"admin {name} form", form))
     return result
 
 

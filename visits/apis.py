@@ -44,7 +44,9 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
             .order_by("village_id", "pk")
         )
         if self.action == "retrieve":
-            households = households.select_related("village__team").annotate(last_visit=selectors.last_household_visit())
+            households = households.select_related("village__team").annotate(
+                last_visit=selectors.last_household_visit()
+            )
         return households
 
     def list(self, request, *args, **kwargs):

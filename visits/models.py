@@ -47,6 +47,7 @@ class Household(models.Model):
             models.Index(fields=["village", "is_active"]),
             models.Index(fields=["village", "head_name"]),
             models.Index(fields=["village", "id"]),
+            models.Index(fields=["village", "address"]),
         ]
 
     def __str__(self):

@@ -5,6 +5,7 @@ changelists (every registered model) and every /api/v1/ list, with deep pages (p
 
     createdb -T liaison_dg liaison_dg_perf    # a copy of a database seeded with --preset dongguan
     DATABASE_URL=postgres://…/liaison_dg_perf .venv/bin/python manage.py migrate
+    vacuumdb --analyze liaison_dg_perf        # as autovacuum leaves a production database
     DATABASE_URL=postgres://…/liaison_dg_perf .venv/bin/python benchmarks/pages.py
 
 Each (page, persona) the persona may open (answered 200) is asked BENCH_REQUESTS times (20) with

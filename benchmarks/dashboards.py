@@ -33,10 +33,10 @@ from teams.models import Position, Team, User  # noqa: E402
 REQUESTS = 30
 
 
-def measure(client, url):
+def measure(client, url, requests=REQUESTS):
     times, queries = [], set()
     client.get(url)  # warm up the connection and the caches
-    for _ in range(REQUESTS):
+    for _ in range(requests):
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(url)

@@ -3,7 +3,7 @@ read-only, because every change goes through a service that writes the timeline.
 
 from django.contrib import admin
 
-from issues.models import Category, Event, Issue, Notification, Step
+from issues.models import LEDGER_ORDER, Category, Event, Issue, Notification, Step
 from teams.admin import ScopedAdmin
 
 
@@ -43,6 +43,8 @@ class IssueAdmin(ScopedAdmin):
     list_filter = ["status", "level", "category", "source"]
     search_fields = ["code", "title", "reporter_name"]
     list_select_related = ["village", "first_responder"]
+    # The ledger's order, which an index serves.
+    ordering = LEDGER_ORDER
     date_hierarchy = "received_at"
     inlines = [StepInline, EventInline]
 

@@ -6,7 +6,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -40,6 +40,16 @@ class Level(models.TextChoices):
     VILLAGE = "village", _("Village level")
     TOWN = "town", _("Town level")
     COUNTY = "county", _("County level")
+
+
+# The ledger's order: open issues first, soonest due (overdue) on top; then the finished ones,
+# latest due first. An index of the same expressions serves it.
+LEDGER_ORDER = (
+    Case(When(status="open", then=Value(0)), default=Value(1)).asc(),
+    Case(When(status="open", then=F("due_at"))).asc(nulls_last=True),
+    F("due_at").desc(nulls_last=True),
+    F("id").desc(),
+)
 
 
 class Issue(models.Model):
@@ -108,6 +118,7 @@ class Issue(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["first_responder", "status"]),
             models.Index(fields=["received_at"]),
+            models.Index(*LEDGER_ORDER, name="issue_ledger_order"),
         ]
 
     def __str__(self):

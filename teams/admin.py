@@ -30,7 +30,12 @@ from teams.web import add_service_error
 class ScopedAdmin(admin.ModelAdmin):
     """Shows and changes only what the scope module allows; nothing is ever deleted. Saving
     calls the services: a ValidationError one raises undoes the whole save (the change view
-    is one transaction) and shows the form again, as typed, with the service's message."""
+    is one transaction) and shows the form again, as typed, with the service's message.
+
+    A filtered list counts its own rows only, not the whole table again (a county holds hundreds
+    of thousands of households and visits)."""
+
+    show_full_result_count = False
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -308,6 +313,9 @@ class AttendanceAdmin(ScopedAdmin):
     list_filter = ["status", "liaison_day__team__village__town"]
     search_fields = ["member__name", "liaison_day__team__name"]
     list_select_related = ["liaison_day__team", "member"]
+    # The newest rows first, by the primary key's index: the model's order (day, member) would
+    # sort a county's hundreds of thousands of rows by joined dates and names.
+    ordering = ["-pk"]
 
     def has_add_permission(self, request):
         return False

@@ -31,6 +31,17 @@ from teams.models import (
 )
 
 
+def union(parts):
+    """One subquery of ids from several (`values()` querysets of one column), each read through
+    its own index. PostgreSQL answers an OR across joins by reading the whole table; a union of
+    narrow reads costs what the user sees. No parts: a subquery of nothing."""
+    parts = [part.order_by() for part in parts]
+    if not parts:
+        return Village.objects.none().values("pk")
+    first, *rest = parts
+    return first.union(*rest) if rest else first
+
+
 @dataclass(frozen=True)
 class Villages:
     """Villages named by their teams, towns and counties, or all of them: one rule about
@@ -41,14 +52,32 @@ class Villages:
     county_ids: frozenset = frozenset()
     every: bool = False
 
+    def ids(self):
+        """The villages' ids as a subquery (all villages when `every`)."""
+        if self.every:
+            return Village.objects.values("pk")
+        parts = []
+        if self.team_ids:
+            parts.append(Team.objects.filter(pk__in=self.team_ids).values("village_id"))
+        if self.town_ids:
+            parts.append(Village.objects.filter(town__in=self.town_ids).values("pk"))
+        if self.county_ids:
+            parts.append(Village.objects.filter(town__county__in=self.county_ids).values("pk"))
+        return union(parts)
+
+    @property
+    def is_empty(self):
+        return not (self.every or self.team_ids or self.town_ids or self.county_ids)
+
     def q(self, prefix=""):
+        """Objects whose village (reached by `prefix`, e.g. "village__") is one of these."""
         if self.every:
             return Q()
-        return (
-            Q(**{f"{prefix}team__in": self.team_ids})
-            | Q(**{f"{prefix}town__in": self.town_ids})
-            | Q(**{f"{prefix}town__county__in": self.county_ids})
-        )
+        return Q(**{f"{prefix}pk__in": self.ids()})
+
+    def teams(self):
+        """The ids of these villages' teams, as a subquery."""
+        return Team.objects.filter(self.q("village__")).order_by().values("pk")
 
     def covers(self, village):
         if self.every or village.town_id in self.town_ids:
@@ -204,31 +233,32 @@ register(Department, visible=lambda s, qs: qs.filter(county__in=s.county_ids), c
 register(Holiday, visible=_all, changeable=_none)
 
 
-def _team_q(scope, prefix=""):
-    return scope.working_villages.q(f"{prefix}village__")
+def _team_q(scope, path="team"):
+    """Objects whose team (reached by `path`) works in the user's villages."""
+    return Q(**{f"{path}__in": scope.working_villages.teams()})
 
 
 # Teams and their rosters: the members, the town office, the organization department.
 # Rosters are changed by the town office (and administrators).
 register(
     Team,
-    visible=lambda s, qs: qs.filter(_team_q(s)),
+    visible=lambda s, qs: qs.filter(s.working_villages.q("village__")),
     changeable=lambda s, qs: qs.filter(village__town__in=s.office_town_ids),
 )
 register(
     Membership,
-    visible=lambda s, qs: qs.filter(_team_q(s, "team__")),
+    visible=lambda s, qs: qs.filter(_team_q(s)),
     changeable=lambda s, qs: qs.filter(team__village__town__in=s.office_town_ids),
 )
 register(
     Schedule,
-    visible=lambda s, qs: qs.filter(_team_q(s, "team__")),
+    visible=lambda s, qs: qs.filter(_team_q(s)),
     changeable=lambda s, qs: qs.filter(team__village__town__in=s.office_town_ids),
 )
 # A liaison day is rescheduled or cancelled by its team's leader or the town office.
 register(
     LiaisonDay,
-    visible=lambda s, qs: qs.filter(_team_q(s, "team__")),
+    visible=lambda s, qs: qs.filter(_team_q(s)),
     changeable=lambda s, qs: qs.filter(
         Q(team__in=s.leader_team_ids) | Q(team__village__town__in=s.office_town_ids)
     ),
@@ -236,20 +266,20 @@ register(
 # Attendance changes only through `services.record_attendance`, whose rule is `can_mark_sheet`.
 register(
     Attendance,
-    visible=lambda s, qs: qs.filter(_team_q(s, "liaison_day__team__")),
+    visible=lambda s, qs: qs.filter(_team_q(s, "liaison_day__team")),
     changeable=_none,
 )
 register(
     AttendanceChange,
-    visible=lambda s, qs: qs.filter(_team_q(s, "attendance__liaison_day__team__")),
+    visible=lambda s, qs: qs.filter(_team_q(s, "attendance__liaison_day__team")),
     changeable=_none,
 )
+# Oneself, and everyone who has been a member of a team the user sees.
 register(
     User,
     visible=lambda s, qs: qs.filter(
-        Q(pk=s.user_id)
-        | Q(memberships__team__in=Team.objects.filter(_team_q(s)))
-    ).distinct(),
+        Q(pk=s.user_id) | Q(pk__in=Membership.objects.filter(_team_q(s)).values("user_id"))
+    ),
     changeable=lambda s, qs: qs.filter(pk=s.user_id),
 )
 register(

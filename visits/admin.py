@@ -19,6 +19,9 @@ class HouseholdAdmin(ScopedAdmin):
     list_filter = ["is_active", "tags", "village__town"]
     search_fields = ["head_name", "address"]
     list_select_related = ["village"]
+    # By village as stored, then address (an index serves it): the model's order joins every
+    # household to its village, town and county to sort by their names.
+    ordering = ["village_id", "address"]
     raw_id_fields = ["village"]
     filter_horizontal = ["tags"]
     fields = ["village", "head_name", "address", "phone", "id_number", "members_count", "tags", "is_active",
@@ -65,8 +68,8 @@ class VisitAdmin(ScopedAdmin):
     service checks the team, its members on that date and the village's households."""
 
     list_display = ["date", "kind", "village", "team", "recorded_by", "needs_follow_up"]
-    list_filter = ["kind", "needs_follow_up", "village__town"]
-    date_hierarchy = "date"
+    # A date filter rather than a date hierarchy, which reads every visit's year on each page.
+    list_filter = ["kind", "needs_follow_up", "date", "village__town"]
     list_select_related = ["village", "team", "recorded_by"]
     raw_id_fields = ["village", "team", "cadres", "households", "recorded_by"]
     readonly_fields = ["recorded_by", "recorded_at"]

@@ -21,19 +21,23 @@ class VisitForm(forms.Form):
                             widget=forms.Textarea(attrs={"rows": 4, "maxlength": services.VISIT_NOTES.chars}))
     needs_follow_up = forms.BooleanField(label=_("A matter needs follow-up"), required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, villages, village=None, **kwargs):
+        """`villages`: those whose teams the user logs visits for; `village`: the one chosen. The
+        cadres offered are that village's team's, so the village comes first (a county has
+        thousands of cadres); until it is chosen none are."""
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         self.fields["date"].initial = today
         self.fields["date"].widget.attrs["max"] = today.isoformat()
-        villages = selectors.villages_for_visits(user)
         self.fields["village"].queryset = villages
-        team_ids = [v.team.pk for v in villages]
-        self.fields["cadres"].queryset = (
-            User.objects.filter(memberships__in=Membership.objects.active_on(today).filter(team__in=team_ids))
-            .distinct()
-            .order_by("name", "pk")
-        )
+        members = User.objects.none()
+        if village is not None:
+            self.fields["village"].widget = forms.HiddenInput()
+            self.fields["village"].initial = village.pk
+            members = User.objects.filter(
+                pk__in=Membership.objects.active_on(today).filter(team=village.team).values("user_id")
+            ).order_by("name", "pk")
+        self.fields["cadres"].queryset = members
         self.fields["cadres"].initial = [user.pk]
         self.fields["households"].queryset = selectors.households_visible(user).filter(is_active=True)
 

@@ -46,6 +46,8 @@ class Household(models.Model):
         indexes = [
             models.Index(fields=["village", "is_active"]),
             models.Index(fields=["village", "head_name"]),
+            models.Index(fields=["village", "id"]),
+            models.Index(fields=["village", "address"]),
         ]
 
     def __str__(self):
@@ -91,6 +93,8 @@ class Visit(models.Model):
         indexes = [
             models.Index(fields=["team", "-date"]),
             models.Index(fields=["village", "-date"]),
+            # The diary's and the API's order, for those who see the whole county.
+            models.Index(fields=["-date", "-id"]),
         ]
 
     def __str__(self):

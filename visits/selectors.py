@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from teams import scope
@@ -39,13 +39,26 @@ def working_villages(user):
 
 
 def last_household_visit():
-    """The date of the outer household's last household visit: a subquery, so that a page
-    of a long list computes it for its own rows only."""
+    """The date of the outer household's last household visit, as a subquery: for one household."""
     return Subquery(
         VisitHousehold.objects.filter(household=OuterRef("pk"), visit__kind=Visit.Kind.HOUSEHOLD)
         .order_by("-visit__date")
         .values("visit__date")[:1]
     )
+
+
+def with_last_visits(households):
+    """The households of one page, each given `last_visit`, the date of its last household
+    visit, in one query. Computed for the page's rows only: PostgreSQL would compute an
+    annotation for every row an OFFSET skips."""
+    households = list(households)
+    last = dict(
+        VisitHousehold.objects.filter(household__in=[h.pk for h in households], visit__kind=Visit.Kind.HOUSEHOLD)
+        .values("household").annotate(last=Max("visit__date")).values_list("household", "last")
+    )
+    for household in households:
+        household.last_visit = last.get(household.pk)
+    return households
 
 
 def households_visible(user):
@@ -68,10 +81,10 @@ def search_households(queryset, text, *, user):
 
 
 def household_list(user, *, village):
-    """A village's active households with their tags and last household-visit date."""
+    """A village's active households with their tags (`with_last_visits` adds each page's
+    last household-visit dates)."""
     return (
         households_visible(user).filter(village=village, is_active=True)
-        .annotate(last_visit=last_household_visit())
         .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
         .order_by("address", "pk")
     )

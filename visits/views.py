@@ -42,11 +42,18 @@ def _register_issue_url(visit):
 
 @login_required
 def visit_new(request):
-    form = VisitForm(request.POST or None, user=request.user, initial=_visit_initial(request))
-    if not form.fields["village"].queryset:
+    """Log a visit: the village first (`?village=`, or the user's only one), then the form with
+    that village's team's cadres."""
+    villages = list(selectors.villages_for_visits(request.user))
+    if not villages:
         messages.error(request, _("You can log visits only in the villages your teams cover."))
         return redirect("home")
-    context = {"form": form}
+    village = _chosen_village(request, villages)
+    if village is None:
+        return render(request, "visits/visit_village.html", {"villages": villages})
+    form = VisitForm(request.POST or None, user=request.user, villages=selectors.villages_for_visits(request.user),
+                     village=village, initial=_visit_initial(request))
+    context = {"form": form, "village": village, "villages": villages}
     if request.method == "POST" and "find" in request.POST:
         # Without JavaScript the picker searches by submitting; the rest of the form is kept.
         form.errors.clear()
@@ -71,6 +78,15 @@ def visit_new(request):
     return render(request, "visits/visit_form.html", context)
 
 
+def _chosen_village(request, villages):
+    """The village the visit is logged in: the one posted or asked for among `villages`, or the
+    only one there is; None until one is chosen."""
+    if len(villages) == 1:
+        return villages[0]
+    pk = whole_number(request.POST.get("village", "") or request.GET.get("village", ""))
+    return next((v for v in villages if v.pk == pk), None)
+
+
 def _found_households(request, form):
     village = whole_number(form.data.get("village", ""))
     text = request.POST.get("find_text", "")
@@ -84,9 +100,7 @@ def _found_households(request, form):
 
 def _visit_initial(request):
     initial = {}
-    village, household = whole_number(request.GET.get("village", "")), whole_number(request.GET.get("household", ""))
-    if village is not None:
-        initial["village"] = village
+    household = whole_number(request.GET.get("household", ""))
     if household is not None:
         initial["households"] = [household]
     return initial
@@ -170,10 +184,12 @@ def household_list(request, village_pk):
     filters = HouseholdFilter(
         request.GET, queryset=selectors.household_list(request.user, village=village), request=request
     )
+    page = paginate(request, filters.qs, PAGE_SIZE)
+    page.object_list = selectors.with_last_visits(page.object_list)
     return render(
         request,
         "visits/household_list.html",
-        {"village": village, "page": paginate(request, filters.qs, PAGE_SIZE), "filters": filters,
+        {"village": village, "page": page, "filters": filters,
          "tags": HouseholdTag.objects.all(), "query": query_without_page(request),
          "can_log": shows_personal_data(scope.scope_for(request.user), village),
          "keeps_roll": keeps_roll(request.user, village)},

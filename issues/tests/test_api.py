@@ -93,8 +93,8 @@ def test_list_filters_and_query_count(world, api_as, register, now, django_asser
         register(world, title=f"问题{n}")
     register(world, by=world.other_cadre, village=world.village_c)
     api = api_as(world.town_office)
-    # scope (memberships, positions), count, page
-    with django_assert_max_num_queries(5):
+    # scope (memberships, positions), count, page, the page's current steps
+    with django_assert_max_num_queries(6):
         response = api.get(ISSUES, {"town": world.town1.pk, "status": "open", "level": "village"})
     assert response.json()["count"] == 12
     assert api.get(ISSUES, {"town": world.town2.pk}).json()["count"] == 0

@@ -83,13 +83,14 @@ def test_ledger_lists_filters_and_marks_overdue(world, register, as_user, now, d
     now.shift(10 * 24 * 3600)
     client = as_user(world.cadre)
     # session, user, scope (memberships, positions), count, notices, categories, villages, page,
-    # the holiday calendar (due within a working day), the page's reopened issues
-    with django_assert_max_num_queries(11):
+    # the holiday calendar (due within a working day), the page's reopened issues, the page's current
+    # steps with their handlers
+    with django_assert_max_num_queries(12):
         page = client.get(reverse("issue-list"))
     html = page.content.decode()
     assert "我登记的" in html and "组长登记的" in html and "龙溪村的" not in html
     assert html.count("is-overdue") == 2
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         page = client.get(reverse("issue-list"), {"mine": "true"})
     assert [i.pk for i in page.context["page"]] == [mine.pk]
     page = client.get(reverse("issue-list"), {"status": "resolved"})
@@ -100,7 +101,7 @@ def test_ledger_query_count_does_not_grow(world, register, as_user, now, django_
     for n in range(30):
         register(world, title=f"问题{n}")
     client = as_user(world.town_office)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         page = client.get(reverse("issue-list"), {"town": world.town1.pk, "overdue": "false"})
     assert page.context["page"].paginator.count == 30
 
@@ -150,8 +151,9 @@ def test_action_of_another_level_is_forbidden(world, at_town, as_user):
 
 def test_town_office_calls_in_a_department_from_its_queue(world, at_town, as_user, django_assert_max_num_queries):
     client = as_user(world.town_office)
-    # session, user, scope x2, notices, count, page, the holiday calendar, the page's reopened issues
-    with django_assert_max_num_queries(10):
+    # session, user, scope x2, notices, count, page, the holiday calendar, the page's reopened issues,
+    # the page's current steps
+    with django_assert_max_num_queries(11):
         queue = client.get(reverse("issue-town-queue"))
     assert [i.pk for i in queue.context["page"]] == [at_town.pk]
     response = client.post(reverse("issue-action", args=[at_town.code, "escalate"]), {"reason": "需住建局"})
@@ -160,8 +162,9 @@ def test_town_office_calls_in_a_department_from_its_queue(world, at_town, as_use
     response = client.post(url, {"reason": "需信访局协调", "department": world.dept1.pk})
     assert response.status_code == 302
     client = as_user(world.department)
-    # session, user, scope x2, notices, count, page, the holiday calendar, the page's reopened issues
-    with django_assert_max_num_queries(9):
+    # session, user, scope x2, notices, count, page, the holiday calendar, the page's reopened issues,
+    # the page's current steps
+    with django_assert_max_num_queries(10):
         queue = client.get(reverse("issue-department-queue"))
     assert [i.pk for i in queue.context["page"]] == [at_town.pk]
 

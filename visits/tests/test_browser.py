@@ -70,3 +70,27 @@ def test_cadre_checks_in_and_logs_a_visit_on_a_phone(village_today, phone_page, 
     listed = not_visited()
     assert "王秀英" not in listed and "张国强" not in listed and "陈桂兰" in listed
     page.screenshot(path=screenshot_dir / "visits-4-not-visited.png", full_page=True)
+
+
+def test_an_administrator_chooses_the_village_then_its_cadres_on_a_phone(village_today, phone_page,
+                                                                         screenshot_dir):
+    """Every team's visits: the village first, then that team's members to tick."""
+    w, page = village_today, phone_page
+    browser_login(page, "admin")
+    page.goto(page.base_url + "/visits/new/")
+    assert page.locator("input[name=cadres]").count() == 0
+    page.select_option("#id_village", str(w.village_a.pk))
+    page.screenshot(path=screenshot_dir / "visits-5-choose-village.png", full_page=True)
+    with page.expect_navigation():
+        page.click("button:has-text('下一步')")
+    assert "西区社区" in page.inner_text(".chosen-village")
+    names = page.locator("input[name=cadres]").evaluate_all("boxes => boxes.map(b => b.parentElement.innerText)")
+    assert sorted(n.strip() for n in names) == sorted(["陈建华", "李丽芳", "黄志明", "张小燕"])
+    page.check("label:has-text('李丽芳') input[name=cadres]")
+    page.check("input[name=kind][value=reception]")
+    page.fill("textarea[name=notes]", "接待来访群众，了解低保续办情况。")
+    page.screenshot(path=screenshot_dir / "visits-6-village-cadres.png", full_page=True)
+    page.click("button[name=save]")
+    page.wait_for_selector(".messages .success")
+    visit = Visit.objects.get()
+    assert visit.village == w.village_a and list(visit.cadres.all()) == [w.cadre]

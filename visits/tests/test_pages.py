@@ -56,10 +56,13 @@ def test_household_list_query_count_is_constant(world, homes, as_user, django_as
         log(world, homes, homes.wang, homes.zhang)
     client = as_user(world.cadre)
     url = reverse("household-list", args=[world.village_a.pk])
-    # session, user, scope (2), village, count, tag filter, page, page's tags, the base's notifications
-    with django_assert_max_num_queries(10):
+    # session, user, scope (2), village, count, tag filter, page, page's tags, page's last visits,
+    # the base's notifications
+    with django_assert_max_num_queries(11):
         page = client.get(url)
     assert page.context["page"].paginator.count == 4
+    last = {h.head_name: h.last_visit for h in page.context["page"]}
+    assert last == {"王秀英": TODAY, "张国强": TODAY, "陈桂兰": None, "李志明": None}
 
 
 def test_household_list_filters_and_search(world, homes, as_user):
@@ -216,3 +219,40 @@ def test_households_are_called_zhuhu_not_nonghu(world, homes, as_user):
     for url in pages:
         html = client.get(url).content.decode()
         assert "住户" in html and "农户" not in html, url
+
+
+def test_the_visit_form_asks_for_the_village_first_then_offers_its_teams_cadres(
+        world, homes, as_user, django_assert_max_num_queries):
+    """An administrator logs visits for every team: the form asks for the village, then offers
+    that village's team's members only, not the county's thousands of cadres."""
+    client = as_user(world.admin)
+    # session, user, scope x2, villages, notices
+    with django_assert_max_num_queries(7):
+        page = client.get(reverse("visit-new"))
+    html = page.content.decode()
+    assert page.templates[0].name == "visits/visit_village.html"
+    assert "西区社区" in html and "龙溪村" in html and 'name="cadres"' not in html
+    page = client.get(reverse("visit-new"), {"village": world.village_c.pk})
+    offered = {user.pk for user in page.context["form"].fields["cadres"].queryset}
+    assert offered == {world.other_leader.pk, world.other_cadre.pk}
+    assert f'name="village" value="{world.village_c.pk}"' in page.content.decode()
+    response = client.post(reverse("visit-new"), {
+        "kind": "reception", "date": TODAY.isoformat(), "village": world.village_c.pk,
+        "cadres": [world.other_cadre.pk], "save": "1",
+    })
+    visit = Visit.objects.get()
+    assert response.status_code == 302 and visit.village == world.village_c
+    assert list(visit.cadres.all()) == [world.other_cadre]
+
+
+def test_a_cadre_of_one_team_gets_the_form_at_once_with_their_teams_members(world, homes, as_user):
+    page = as_user(world.cadre).get(reverse("visit-new"))
+    assert page.templates[0].name == "visits/visit_form.html"
+    offered = {user.pk for user in page.context["form"].fields["cadres"].queryset}
+    assert offered == {world.leader.pk, world.cadre.pk, world.lawyer.pk, world.volunteer.pk}
+    # Another village's cadre cannot be sent along: the form offers this team's only.
+    response = as_user(world.cadre).post(reverse("visit-new"), {
+        "kind": "reception", "date": TODAY.isoformat(), "village": world.village_a.pk,
+        "cadres": [world.other_cadre.pk], "save": "1",
+    })
+    assert response.context["form"].errors["cadres"] and not Visit.objects.exists()

@@ -24,6 +24,7 @@ router.register("issues", issue_apis.IssueViewSet, basename="issue")
 router.register("memberships", team_apis.MembershipViewSet, basename="membership")
 router.register("steps", issue_apis.StepViewSet, basename="step")
 router.register("ratings", issue_apis.RatingViewSet, basename="rating")
+router.register("exports", report_apis.ExportViewSet, basename="export")
 
 urlpatterns = [
     path("auth/token/", team_apis.TokenView.as_view(), name="api-token"),

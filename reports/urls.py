@@ -28,3 +28,17 @@ urlpatterns = [
     path("<unit:unit>/<int:pk>/", views.dashboard, name="dashboard"),
     path("<unit:unit>/<int:pk>/<metric:metric>/", views.records, name="dashboard-records"),
 ]
+
+# Excel exports and imports.
+from reports import excel_views  # noqa: E402
+
+urlpatterns += [
+    path("exports/<int:pk>/", excel_views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/status/", excel_views.export_status, name="export-status"),
+    path("exports/<int:pk>/download/", excel_views.export_download, name="export-download"),
+    path("exports/<slug:kind>/", excel_views.export_start, name="export-start"),
+    path("imports/", excel_views.import_page, name="imports"),
+    path("imports/<slug:kind>/template/", excel_views.import_template, name="import-template"),
+    path("imports/<slug:kind>/", excel_views.import_upload, name="import-upload"),
+    path("imports/batches/<int:pk>/", excel_views.import_valid_rows, name="import-valid-rows"),
+]

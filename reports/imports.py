@@ -144,9 +144,11 @@ def read(content, columns):
             for number, values in enumerate(iterator, 1):
                 values = [_cell(v) for v in values]
                 if header is None:
-                    if names[0] in values or names[1] in values:
+                    # The template marks required columns with *: the name is what is left.
+                    marked = [v.rstrip("*＊ ") if isinstance(v, str) else v for v in values]
+                    if names[0] in marked or names[1] in marked:
                         header = number
-                        positions = _header(values, names)
+                        positions = _header(marked, names)
                     elif number >= HEADER_ROWS:
                         break
                     continue
@@ -567,7 +569,7 @@ ROSTER_COLUMNS = [
 HOLIDAY_COLUMNS = [
     Column(pgettext_lazy("excel column", "Date"), 12, "2026-10-01", required=True, text=True),
     Column(pgettext_lazy("excel column", "Kind"), 14, "法定节假日", required=True),
-    Column(pgettext_lazy("excel column", "Name"), 14, "国庆节", required=True),
+    Column(pgettext_lazy("excel column", "Holiday name"), 14, "国庆节", required=True),
 ]
 
 

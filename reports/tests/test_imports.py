@@ -213,3 +213,53 @@ def test_rows_past_the_limit_are_refused(world, settings):
 def test_a_title_row_above_the_header_is_fine(world):
     report = imports.check(world.admin, "households", xlsx(HOUSEHOLD_HEADER, households(world), title="2026年住户"))
     assert not report.problems and len(report.rows) == 3
+
+
+@pytest.mark.celery_worker
+def test_a_process_killed_in_the_middle_of_an_import_leaves_nothing(tworld, tmp_path):
+    """The households are inserted, the process is killed before the tags are: the transaction
+    goes with it."""
+    import os
+    import subprocess
+    import sys
+
+    import psycopg2
+    from django.conf import settings
+    from django.db import connection
+
+    from liaison.tests.test_celery_worker import database_url, wait_for
+
+    path = tmp_path / "households.xlsx"
+    path.write_bytes(xlsx(HOUSEHOLD_HEADER, [row[:7] + ["低保"] + row[8:] for row in households(tworld, 50)]))
+    db = connection.settings_dict
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+                              port=db["PORT"] or 5432)
+    holder.cursor().execute("LOCK TABLE visits_household_tags IN ACCESS EXCLUSIVE MODE")
+    script = (f"from reports import imports; from teams.models import User; "
+              f"imports.run(User.objects.get(username='admin'), 'households', open({str(path)!r}, 'rb').read())")
+    process = subprocess.Popen([sys.executable, "manage.py", "shell", "-c", script], cwd=settings.BASE_DIR,
+                               env={**os.environ, "DATABASE_URL": database_url()},
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def waits_on_the_tags():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock' AND query LIKE %s", ['%"visits_household_tags"%'])
+            return cursor.fetchone()[0] > 0
+
+    try:
+        wait_for(waits_on_the_tags, 60, "the import never reached the tags")
+        with connection.cursor() as cursor:
+            # The households are written already (in its transaction, not committed).
+            cursor.execute("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                           "WHERE c.relname = 'visits_household' AND l.mode = 'RowExclusiveLock' "
+                           "AND l.pid <> pg_backend_pid()")
+            assert cursor.fetchone()[0] == 1
+        process.kill()
+        process.wait(timeout=10)
+    finally:
+        holder.rollback()
+        holder.close()
+    wait_for(lambda: not waits_on_the_tags(), 30, "the killed import's session lingered")
+    assert Household.objects.count() == 0
+    assert imports.run(tworld.admin, "households", path.read_bytes()).created == 50

@@ -15,8 +15,8 @@ from reports.models import ImportBatch
 from teams.models import Holiday, Membership, Role, User
 from visits.models import Household, HouseholdTag
 
-HOUSEHOLD_HEADER = ["镇街", "村（社区）", "户主姓名", "地址", "联系电话", "身份证号", "家庭人口", "重点标签（多个用、分隔）",
-                    "登记日期"]
+TAGS = "重点标签（多个用、分隔）"
+HOUSEHOLD_HEADER = ["镇街", "村（社区）", "户主姓名", "地址", "联系电话", "身份证号", "家庭人口", TAGS, "登记日期"]
 ROSTER_HEADER = ["姓名", "手机号码", "镇街", "村（社区）", "角色", "任职开始日期"]
 
 
@@ -67,8 +67,8 @@ def test_the_template_has_chinese_headers_and_an_example_row(world, client):
     response = client.get("/reports/imports/households/template/")
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert [c.value for c in ws[2]] == ["镇街*", "村（社区）*", "户主姓名*", "地址*", "联系电话", "身份证号", "家庭人口",
-                                        "重点标签（多个用、分隔）", "登记日期"]
+    assert [c.value for c in ws[2]] == [
+        "镇街*", "村（社区）*", "户主姓名*", "地址*", "联系电话", "身份证号", "家庭人口", TAGS, "登记日期"]
     assert ws["C3"].value == "王秀英"
 
 
@@ -100,7 +100,7 @@ def test_a_file_with_bad_rows_writes_nothing_and_reports_each_in_chinese(world, 
     assert Household.objects.count() == 0
     report = imports.check(world.town_office, "households", xlsx(HOUSEHOLD_HEADER, rows))
     found = {(p.row, p.column) for p in report.problems}
-    assert {(4, "户主姓名"), (4, "联系电话"), (4, "身份证号"), (5, "村（社区）"), (5, "家庭人口"), (5, "重点标签（多个用、分隔）"),
+    assert {(4, "户主姓名"), (4, "联系电话"), (4, "身份证号"), (5, "村（社区）"), (5, "家庭人口"), (5, TAGS),
             (5, "登记日期"), (6, "村（社区）")} <= found
     assert "必填" in page and "身份证" in page and "不存在村" in page
     # After reading the report, the user imports the valid rows only.
@@ -112,7 +112,8 @@ def test_a_file_with_bad_rows_writes_nothing_and_reports_each_in_chinese(world, 
 
 
 def test_duplicate_id_numbers_in_the_file_or_in_another_village(world, client):
-    Household.objects.create(village=world.village_c, head_name="刘德华", address="一组", id_number="441322195001010025")
+    Household.objects.create(village=world.village_c, head_name="刘德华", address="一组",
+                             id_number="441322195001010025")
     rows = [["罗阳街道", "西区社区", "王一", "一巷", "", "11010519491231002X", 1, "", ""],
             ["罗阳街道", "西区社区", "王二", "二巷", "", "11010519491231002X", 1, "", ""],
             ["罗阳街道", "西区社区", "王三", "三巷", "", "441322195001010025", 1, "", ""]]
@@ -144,7 +145,8 @@ def test_a_roster_row_outside_the_town_or_with_an_unknown_role_is_reported(world
 
 
 def test_the_holiday_calendar_is_the_administrators(world, client):
-    content = xlsx(["日期", "类型", "名称"], [["2026-10-01", "法定节假日", "国庆节"], ["2026-10-10", "调休上班日", "国庆节调休"]])
+    content = xlsx(["日期", "类型", "名称"], [
+        ["2026-10-01", "法定节假日", "国庆节"], ["2026-10-10", "调休上班日", "国庆节调休"]])
     client.force_login(world.town_office)
     assert client.post("/reports/imports/holidays/", {"file": _named(content, "h.xlsx")}).status_code == 404
     assert upload(client, world.admin, "holidays", content).status_code == 200

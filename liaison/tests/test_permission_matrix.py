@@ -27,6 +27,8 @@ from rest_framework.authtoken.models import TokenProxy
 from issues import services as issue_services
 from issues.models import Category, Event, Issue, Notification
 from issues.tests.test_public_lookup import forget_public_counters
+from reports import exports
+from reports.models import ImportBatch
 from teams import scope
 from teams.models import Attendance, AttendanceChange, Holiday, LiaisonDay, Membership, Position, User
 from visits.models import Household, HouseholdTag, Visit
@@ -129,6 +131,19 @@ EXPECTED = {
     "dashboard-records":              ("login 404   404   200   404", "login 405   405   405   405"),
     "dashboard-refresh":              ("login 405   405   405   405", "login 404   404   302   404"),
     "dashboard-refresh-status":       ("login 404   404   200   404", "login 405   405   405   405"),
+    # Excel: anyone exports what they see (a small export is the download itself); a job and its
+    # file are the requester's only (team A's cadre's here); the town office and administrators import.
+    "export-start":                   ("login 405   405   405   405", "login 200   200   200   200"),
+    "export-detail":                  ("login 404   404   404   404", "login 405   405   405   405"),
+    "export-status":                  ("login 404   404   404   404", "login 405   405   405   405"),
+    "export-download":                ("login 404   404   404   404", "login 405   405   405   405"),
+    "imports":                        ("login 403   403   403   200", "login 405   405   405   405"),
+    "import-template":                ("login 403   403   403   200", "login 405   405   405   405"),
+    "import-upload":                  ("login 405   405   405   405", "login 403   403   403   302"),
+    "import-valid-rows":              ("login 405   405   405   405", "login 404   404   404   404"),
+    "api:export-list":                ("401   200   200   200   200", "401   201   201   201   201"),
+    "api:export-detail":              ("401   404   404   404   404", "401   405   405   405   405"),
+    "api:export-download":            ("401   404   404   404   404", "401   405   405   405   405"),
 }
 # Query strings of routes that read one.
 QUERIES = {"api:api-metrics": lambda w: f"?unit=team:{w.team_a.pk}&period=month:2026-11"}
@@ -168,6 +183,8 @@ def matrix_world(busy_world):
     )
     issue_services.resolve(issue=rated, by=w.cadre, result="已修复")
     w.rating_a = issue_services.rate(issue=rated, satisfaction="satisfied")
+    w.export_a = exports.start(user=w.cadre, kind="issues", data={}, small_now=True)
+    w.batch_a = ImportBatch.objects.create(user=w.town_office, kind="households", name="住户.xlsx", content=b"PK")
     return w
 
 
@@ -218,8 +235,12 @@ def fill(w, name, parameter):
         "household-move-out": w.home_a, "api:membership-detail": Membership.objects.get(user=w.cadre),
         "api:step-detail": w.issue_a.current_step, "api:rating-detail": w.rating_a,
         "dashboard": w.team_a, "dashboard-records": w.team_a, "dashboard-refresh": w.county,
-        "dashboard-refresh-status": w.county,
+        "dashboard-refresh-status": w.county, "export-detail": w.export_a, "export-status": w.export_a,
+        "export-download": w.export_a, "api:export-detail": w.export_a, "api:export-download": w.export_a,
+        "import-valid-rows": w.batch_a,
     }
+    if parameter == "kind":
+        return "issues" if name == "export-start" else "households"
     if parameter in ("unit", "metric"):
         return {"unit": "team", "metric": "attendance"}[parameter]
     if parameter == "pk":
@@ -255,6 +276,7 @@ def bodies(w):
         "api:issue-progress": {"note": "已联系"}, "api:issue-rate": {"satisfaction": "satisfied"},
         "api:issue-resolve": {"result": "已修复"}, "api:api-token": {"username": "cadre", "password": "wrong"},
         "api:api-public-issue-status": {"code": w.issue_a.code, "phone_last4": "0000"},
+        "api:export-list": {"kind": "issues"},
     }
 
 

@@ -227,10 +227,15 @@ def _date(value, problems, row, column, required=False):
     return None
 
 
-def _required(values, columns, problems, row):
-    for c in columns:
-        if c.required and values.get(str(c.name)) in ("", None):
-            problems.append(Problem(row, str(c.name), _("Required.")))
+def _required(values, names, problems, row):
+    """`names`: the required columns' names (read once: each is a translation)."""
+    for name in names:
+        if values.get(name) in ("", None):
+            problems.append(Problem(row, name, _("Required.")))
+
+
+def _required_names(columns):
+    return [str(c.name) for c in columns if c.required]
 
 
 def _message(error):
@@ -248,13 +253,14 @@ def _villages(user):
 def _households_check(user, report, rows):
     keys = ("town", "village", "head", "address", "phone", "id", "members", "tags", "since")
     names = {key: str(col.name) for key, col in zip(keys, HOUSEHOLD_COLUMNS, strict=True)}
+    required = _required_names(HOUSEHOLD_COLUMNS)
     villages = _villages(user)
     tags = {t.name: t for t in HouseholdTag.objects.all()}
     ids_in_file = {}
     parsed = []
     for number, values in rows:
         problems = []
-        _required(values, HOUSEHOLD_COLUMNS, problems, number)
+        _required(values, required, problems, number)
         town, village_name = values[names["town"]], values[names["village"]]
         village = villages.get((town, village_name))
         if village is None and town and village_name:
@@ -301,11 +307,8 @@ def _households_check(user, report, rows):
             village=village, head_name=head, address=address, phone=phone, id_number=id_number,
             members_count=int(members) if members.isdigit() else 1, registered_on=since, tags=row_tags)))
     # Matched on the ID number, or without one on the village, head and address.
-    known = {}
-    for chunk_start in range(0, len(ids_in_file), 5000):
-        chunk = list(ids_in_file)[chunk_start:chunk_start + 5000]
-        for h in Household.objects.filter(id_number__in=chunk).select_related("village"):
-            known[h.id_number] = h
+    known = {h.id_number: h for h in Household.objects.filter(id_number__in=list(ids_in_file)).only(
+        "pk", "village_id", "id_number")}
     by_place = {}
     village_ids = {row[2]["village"].pk for row in parsed if row[2]["village"] is not None}
     for h in Household.objects.filter(village__in=village_ids, is_active=True).only(
@@ -391,6 +394,7 @@ def _role_names():
 def _roster_check(user, report, rows):
     names = {key: str(col.name) for key, col in zip(("name", "phone", "town", "village", "role", "since"),
                                                       ROSTER_COLUMNS, strict=True)}
+    required = _required_names(ROSTER_COLUMNS)
     s = scope.scope_for(user)
     teams = Team.objects.filter(is_active=True).select_related("village__town")
     if not s.is_admin:
@@ -401,7 +405,7 @@ def _roster_check(user, report, rows):
     parsed = []
     for number, values in rows:
         problems = []
-        _required(values, ROSTER_COLUMNS, problems, number)
+        _required(values, required, problems, number)
         name = str(values[names["name"]])
         if len(name) > User._meta.get_field("name").max_length:
             problems.append(Problem(number, names["name"], _("At most %(n)d characters.") % {
@@ -503,11 +507,12 @@ def _holidays_check(user, report, rows):
     if not scope.scope_for(user).is_admin:
         raise PermissionDenied(_("Only administrators keep the holiday calendar."))
     names = {key: str(col.name) for key, col in zip(("date", "kind", "name"), HOLIDAY_COLUMNS, strict=True)}
+    required = _required_names(HOLIDAY_COLUMNS)
     kinds = _holiday_kinds()
     seen = {}
     for number, values in rows:
         problems = []
-        _required(values, HOLIDAY_COLUMNS, problems, number)
+        _required(values, required, problems, number)
         day = _date(values[names["date"]], problems, number, names["date"])
         kind_name = str(values[names["kind"]])
         kind = kinds.get(kind_name)

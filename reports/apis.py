@@ -118,6 +118,8 @@ class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     filter_backends = []
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema's view has no user
+            return ExportJob.objects.none()
         return exports.jobs_of(self.request.user)
 
     @extend_schema(request=ExportRequestSerializer, responses={201: ExportSerializer})

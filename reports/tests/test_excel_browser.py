@@ -107,3 +107,24 @@ def test_the_ledgers_export_button_carries_its_filters(tworld, desktop_page, scr
     ws = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).active
     assert [row[5] for row in ws.iter_rows(min_row=3, values_only=True)] == ["村道破损"]
     assert download.value.suggested_filename == "问题台账.xlsx"
+
+
+@pytest.mark.browser
+def test_the_export_buttons_and_a_jobs_page_on_a_phone(tworld, phone_page, screenshot_dir, settings, tmp_path):
+    from reports import exports
+
+    settings.MEDIA_ROOT = tmp_path
+    page = phone_page
+    browser_login(page, "admin")
+    page.goto(page.base_url + f"/reports/team/{tworld.team_a.pk}/")
+    buttons = page.locator(".export-button")
+    assert [b.inner_text() for b in buttons.all()] == ["导出数据 Excel", "导出当月考勤表"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, screenshot_dir, "dashboard-team-export-phone.png")
+    page.goto(page.base_url + "/visits/diary/")
+    assert page.locator(".export-button").count() == 1
+    job = exports.start(user=User.objects.get(username="admin"), kind="issues", data={}, small_now=True)
+    page.goto(page.base_url + f"/reports/exports/{job.pk}/")
+    assert "下载文件" in page.inner_text(".export-job")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, screenshot_dir, "export-job-phone.png")

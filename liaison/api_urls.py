@@ -26,6 +26,7 @@ router.register("steps", issue_apis.StepViewSet, basename="step")
 router.register("ratings", issue_apis.RatingViewSet, basename="rating")
 router.register("inspections", report_apis.InspectionViewSet, basename="inspection")
 router.register("assessments", report_apis.AssessmentViewSet, basename="assessment")
+router.register("exports", report_apis.ExportViewSet, basename="export")
 
 urlpatterns = [
     path("auth/token/", team_apis.TokenView.as_view(), name="api-token"),

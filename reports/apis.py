@@ -1,15 +1,22 @@
 """GET /api/v1/metrics/?unit=team:12&period=month:2026-11: a unit's figures for a period."""
 
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports import periods, selectors
-from reports.models import COUNTS, METRICS, Unit
+from reports import assessments, exports, inspections, periods, selectors
+from reports.models import COUNTS, METRICS, AssessmentRound, ExportJob, Inspection, Unit
+from teams import scope
+from teams.filters import IdFilter
+from teams.models import Team, User
 from teams.web import whole_number
 
 _metric = inline_serializer("Metric", {
@@ -79,15 +86,7 @@ class MetricsView(APIView):
 # /api/v1/inspections/ (GET, POST) and /api/v1/assessments/ (GET): the rules are in
 # inspections.py and assessments.py, as for the pages.
 
-import django_filters  # noqa: E402
-from django.core.exceptions import PermissionDenied  # noqa: E402
-from rest_framework import mixins, status, viewsets  # noqa: E402
 
-from reports import assessments, inspections  # noqa: E402
-from reports.models import AssessmentRound, Inspection  # noqa: E402
-from teams import scope  # noqa: E402
-from teams.filters import IdFilter  # noqa: E402
-from teams.models import Team, User  # noqa: E402
 
 
 class InspectionFilter(django_filters.FilterSet):
@@ -235,3 +234,67 @@ class AssessmentViewSet(viewsets.GenericViewSet):
         rows = [row for unit in (Unit.TOWN, Unit.TEAM) for row in assessments.results(request.user, round_, unit)
                 .prefetch_related("inspections")]
         return Response({**_round_fields(round_), "results": [_result(round_, row) for row in rows]})
+# /api/v1/exports/: Excel exports as jobs (reports/exports.py).
+
+
+
+
+class ExportSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(read_only=True, help_text="0–100")
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ExportJob
+        fields = ["id", "kind", "filters", "status", "progress", "rows", "total", "created_at", "finished_at",
+                  "expires_at", "download"]
+
+    def get_download(self, job) -> str | None:
+        from django.urls import reverse
+        from django.utils import timezone
+
+        if job.status != ExportJob.Status.DONE or job.is_expired(timezone.now()):
+            return None
+        return self.context["request"].build_absolute_uri(reverse("api:export-download", args=[job.pk]))
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="issues, visits, attendance or dashboard (assessment: not yet)")
+
+
+class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The user's own exports. POST `kind` and the list's filters (the ledger's, the visit diary's,
+    `team`/`town` and `month` for attendance, `unit`/`id`/`period` for a dashboard's figures): a job
+    of at most EXPORT_INLINE_ROWS rows is answered done; a larger one is written by a worker, its
+    `progress` and `rows` growing until `download` appears. Files are served to their requester only."""
+
+    serializer_class = ExportSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema's view has no user
+            return ExportJob.objects.none()
+        return exports.jobs_of(self.request.user)
+
+    @extend_schema(request=ExportRequestSerializer, responses={201: ExportSerializer})
+    def create(self, request):
+        if not isinstance(request.data, dict):
+            raise ValidationError({"detail": [_("Send an object: the kind and the list's filters.")]})
+        request_data = ExportRequestSerializer(data=request.data)
+        request_data.is_valid(raise_exception=True)
+        job = exports.start(user=request.user, kind=request_data.validated_data["kind"], data=request.data,
+                            small_now=True)
+        return Response(self.get_serializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, exports.XLSX): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        from django.utils import timezone
+
+        job = self.get_object()
+        if job.status != ExportJob.Status.DONE or not job.file or job.is_expired(timezone.now()):
+            raise NotFound(_("This export has no file (not finished yet, or expired)."))
+        try:
+            handle = job.file.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        return FileResponse(handle, as_attachment=True, filename=exports.filename(job), content_type=exports.XLSX)

@@ -65,3 +65,21 @@ def apply_pending(county_id):
     except Exception:
         logger.warning("Cache unavailable: the next change will queue its own refresh")
     return services.apply_pending(county_id)
+
+
+# Excel exports (reports/exports.py).
+
+
+@shared_task
+def run_export(job_id):
+    from reports import exports
+
+    exports.run(job_id)
+
+
+@shared_task
+def purge_files():
+    """Daily (CELERY_BEAT_SCHEDULE): exports past their expiry, import files left unimported."""
+    from reports import exports, imports
+
+    return {"exports": exports.purge(), "imports": imports.purge()}

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from reports import assessment_views, views
+from reports import assessment_views, excel_views, views
 from reports.models import METRICS, Unit
 
 
@@ -43,4 +43,16 @@ urlpatterns += [
     path("assessments/<int:pk>/print/", assessment_views.round_print, name="assessment-print"),
     path("assessments/<int:pk>/<unit:unit>/<int:unit_id>/", assessment_views.round_unit, name="assessment-unit"),
     path("assessments/<int:pk>/<slug:action>/", assessment_views.round_action, name="assessment-action"),
+]
+
+# Excel exports and imports.
+urlpatterns += [
+    path("exports/<int:pk>/", excel_views.export_detail, name="export-detail"),
+    path("exports/<int:pk>/status/", excel_views.export_status, name="export-status"),
+    path("exports/<int:pk>/download/", excel_views.export_download, name="export-download"),
+    path("exports/<slug:kind>/", excel_views.export_start, name="export-start"),
+    path("imports/", excel_views.import_page, name="imports"),
+    path("imports/<slug:kind>/template/", excel_views.import_template, name="import-template"),
+    path("imports/<slug:kind>/", excel_views.import_upload, name="import-upload"),
+    path("imports/batches/<int:pk>/", excel_views.import_valid_rows, name="import-valid-rows"),
 ]

@@ -28,8 +28,9 @@ from issues import public
 from issues import services as issue_services
 from issues.models import Category, Event, Issue, Notification
 from issues.tests.test_public_lookup import forget_public_counters
-from reports import assessments, inspections
+from reports import assessments, exports, inspections
 from reports import services as report_services
+from reports.models import ImportBatch
 from teams import scope
 from teams.models import Attendance, AttendanceChange, Holiday, LiaisonDay, Membership, Position, User
 from visits.models import Household, HouseholdTag, Visit
@@ -154,6 +155,19 @@ EXPECTED = {
     "api:inspection-detail":          ("401   404   404   200   404", "401   405   405   405   405"),
     "api:assessment-list":            ("401   200   200   200   200", "401   405   405   405   405"),
     "api:assessment-detail":          ("401   404   404   200   404", "401   405   405   405   405"),
+    # Excel: anyone exports what they see (a small export is the download itself); a job and its
+    # file are the requester's only (team A's cadre's here); the town office and administrators import.
+    "export-start":                   ("login 405   405   405   405", "login 200   200   200   200"),
+    "export-detail":                  ("login 404   404   404   404", "login 405   405   405   405"),
+    "export-status":                  ("login 404   404   404   404", "login 405   405   405   405"),
+    "export-download":                ("login 404   404   404   404", "login 405   405   405   405"),
+    "imports":                        ("login 403   403   403   200", "login 405   405   405   405"),
+    "import-template":                ("login 403   403   403   200", "login 405   405   405   405"),
+    "import-upload":                  ("login 405   405   405   405", "login 403   403   403   302"),
+    "import-valid-rows":              ("login 405   405   405   405", "login 404   404   404   404"),
+    "api:export-list":                ("401   200   200   200   200", "401   201   201   201   201"),
+    "api:export-detail":              ("401   404   404   404   404", "401   405   405   405   405"),
+    "api:export-download":            ("401   404   404   404   404", "401   405   405   405   405"),
 }
 # Query strings of routes that read one.
 QUERIES = {"api:api-metrics": lambda w: f"?unit=team:{w.team_a.pk}&period=month:2026-11"}
@@ -200,6 +214,8 @@ def matrix_world(busy_world):
     w.inspection_b = inspections.record(by=w.org_department, team=w.team_a, date=w.day_a.date, inspectors="督查组")
     report_services.refresh_in_process(w.county)
     w.round_a = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
+    w.export_a = exports.start(user=w.cadre, kind="issues", data={}, small_now=True)
+    w.batch_a = ImportBatch.objects.create(user=w.town_office, kind="households", name="住户.xlsx", content=b"PK")
     return w
 
 
@@ -254,11 +270,16 @@ def fill(w, name, parameter):
         "inspection-detail": w.inspection_a, "inspection-edit": w.inspection_a, "inspection-delete": w.inspection_b,
         "api:inspection-detail": w.inspection_a, "assessment-detail": w.round_a, "assessment-print": w.round_a,
         "assessment-unit": w.round_a, "assessment-action": w.round_a, "api:assessment-detail": w.round_a,
+        "export-detail": w.export_a, "export-status": w.export_a,
+        "export-download": w.export_a, "api:export-detail": w.export_a, "api:export-download": w.export_a,
+        "import-valid-rows": w.batch_a,
     }
     if name == "assessment-unit" and parameter in ("unit", "unit_id"):
         return {"unit": "team", "unit_id": w.team_a.pk}[parameter]
     if name == "assessment-action" and parameter == "action":
         return "publish"
+    if parameter == "kind":
+        return "issues" if name == "export-start" else "households"
     if parameter in ("unit", "metric"):
         return {"unit": "team", "metric": "attendance"}[parameter]
     if parameter == "pk":
@@ -302,6 +323,7 @@ def bodies(w):
         "assessment-new": {"period": "quarter:2026-Q2", **{f"weight_{m}": v for m, v in
                                                            assessments.DEFAULT_WEIGHTS.items()}},
         "api:inspection-list": {"team": w.team_a.pk, "date": today, "inspectors": "县委组织部督查组"},
+        "api:export-list": {"kind": "issues"},
     }
 
 

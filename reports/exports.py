@@ -1,0 +1,475 @@
+"""Excel exports: the issue ledger (台账), the visit ledger (走访台账 / 民情日记), the monthly
+attendance sheet (考勤表) and a dashboard's figures for a period.
+
+Each kind reads the filters of the page it starts from, through that page's own filter class,
+and starts from what the user may see (the scope module); a resident's personal data is masked
+by the rule the pages and the API use. A kind is a function `(user, data) -> Export`: adding
+one (the assessment round) is one more function in `KINDS`.
+
+A small export (at most EXPORT_INLINE_ROWS rows) is written during the request; a larger one is
+an `ExportJob` a worker writes, with its progress, kept for EXPORT_KEEP_DAYS days and served only
+to the user who asked."""
+
+import logging
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+from issues.models import Issue, Level
+from issues.scope import sees_personal_data
+from issues.selectors import ledger_filter
+from reports import periods as P
+from reports import selectors, xlsx
+from reports.models import COUNTS, METRICS, ExportJob, Unit
+from teams import scope
+from teams.models import Attendance, LiaisonDay, Membership, Role, Team, Town, Village
+from teams.web import whole_number
+from visits.filters import VisitFilter
+from visits.models import Visit
+from visits.validators import mask_name, mask_phone
+
+logger = logging.getLogger(__name__)
+
+
+def C(text):
+    """A column header: its own context, so that "Town" can be 镇街 in a sheet and 镇 elsewhere."""
+    return pgettext("excel column", text)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK = 2000
+PROGRESS_EVERY = 1000
+
+
+@dataclass
+class Export:
+    """What a kind gives: the sheet's title and columns, how many rows, and the rows."""
+
+    kind: str
+    filename: str
+    title: str
+    columns: list
+    count: object  # () -> int
+    rows: object  # () -> iterator of lists of cell values
+    sheet: str = ""
+
+
+class UnknownKind(ValidationError):
+    pass
+
+
+def _label(choices):
+    """{code: label} of a TextChoices, translated once for the whole export."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _yes_no(value):
+    return "" if value is None else _("Yes") if value else _("No")
+
+
+def _where(user, data):
+    """The place the export covers, for its title: the village or town chosen, or the user's own."""
+    village = whole_number(data.get("village", ""))
+    town = whole_number(data.get("town", ""))
+    if village is not None:
+        found = scope.visible(user, Village).filter(pk=village).values_list("town__name", "name").first()
+        if found:
+            return " ".join(found)
+    if town is not None:
+        found = scope.visible(user, Town).filter(pk=town).values_list("name", flat=True).first()
+        if found:
+            return found
+    s = scope.scope_for(user)
+    if s.is_admin:
+        return ""
+    names = list(Town.objects.filter(county__in=s.org_county_ids).values_list("county__name", flat=True).distinct())
+    names += list(Town.objects.filter(pk__in=s.office_town_ids).values_list("name", flat=True))
+    names += list(Team.objects.filter(pk__in=s.member_team_ids).values_list("village__name", flat=True))
+    return "、".join(names[:3]) + ("…" if len(names) > 3 else "")
+
+
+def _span(first, last):
+    if first and last:
+        return _("%(first)s to %(last)s") % {"first": first, "last": last}
+    if first:
+        return _("from %(first)s") % {"first": first}
+    if last:
+        return _("until %(last)s") % {"last": last}
+    return _("all dates")
+
+
+def _title(user, data, heading, period):
+    place = _where(user, data)
+    return f"{place}{heading}（{period}）" if place else f"{heading}（{period}）"
+
+
+def _chunks(rows, size=CHUNK):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# The issue ledger.
+
+ISSUE_FIELDS = (
+    "code", "received_at", "village__town__name", "village__name", "category__name", "title", "description",
+    "source", "reporter_name", "reporter_phone", "first_responder_id", "first_responder__name",
+    "first_responder__username", "level", "status", "current_step__team_id", "current_step__town_id",
+    "current_step__department_id", "current_step__team__name", "current_step__town__name",
+    "current_step__department__name", "due_at", "ended_at", "current_step__on_time", "result", "feedback_note",
+    "satisfaction",
+)
+
+
+def issues(user, data):
+    f = ledger_filter(user, data, full=True)
+    if not f.is_valid():
+        raise ValidationError(f.errors.as_data())
+    queryset = f.qs
+    columns = [
+        (C("Tracking code"), 13), (C("Received"), 17), (C("Town"), 12), (C("Village"), 12), (C("Category"), 10),
+        (C("Title"), 24), (C("Description"), 40), (C("Source"), 9), (C("Reporter"), 9), (C("Reporter's phone"), 14),
+        (C("First responder"), 10), (C("Level"), 8), (C("Status"), 8), (C("Handled by"), 16), (C("Due"), 17),
+        (C("Ended"), 17), (C("On time"), 8), (C("Result"), 36), (C("Feedback"), 30), (C("Satisfaction"), 10),
+    ]
+
+    def rows():
+        s = scope.scope_for(user)
+        sources, levels = _label(Issue.Source), _label(Level)
+        statuses, ratings = _label(Issue.Status), _label(Issue.Satisfaction)
+        text, local = xlsx.text, xlsx.local
+        for (code, received, town, village, category, title, description, source, name, phone, responder_id,
+             responder, username, level, status, team_id, town_id, department_id, team, step_town, department,
+             due, ended, on_time, result, feedback, satisfaction) in queryset.values_list(*ISSUE_FIELDS).iterator(
+                chunk_size=CHUNK):
+            # The same rule as the pages and the API: `sees_personal_data` on the issue's current step.
+            issue = SimpleNamespace(first_responder_id=responder_id, current_step=SimpleNamespace(
+                team_id=team_id, town_id=town_id, department_id=department_id) if (team_id or town_id or department_id)
+                else None)
+            if not sees_personal_data(s, issue):
+                name, phone = mask_name(name), mask_phone(phone)
+            yield [
+                f"{code[:5]}-{code[5:]}", local(received), town, village, category, text(title), text(description),
+                sources.get(source, source), text(name), phone, responder or username, levels.get(level, level),
+                statuses.get(status, status), team or step_town or department or "", local(due), local(ended),
+                _yes_no(on_time) if ended else "", text(result), text(feedback), ratings.get(satisfaction, ""),
+            ]
+
+    period = _span(data.get("received_after"), data.get("received_before"))
+    heading = _("Issue ledger")
+    return Export("issues", f"{heading}.xlsx", _title(user, data, heading, period), columns, queryset.count, rows)
+
+
+# The visit ledger.
+
+def visits(user, data):
+    f = VisitFilter(data, queryset=scope.visible(user, Visit).order_by("-date", "-pk"))
+    if not f.is_valid():
+        raise ValidationError(f.errors.as_data())
+    queryset = f.qs
+    columns = [
+        (C("Date"), 11), (C("Kind"), 9), (C("Town"), 12), (C("Village"), 12), (C("Team"), 18),
+        (C("Cadres present"), 24), (C("Households visited"), 28), (C("Notes"), 50), (C("Needs follow-up"), 8),
+        (C("Recorded by"), 10), (C("Recorded at"), 17),
+    ]
+    cadres_through, households_through = Visit.cadres.through, Visit.households.through
+
+    def rows():
+        kinds, text, local = _label(Visit.Kind), xlsx.text, xlsx.local
+        fields = ("pk", "date", "kind", "village__town__name", "village__name", "team__name", "notes",
+                  "needs_follow_up", "recorded_by__name", "recorded_by__username", "recorded_at")
+        for chunk in _chunks(queryset.values_list(*fields).iterator(chunk_size=CHUNK)):
+            ids = [row[0] for row in chunk]
+            cadres, homes = defaultdict(list), defaultdict(list)
+            for visit, name, username in cadres_through.objects.filter(visit__in=ids).order_by("pk").values_list(
+                    "visit_id", "user__name", "user__username"):
+                cadres[visit].append(name or username)
+            for visit, head, address in households_through.objects.filter(visit__in=ids).order_by("pk").values_list(
+                    "visit_id", "household__head_name", "household__address"):
+                homes[visit].append(f"{head}（{address}）")
+            for pk, day, kind, town, village, team, notes, follow_up, by, username, at in chunk:
+                yield [
+                    day, kinds.get(kind, kind), town, village, team, "、".join(cadres[pk]),
+                    text("、".join(homes[pk])), text(notes), _yes_no(follow_up), by or username, local(at),
+                ]
+
+    period = _span(data.get("date_after"), data.get("date_before"))
+    heading = _("Visit ledger")
+    return Export("visits", f"{heading}.xlsx", _title(user, data, heading, period), columns, queryset.count, rows)
+
+
+# The monthly attendance sheet.
+
+MARKS = {
+    Attendance.Status.PRESENT: "√", Attendance.Status.ABSENT: "×", Attendance.Status.LEAVE: "假",
+    Attendance.Status.PENDING: "○",
+}
+
+
+def _month(data):
+    raw = (data.get("month") or "").strip()
+    if not raw:
+        return timezone.localdate().replace(day=1)
+    try:
+        return P.parse(f"month:{raw}").start
+    except ValueError:
+        raise ValidationError({"month": _("Name the month as 2026-11.")}) from None
+
+
+def attendance(user, data):
+    """考勤表: each required member of each team × the team's liaison days in the month, with
+    the counts the attendance rate reads (days after today are not judged yet; a row still
+    pending on a past day counts as absent; leave is not counted)."""
+    first = _month(data)
+    last = P.next_start("month", first) - timedelta(days=1)
+    team_id, town_id = whole_number(data.get("team", "")), whole_number(data.get("town", ""))
+    if data.get("team") and team_id is None or data.get("town") and town_id is None:
+        raise ValidationError(_("Choose a team or a town from the list."))
+    rows_qs = scope.visible(user, Attendance).filter(
+        liaison_day__date__range=(first, last), liaison_day__status=LiaisonDay.Status.SCHEDULED,
+    )
+    if team_id is not None:
+        rows_qs = rows_qs.filter(liaison_day__team=team_id)
+    if town_id is not None:
+        rows_qs = rows_qs.filter(liaison_day__team__village__town=town_id)
+    today = timezone.localdate()
+    loaded = {}
+
+    def load():
+        if not loaded:
+            marks = list(rows_qs.values_list(
+                "liaison_day__team_id", "liaison_day__team__village__town__name", "liaison_day__team__village__name",
+                "liaison_day__team__name", "member_id", "member__name", "member__username", "liaison_day__date",
+                "status",
+            ).order_by("liaison_day__team__village__town__name", "liaison_day__team__village__name", "member__name",
+                       "member_id"))
+            loaded["dates"] = sorted({m[7] for m in marks})
+            people = {}
+            for team, town, village, team_name, member, name, username, day, status in marks:
+                person = people.setdefault((team, member), {
+                    "head": [town, village, team_name, name or username], "days": {}})
+                person["days"][day] = status
+            roles = {}
+            for team, member, role in Membership.objects.filter(
+                    team__in={key[0] for key in people}, start_date__lte=last).order_by("start_date").values_list(
+                    "team_id", "user_id", "role"):
+                roles[(team, member)] = role
+            loaded["people"], loaded["roles"] = people, roles
+        return loaded
+
+    def columns():
+        return [(C("Town"), 12), (C("Village"), 12), (C("Team"), 18), (C("Name"), 9), (C("Role"), 12)] + [
+            (f"{day:%m-%d}", 6) for day in load()["dates"]] + [
+            (C("Expected"), 7), (C("Present"), 7), (C("On leave"), 7), (C("Absent"), 7), (C("Attendance rate"), 9)]
+
+    def rows():
+        data_ = load()
+        role_names = _label(Role)
+        for key, person in data_["people"].items():
+            days = person["days"]
+            judged = {day: status for day, status in days.items() if day <= today}
+            present = sum(1 for status in judged.values() if status == Attendance.Status.PRESENT)
+            leave = sum(1 for status in judged.values() if status == Attendance.Status.LEAVE)
+            expected = len(judged) - leave
+            marks = [MARKS[days[day]] if day in days and (day <= today or days[day] != Attendance.Status.PENDING)
+                     else "" for day in data_["dates"]]
+            yield person["head"] + [role_names.get(data_["roles"].get(key), "")] + marks + [
+                expected, present, leave, expected - present, ("rate", present / expected) if expected else None]
+
+    heading = _("Attendance sheet")
+    period = _("%(month)d/%(year)d") % {"month": first.month, "year": first.year}
+    export = Export("attendance", f"{heading} {first:%Y-%m}.xlsx", _title(user, data, heading, period), [],
+                    lambda: len(load()["people"]), rows)
+    export.columns = columns
+    return export
+
+
+# A dashboard's figures.
+
+def dashboard(user, data):
+    unit, unit_id = data.get("unit", ""), whole_number(data.get("id", ""))
+    obj = selectors.unit_object(unit, unit_id) if unit in Unit.values and unit_id is not None else None
+    if obj is None or not selectors.sees(user, unit, obj):
+        raise ValidationError(_("Choose a unit among those whose figures you see."))
+    try:
+        period = P.parse(data.get("period") or P.of("month", timezone.localdate()).key)
+    except ValueError:
+        raise ValidationError({"period": _("Name the period as week:2026-W47, month:2026-11, quarter:2026-Q4 or "
+                                           "year:2026.")}) from None
+    refresh, _latest = selectors.refreshes(selectors.county_of(unit, obj).pk)
+    metrics = ["timely"] if unit == Unit.DEPARTMENT else list(METRICS)
+    columns = [(C("Unit"), 20)]
+    for metric in metrics:
+        label = str(METRICS[metric])
+        columns += [(f"{label} · " + C("numerator"), 9), (f"{label} · " + C("denominator"), 9), (label, 9)]
+    columns += [(str(label), 9) for label in COUNTS.values()]
+    members = []
+
+    def load():
+        if not members:
+            own = selectors.snapshot(unit, unit_id, period, refresh=refresh) if refresh else None
+            members.append((C("%(unit)s (total)") % {"unit": obj}, own))
+            members.extend((str(m.obj), m.snapshot) for m in selectors.members(refresh, unit, unit_id, period))
+        return members
+
+    def rows():
+        for name, row in load():
+            cells = [name]
+            for metric in metrics:
+                if row is None:
+                    cells += [None, None, None]
+                    continue
+                rate = row.rate(metric)
+                cells += [getattr(row, f"{metric}_num"), getattr(row, f"{metric}_den"),
+                          None if rate is None else ("rate", rate)]
+            cells += [getattr(row, name) if row is not None else None for name in COUNTS]
+            yield cells
+
+    heading = _("Figures")
+    computed = xlsx.local(refresh.computed_at).strftime("%Y-%m-%d %H:%M") if refresh else _("not computed yet")
+    title = f"{obj}{heading}（{period.label}，" + _("computed at %(time)s") % {"time": computed} + "）"
+    return Export("dashboard", f"{obj}{heading} {period.key.replace(':', ' ')}.xlsx", title, columns,
+                  lambda: len(load()), rows)
+
+
+KINDS = {"issues": issues, "visits": visits, "attendance": attendance, "dashboard": dashboard}
+# Kinds the API names (DESIGN.md) that are not built yet: answered 400 with this reason.
+PLANNED = {"assessment": gettext_lazy("Exports of an assessment round are not available yet.")}
+# Kinds whose rows carry rates, written as styled cells.
+STYLED = {"attendance", "dashboard"}
+KIND_LABELS = {
+    "issues": gettext_lazy("Issue ledger"), "visits": gettext_lazy("Visit ledger"),
+    "attendance": gettext_lazy("Attendance sheet"), "dashboard": gettext_lazy("Figures"),
+}
+
+
+def prepare(user, kind, data):
+    """The export of `kind` with the page's filters `data`; ValidationError for a kind or a
+    filter that is not one."""
+    if kind in PLANNED:
+        raise UnknownKind({"kind": [str(PLANNED[kind])]})
+    if kind not in KINDS:
+        raise UnknownKind({"kind": [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(KINDS)}]})
+    return KINDS[kind](user, data)
+
+
+def write(export, target, progress=None):
+    """Write the export's workbook to `target` (a path or a binary file); `progress(rows)` is
+    called every PROGRESS_EVERY rows. Returns the number of rows written."""
+    book = xlsx.workbook()
+    columns = export.columns() if callable(export.columns) else export.columns
+    sheet = xlsx.Sheet(book, name=export.sheet or export.filename.rsplit(".", 1)[0], title=export.title,
+                       columns=columns)
+    styled = export.kind in STYLED
+    for row in export.rows():
+        # A rate comes as ("rate", value): a cell shown as a percentage. The long ledgers carry plain values.
+        sheet.append([sheet.cell(cell[1], xlsx.PERCENT) if isinstance(cell, tuple) else cell for cell in row]
+                     if styled else row)
+        if progress is not None and sheet.rows % PROGRESS_EVERY == 0:
+            progress(sheet.rows)
+    sheet.close()
+    book.save(target)
+    return sheet.rows
+
+
+def is_small(export):
+    return export.count() <= settings.EXPORT_INLINE_ROWS
+
+
+def write_now(export):
+    """A small export written during the request: a temporary file, gone once served."""
+    target = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response that serves it)
+    write(export, target)
+    target.seek(0)
+    return target
+
+
+def plain(data):
+    """A query string or JSON body as {name: value}: the last value of each name, as text."""
+    items = data.lists() if hasattr(data, "lists") else ((k, v if isinstance(v, list) else [v])
+                                                         for k, v in data.items())
+    skip = ("kind", "page", "csrfmiddlewaretoken")
+    return {str(k): str(values[-1]) for k, values in items if values and k not in skip}
+
+
+def start(*, user, kind, data, small_now=False):
+    """An export job, its filters checked first (ValidationError). The worker is asked once the
+    job is committed; with `small_now`, a small one is written at once (the API's answer is then
+    the finished job)."""
+    from reports import tasks
+
+    data = plain(data)
+    export = prepare(user, kind, data)
+    job = ExportJob.objects.create(user=user, kind=kind, filters=data, total=export.count(),
+                                   language=translation.get_language() or settings.LANGUAGE_CODE)
+    if small_now and job.total <= settings.EXPORT_INLINE_ROWS:
+        run(job.pk)
+        job.refresh_from_db()
+    else:
+        transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
+    return job
+
+
+def run(job_id):
+    """The worker's part: write the job's file, noting the rows written as it goes. Run again
+    (a worker that died mid-way) it starts afresh; a job already done is left as it is."""
+    claimed = ExportJob.objects.filter(pk=job_id, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]) \
+        .update(status=ExportJob.Status.RUNNING, rows=0)
+    if not claimed:
+        return
+    job = ExportJob.objects.select_related("user").get(pk=job_id)
+    try:
+        with translation.override(job.language):
+            export = prepare(job.user, job.kind, job.filters)
+            with tempfile.TemporaryFile() as target:
+                rows = write(export, target, progress=lambda n: ExportJob.objects.filter(pk=job_id).update(rows=n))
+                target.seek(0)
+                job.file.save(export.filename, File(target), save=False)
+    except Exception:
+        logger.exception("Export %s failed", job_id)
+        ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.FAILED, finished_at=timezone.now())
+        return
+    now = timezone.now()
+    ExportJob.objects.filter(pk=job_id).update(
+        status=ExportJob.Status.DONE, file=job.file.name, rows=rows, total=max(rows, job.total), finished_at=now,
+        expires_at=now + timedelta(days=settings.EXPORT_KEEP_DAYS),
+    )
+
+
+def jobs_of(user):
+    """The user's own exports, newest first: nobody else's are ever listed or served."""
+    return ExportJob.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def filename(job):
+    """The name the download is saved under: the kind, and the day it was written."""
+    day = xlsx.local(job.finished_at or job.created_at).date() if (job.finished_at or job.created_at) else date.today()
+    return f"{KIND_LABELS.get(job.kind, job.kind)} {day:%Y-%m-%d}.xlsx"
+
+
+def purge(now=None):
+    """Delete the files and jobs past their expiry (and jobs that failed a day ago or more)."""
+    now = now or timezone.now()
+    expired = ExportJob.objects.filter(expires_at__lte=now) | ExportJob.objects.filter(
+        status=ExportJob.Status.FAILED, created_at__lte=now - timedelta(days=1))
+    count = 0
+    for job in expired:
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        count += 1
+    return count

@@ -258,12 +258,13 @@ class ExportSerializer(serializers.ModelSerializer):
 
 
 class ExportRequestSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="issues, visits, attendance or dashboard (assessment: not yet)")
+    kind = serializers.CharField(help_text="issues, visits, attendance, dashboard or assessment")
 
 
 class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The user's own exports. POST `kind` and the list's filters (the ledger's, the visit diary's,
-    `team`/`town` and `month` for attendance, `unit`/`id`/`period` for a dashboard's figures): a job
+    `team`/`town` and `month` for attendance, `unit`/`id`/`period` for a dashboard's figures, `round`
+    for an assessment round's results: 404 for a round the user does not see): a job
     of at most EXPORT_INLINE_ROWS rows is answered done; a larger one is written by a worker, its
     `progress` and `rows` growing until `download` appears. Files are served to their requester only."""
 

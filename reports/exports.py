@@ -1,10 +1,10 @@
 """Excel exports: the issue ledger (台账), the visit ledger (走访台账 / 民情日记), the monthly
-attendance sheet (考勤表) and a dashboard's figures for a period.
+attendance sheet (考勤表), a dashboard's figures for a period and an assessment round's results (考核结果).
 
 Each kind reads the filters of the page it starts from, through that page's own filter class,
 and starts from what the user may see (the scope module); a resident's personal data is masked
 by the rule the pages and the API use. A kind is a function `(user, data) -> Export`: adding
-one (the assessment round) is one more function in `KINDS`.
+one is one more function in `KINDS`.
 
 A small export (at most EXPORT_INLINE_ROWS rows) is written during the request; a larger one is
 an `ExportJob` a worker writes, with its progress, kept for EXPORT_KEEP_DAYS days and served only
@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -28,8 +29,8 @@ from django.utils.translation import gettext_lazy, pgettext
 from issues.models import Issue, Level
 from issues.scope import sees_personal_data
 from issues.selectors import ledger_filter
+from reports import assessments, selectors, xlsx
 from reports import periods as P
-from reports import selectors, xlsx
 from reports.models import COUNTS, METRICS, ExportJob, Unit
 from teams import scope
 from teams.models import Attendance, LiaisonDay, Membership, Role, Team, Town, Village
@@ -346,22 +347,75 @@ def dashboard(user, data):
                   lambda: len(load()), rows)
 
 
-KINDS = {"issues": issues, "visits": visits, "attendance": attendance, "dashboard": dashboard}
-# Kinds the API names (DESIGN.md) that are not built yet: answered 400 with this reason.
-PLANNED = {"assessment": gettext_lazy("Exports of an assessment round are not available yet.")}
+# An assessment round's results.
+
+def assessment(user, data):
+    """The round's ranking (考核结果), towns first, then each town's teams, with each unit's
+    breakdown as its page shows it: each metric's figures, rate, weight and points, the
+    inspections' deductions and the total. The round and its rows are those of the round's pages
+    (`assessments.round_for`, `assessments.results`): a round the user may not see is not found."""
+    round_id = whole_number(data.get("round", ""))
+    if round_id is None:
+        raise ValidationError({"round": [_("Choose the assessment round to export.")]})
+    round_ = assessments.round_for(user, round_id)
+    if round_ is None:
+        raise Http404
+    weights = assessments.weights_of(round_)
+    columns = [(C("Rank"), 6), (C("Unit type"), 9), (C("Unit"), 18), (C("Town"), 12)]
+    for metric in assessments.WEIGHED:
+        label = str(METRICS[metric])
+        columns += [(f"{label} · " + C("numerator"), 9), (f"{label} · " + C("denominator"), 9), (label, 9),
+                    (f"{label} · " + C("weight"), 7), (f"{label} · " + C("points"), 8)]
+    columns += [(C("Deductions"), 8), (C("Total"), 9)]
+    loaded = []
+
+    def load():
+        if not loaded:
+            towns = list(assessments.results(user, round_, Unit.TOWN))
+            teams = list(assessments.results(user, round_, Unit.TEAM))
+            names = dict(Town.objects.filter(pk__in={row.town_id for row in teams}).values_list("pk", "name"))
+            names.update((row.unit_id, row.name) for row in towns)
+            # Each town's teams under it, as the print shows them; teams of towns not listed last.
+            order = {row.unit_id: index for index, row in enumerate(towns)}
+            teams.sort(key=lambda row: order.get(row.town_id, len(order)))
+            loaded.extend((row, names.get(row.town_id, "")) for row in towns + teams)
+        return loaded
+
+    def rows():
+        levels = {Unit.TOWN: C("Town"), Unit.TEAM: C("Team")}
+        for row, town in load():
+            points = assessments.metric_points(assessments.figures_of(row), weights)
+            cells = [row.rank, levels[row.unit], row.name, town]
+            for metric in assessments.WEIGHED:
+                rate = row.rate(metric)
+                cells += [getattr(row, f"{metric}_num"), getattr(row, f"{metric}_den"),
+                          None if rate is None else ("rate", rate), weights[metric], points[metric]]
+            yield cells + [row.deduction, row.score]
+
+    period = P.Period(round_.period, round_.start).label
+    # The title row names the round, its county and period (the default title already does) and a draft as such.
+    extra = [name for name in (round_.county.name, period) if name not in round_.title]
+    extra += [] if round_.is_published else [_("draft")]
+    title = f"{round_.title}（{'，'.join(extra)}）" if extra else round_.title
+    heading = _("Assessment results")
+    return Export("assessment", f"{heading} {period}.xlsx", title, columns, lambda: len(load()), rows,
+                  sheet=heading)
+
+
+KINDS = {"issues": issues, "visits": visits, "attendance": attendance, "dashboard": dashboard,
+         "assessment": assessment}
 # Kinds whose rows carry rates, written as styled cells.
-STYLED = {"attendance", "dashboard"}
+STYLED = {"attendance", "dashboard", "assessment"}
 KIND_LABELS = {
     "issues": gettext_lazy("Issue ledger"), "visits": gettext_lazy("Visit ledger"),
     "attendance": gettext_lazy("Attendance sheet"), "dashboard": gettext_lazy("Figures"),
+    "assessment": gettext_lazy("Assessment results"),
 }
 
 
 def prepare(user, kind, data):
     """The export of `kind` with the page's filters `data`; ValidationError for a kind or a
     filter that is not one."""
-    if kind in PLANNED:
-        raise UnknownKind({"kind": [str(PLANNED[kind])]})
     if kind not in KINDS:
         raise UnknownKind({"kind": [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(KINDS)}]})
     return KINDS[kind](user, data)

@@ -12,7 +12,10 @@ from python_calamine import CalamineWorkbook
 from issues import services as issue_services
 from issues.models import Issue
 from liaison.tests.conftest import populate
-from reports import exports
+from reports import assessments, exports
+from reports.models import ExportJob
+
+from .assessment_world import Q3, build_quarter
 
 XLSX = exports.XLSX
 
@@ -148,3 +151,92 @@ def test_an_export_outside_the_users_scope_or_with_bad_filters_is_refused(busy, 
     response = client.post("/reports/exports/issues/?received_after=yesterday")
     assert response.status_code == 302
     assert client.post("/reports/exports/nothing/").status_code == 404
+
+
+# An assessment round's results (考核结果), against the hand-computed third quarter.
+
+
+@pytest.fixture
+def q3(world, now, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return build_quarter(world)
+
+
+def results_by_unit(ws):
+    return {(row[1], row[2]): row for row in ws.iter_rows(min_row=3, values_only=True)}
+
+
+def test_an_assessment_rounds_results_with_each_units_breakdown(q3, client):
+    round_ = assessments.create_round(by=q3.org_department, county=q3.county, period=Q3)
+    content = export(client, q3.org_department, "assessment", data={"round": round_.pk})
+    ws, rows = sheet(content)
+    assert ws["A1"].value == "博罗县驻点联系群众工作考核（2026年第3季度）（草稿）"
+    assessments.update_round(round_=round_, by=q3.org_department, title="驻点工作季度考核")
+    ws, rows = sheet(export(client, q3.org_department, "assessment", data={"round": round_.pk}))
+    assert ws["A1"].value == "驻点工作季度考核（博罗县，2026年第3季度，草稿）"
+    headers = [c.value for c in ws[2]]
+    assert headers[:9] == ["名次", "单位类型", "单位", "镇街", "出勤率 · 分子", "出勤率 · 分母", "出勤率",
+                           "出勤率 · 权重", "出勤率 · 得分"]
+    assert headers[-2:] == ["督查扣分", "总分"] and len(headers) == 4 + 5 * 5 + 2
+    assert ws.freeze_panes == "A3" and ws.auto_filter.ref == f"A2:AE{2 + 7}"
+    # Towns ranked first, then each town's teams in its rank order; the unscored last.
+    order = [(row[1], row[2]) for row in ws.iter_rows(min_row=3, values_only=True)]
+    assert order[:2] == [("镇街", "罗阳街道"), ("镇街", "龙溪街道")]
+    assert order[2][1] == q3.team_d.name and {order[3][1], order[4][1]} == {q3.team_b.name, q3.team_e.name}
+    assert order[5:] == [("驻点团队", q3.team_a.name), ("驻点团队", q3.team_c.name)]
+    by_unit = results_by_unit(ws)
+    team_a = by_unit[("驻点团队", q3.team_a.name)]
+    assert team_a[0] == 4 and team_a[3] == "罗阳街道"
+    assert team_a[4:9] == (9, 10, 0.9, 25, 22.5) and ws.cell(row=8, column=7).number_format == "0.0%"
+    assert team_a[-2:] == (1.5, 69.75)
+    # Satisfaction had nothing to count for team B: no rate, no points, its weight shared out.
+    team_b = by_unit[("驻点团队", q3.team_b.name)]
+    assert team_b[4:9] == (9, 10, 0.9, 25, 26.47) and team_b[19:24] == (0, 0, None, 15, None)
+    assert team_b[0] == 2 and team_b[-1] == 70.58
+    town2 = by_unit[("镇街", "龙溪街道")]
+    assert town2[0] is None and town2[-1] is None
+    # The independent reader sees the same cells.
+    assert rows[0][0] == ws["A1"].value and rows[1] == headers
+    assert [r[2] for r in rows[2:]] == [name for _level, name in order]
+    assert rows[7][-1] == 69.75 and rows[7][6] == 0.9
+
+
+def test_a_town_office_exports_its_own_towns_results_of_a_published_round_only(q3, client):
+    round_ = assessments.create_round(by=q3.org_department, county=q3.county, period=Q3)
+    client.force_login(q3.town_office)
+    # A draft is the organization department's alone.
+    assert client.post("/reports/exports/assessment/", {"round": round_.pk}).status_code == 404
+    round_ = assessments.publish(round_=round_, by=q3.org_department)
+    ws, rows = sheet(export(client, q3.town_office, "assessment", data={"round": round_.pk}))
+    assert "草稿" not in ws["A1"].value
+    assert set(results_by_unit(ws)) == {("镇街", "罗阳街道")} | {
+        ("驻点团队", t.name) for t in (q3.team_a, q3.team_b, q3.team_d, q3.team_e)}
+    assert len(rows) == 2 + 5
+
+
+@pytest.mark.parametrize("persona", ["cadre", "leader", "department"])
+def test_an_assessment_round_is_not_found_by_those_who_do_not_see_it(q3, client, api_as, persona):
+    round_ = assessments.publish(round_=assessments.create_round(by=q3.org_department, county=q3.county,
+                                                                 period=Q3), by=q3.org_department)
+    user = getattr(q3, persona)
+    client.force_login(user)
+    assert client.post("/reports/exports/assessment/", {"round": round_.pk}).status_code == 404
+    response = api_as(user).post("/api/v1/exports/", {"kind": "assessment", "round": round_.pk}, format="json")
+    assert response.status_code == 404
+    assert ExportJob.objects.count() == 0
+
+
+def test_the_api_exports_a_round_and_the_round_page_offers_the_button(q3, client, api_as):
+    round_ = assessments.create_round(by=q3.org_department, county=q3.county, period=Q3)
+    api = api_as(q3.org_department)
+    response = api.post("/api/v1/exports/", {"kind": "assessment"}, format="json")
+    assert response.status_code == 400 and response.json() == {"round": ["请选择要导出的考核轮次。"]}
+    response = api.post("/api/v1/exports/", {"kind": "assessment", "round": round_.pk}, format="json")
+    assert response.status_code == 201 and (response.json()["status"], response.json()["rows"]) == ("done", 7)
+    content = b"".join(api.get(response.json()["download"]).streaming_content)
+    ws, rows = sheet(content)
+    assert ws["A1"].value.startswith(round_.title) and len(rows) == 2 + 7
+    client.force_login(q3.org_department)
+    page = client.get(f"/reports/assessments/{round_.pk}/").content.decode()
+    assert 'action="/reports/exports/assessment/"' in page and f'name="round" value="{round_.pk}"' in page
+    assert "导出考核结果 Excel" in page

@@ -240,3 +240,26 @@ def test_the_api_exports_a_round_and_the_round_page_offers_the_button(q3, client
     page = client.get(f"/reports/assessments/{round_.pk}/").content.decode()
     assert 'action="/reports/exports/assessment/"' in page and f'name="round" value="{round_.pk}"' in page
     assert "导出考核结果 Excel" in page
+
+
+@pytest.mark.browser
+def test_the_organization_department_downloads_a_rounds_results_from_its_page_on_a_phone(q3, phone_page, browser):
+    from conftest import browser_login
+
+    round_ = assessments.create_round(by=q3.org_department, county=q3.county, period=Q3)
+    browser_login(phone_page, "orgdept")
+    phone_page.goto(f"{phone_page.base_url}/reports/assessments/{round_.pk}/")
+    button = phone_page.get_by_role("button", name="导出考核结果 Excel")
+    assert button.is_visible() and phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone_page.screenshot(path="/work/notes/shots/asx/round-phone.png")
+    with phone_page.expect_download() as download:
+        button.click()
+    ws, rows = sheet(download.value.path().read_bytes())
+    assert ws["A1"].value.startswith(round_.title) and len(rows) == 2 + 7
+    desktop = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = desktop.new_page()
+    page.base_url = phone_page.base_url
+    browser_login(page, "orgdept")
+    page.goto(f"{page.base_url}/reports/assessments/{round_.pk}/")
+    page.screenshot(path="/work/notes/shots/asx/round-desktop.png")
+    desktop.close()

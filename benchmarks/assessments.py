@@ -12,7 +12,6 @@ Budget: the ranking page under 200 ms at the 95th percentile, in a number of que
 not grow with the towns and teams."""
 
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import django
 
 django.setup()
 
+from dashboards import REQUESTS, measure  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -34,8 +34,6 @@ from reports import assessments  # noqa: E402
 from reports.models import AssessmentResult, Inspection  # noqa: E402
 from teams.models import Position, Team, User  # noqa: E402
 
-REQUESTS = 30
-
 
 def timed(fn):
     with CaptureQueriesContext(connection) as captured:
@@ -43,21 +41,6 @@ def timed(fn):
         result = fn()
         elapsed = (time.perf_counter() - started) * 1000
     return result, elapsed, len(captured)
-
-
-def measure(client, url):
-    times, queries = [], set()
-    client.get(url)  # warm up the connection and the caches
-    for _ in range(REQUESTS):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        queries.add(len(captured))
-    times.sort()
-    return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1], "max": times[-1],
-            "queries": max(queries), "bytes": len(response.content)}
 
 
 def client_for(username):

@@ -45,7 +45,7 @@ def measure(client, url, requests=REQUESTS):
         queries.add(len(captured))
     times.sort()
     return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1], "max": times[-1],
-            "queries": max(queries)}
+            "queries": max(queries), "bytes": len(response.content)}
 
 
 def client_for(username):

@@ -7,6 +7,7 @@ another county. The rules as they were are written out below as the reference.""
 from datetime import date, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
 
@@ -104,6 +105,9 @@ def mixed_county(busy_world):
     record_attendance(liaison_day=w.day_a, by=w.leader, entries=[{"member": w.cadre.pk, "status": "present"}])
     record_attendance(liaison_day=w.day_a, by=w.leader, entries=[{"member": w.cadre.pk, "status": "absent"}])
     DeadlineAlert.objects.create(step=w.issue_town.current_step, kind=DeadlineAlert.Kind.DUE_SOON)
+    # A second photo and alert, in team B's village, so that each list has a row some personas may not see.
+    Photo.objects.create(issue=w.issue_b, image=ContentFile(b"\xff\xd8\xff\xe0 photo", name="manhole.jpg"))
+    DeadlineAlert.objects.create(step=w.issue_b.current_step, kind=DeadlineAlert.Kind.DUE_SOON)
     other = User.objects.create_user(username="faraway", name="外县干部")
     Membership.objects.create(team=w.other_team, user=other, role=Role.TOWN_CADRE, start_date=date(2025, 1, 1))
     home = Household.objects.create(village=w.other_village, head_name="钟海", address="城东1号")

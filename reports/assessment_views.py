@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from reports import assessments, inspections, services
+from reports import assessments, inspections, selectors, services
 from reports import periods as P
 from reports.assessment_forms import InspectionForm, RoundForm, WithdrawForm
 from reports.models import Unit
 from teams import scope
-from teams.models import County, Team
+from teams.models import Team
 from teams.web import add_service_error, flash_errors, paginate, query_without_page, whole_number
 
 PAGE_SIZE = 50
@@ -42,14 +42,9 @@ def inspection_list(request):
 
 def _recordable_teams(user):
     return list(
-        scope.visible(user, Team).filter(is_active=True, village__town__county__in=_org_counties(user))
+        scope.visible(user, Team).filter(is_active=True, village__town__county__in=selectors.org_counties(user))
         .select_related("village__town").order_by("village__town__name", "village__name")
     )
-
-
-def _org_counties(user):
-    s = scope.scope_for(user)
-    return County.objects.all() if s.is_admin else County.objects.filter(pk__in=s.org_county_ids)
 
 
 def _date(value):
@@ -178,7 +173,7 @@ def ended_periods(today=None):
 @require_GET
 def round_list(request):
     rounds = list(assessments.rounds(request.user).order_by("-start", "-pk"))
-    counties = list(_org_counties(request.user).order_by("name"))
+    counties = list(selectors.org_counties(request.user).order_by("name"))
     form = RoundForm(periods=ended_periods()) if counties else None
     return render(request, "reports/rounds.html", {"rounds": rounds, "form": form, "counties": counties})
 
@@ -186,7 +181,7 @@ def round_list(request):
 @login_required
 @require_POST
 def round_new(request):
-    counties = {c.pk: c for c in _org_counties(request.user)}
+    counties = {c.pk: c for c in selectors.org_counties(request.user)}
     if not counties:
         raise PermissionDenied
     county = counties.get(whole_number(request.POST.get("county", ""))) or (

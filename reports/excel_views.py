@@ -167,8 +167,7 @@ def import_valid_rows(request, pk):
     if batch.kind not in _import_kinds(request):
         raise Http404
     try:
-        report = imports.run(request.user, batch.kind, bytes(batch.content), valid_only=True)
+        report = imports.run_batch(request.user, batch)
     except imports.FileRefused as refusal:
         return _report_page(request, batch.kind, None, name=batch.name, refused=str(refusal), status=400)
-    ImportBatch.objects.filter(pk=batch.pk).update(imported_at=timezone.now(), content=b"")
     return _report_page(request, batch.kind, report, name=batch.name)

@@ -656,6 +656,15 @@ def batch_of(user, pk):
                                    created_at__gt=timezone.now() - timedelta(days=1))
 
 
+def run_batch(user, batch):
+    """Import a kept file's valid rows and mark it imported, in one transaction: a kept file is
+    imported once."""
+    with transaction.atomic():
+        report = run(user, batch.kind, bytes(batch.content), valid_only=True)
+        ImportBatch.objects.filter(pk=batch.pk).update(imported_at=timezone.now(), content=b"")
+    return report
+
+
 def purge(now=None):
     now = now or timezone.now()
     return ImportBatch.objects.filter(created_at__lte=now - timedelta(days=1)).delete()[0]

@@ -73,11 +73,16 @@ def parents(unit, obj):
     return []
 
 
+def org_counties(user):
+    """The counties whose organization department the user is (all of them for an administrator)."""
+    s = scope.scope_for(user)
+    return County.objects.all() if s.is_admin else County.objects.filter(pk__in=s.org_county_ids)
+
+
 def dashboards(user):
     """The units whose dashboards the user's positions open, broadest first."""
     s = scope.scope_for(user)
-    counties = County.objects.all() if s.is_admin else County.objects.filter(pk__in=s.org_county_ids)
-    result = [(Unit.COUNTY, c) for c in counties.order_by("name")]
+    result = [(Unit.COUNTY, c) for c in org_counties(user).order_by("name")]
     result += [(Unit.TOWN, t) for t in Town.objects.filter(pk__in=s.office_town_ids).order_by("name")]
     result += [(Unit.DEPARTMENT, d) for d in Department.objects.filter(pk__in=s.department_ids).order_by("name")]
     result += [(Unit.TEAM, t) for t in Team.objects.filter(pk__in=s.member_team_ids).order_by("name")]

@@ -1,6 +1,8 @@
 """The ledger's forms. Free text is bounded by the services (`services.TITLE` …), which give
 the refusal; `maxlength` only keeps the browser from taking more."""
 
+from itertools import groupby
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -51,7 +53,13 @@ class RegisterForm(forms.Form):
 
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["village"].queryset = villages
+        field = self.fields["village"]
+        field.queryset = villages
+        # A county's villages are found under their towns; the field still checks the queryset.
+        towns = [(town, [(v.pk, v.name) for v in group]) for town, group in groupby(villages, lambda v: v.town.name)]
+        if len(towns) > 1:
+            field.widget.choices = [("", field.empty_label), *towns]
+            field.widget.template_name = "liaison/long_select.html"
 
 
 class ProgressForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from issues.models import Issue, Level
 from reports import metrics, services
 from reports import periods as P
-from reports.models import Refresh, Snapshot, Unit
+from reports.models import PendingChange, Refresh, Snapshot, Unit
 from teams import scope
 from teams.models import Attendance, County, Department, LiaisonDay, Team, Town, Village
 from visits.models import Household, Visit
@@ -175,11 +175,22 @@ def figures(refresh, unit, unit_id, period, trend_kind, count=12, today=None):
     return by_period.get(period), [(p, by_period.get(p)) for p in periods]
 
 
+# How many rows each list of 重点提示 shows: the weakest teams, the longest overdue issues, the
+# latest empty sheets. On the first day of a month every team's rate may be low; the page names
+# the worst and says how many more there are.
+HIGHLIGHTS_SHOWN = 50
+
+
 @dataclass
 class Highlights:
     teams_below: list
+    teams_below_count: int
     overdue_issues: list
     days_without_attendance: list
+
+    @property
+    def teams_below_more(self):
+        return self.teams_below_count - len(self.teams_below)
 
 
 def _below(metric, percent):
@@ -190,24 +201,25 @@ def _below(metric, percent):
 def highlights(user, unit, unit_id, period, refresh, percent):
     """重点提示: teams whose attendance or timely-handling rate is below `percent` % in the
     period (weakest first), open issues overdue now, and past liaison days whose sheet nobody
-    filled in. Three or four queries, however many teams."""
+    filled in, each list the first HIGHLIGHTS_SHOWN. Three or four queries, however many teams."""
     teams = Team.objects.filter(_team_filter(unit, unit_id), is_active=True)
-    below = []
+    below, rows = [], []
     if refresh is not None:
         rows = list(Snapshot.objects.filter(
             Q(_below("attendance", percent)) | Q(_below("timely", percent)), refresh=refresh, unit=Unit.TEAM,
             unit_id__in=teams.values("pk"), period=period.kind, start=period.start,
         ))
-        found = Team.objects.select_related("village__town").in_bulk([row.unit_id for row in rows]) if rows else {}
-        for row in rows:
-            weak = [m for m in ("attendance", "timely") if row.rate(m) is not None and row.rate(m) * 100 < percent]
-            below.append((found[row.unit_id], row, weak))
-    below.sort(key=lambda item: min(item[1].rate(m) for m in item[2]))
+        weak = {row.unit_id: [m for m in ("attendance", "timely") if (row.rate(m) or 0) * 100 < percent
+                              and row.rate(m) is not None] for row in rows}
+        rows.sort(key=lambda row: (min(row.rate(m) for m in weak[row.unit_id]), row.unit_id))
+        shown = rows[:HIGHLIGHTS_SHOWN]
+        found = Team.objects.select_related("village__town").in_bulk([row.unit_id for row in shown]) if shown else {}
+        below = [(found[row.unit_id], row, weak[row.unit_id]) for row in shown]
     now = timezone.now()
     overdue = list(
         scope.visible(user, Issue).filter(_issue_filter(unit, unit_id), status=Issue.Status.OPEN, due_at__lt=now)
         .select_related("village__town", "current_step__town", "current_step__department", "current_step__team")
-        .order_by("due_at")[:50]
+        .order_by("due_at")[:HIGHLIGHTS_SHOWN]
     )
     today = timezone.localdate()
     filled = Attendance.objects.filter(liaison_day=OuterRef("pk")).exclude(status=Attendance.Status.PENDING)
@@ -216,9 +228,11 @@ def highlights(user, unit, unit_id, period, refresh, percent):
             _team_filter(unit, unit_id, "team__"), team__is_active=True, status=LiaisonDay.Status.SCHEDULED,
             date__range=(max(period.start, today - timedelta(days=60)), min(period.end, today - timedelta(days=1))),
         ).filter(~Exists(filled), Exists(Attendance.objects.filter(liaison_day=OuterRef("pk"))))
-        .select_related("team__village").order_by("-date")[:50]
+        .select_related("team__village").order_by("-date")[:HIGHLIGHTS_SHOWN]
     )
-    return Highlights(teams_below=below, overdue_issues=overdue, days_without_attendance=empty)
+    return Highlights(
+        teams_below=below, teams_below_count=len(rows), overdue_issues=overdue, days_without_attendance=empty
+    )
 
 
 def team_days(user, team_id, period, today=None):
@@ -334,6 +348,24 @@ def records(user, metric, unit, unit_id, period, now=None):
         households = households.select_related("village").order_by("village_id", "address", "pk")
         return _records(households, Q(Exists(visited)))
     raise ValueError(metric)
+
+
+def record_counts(behind, row, unit, metric, period, now=None):
+    """(counted, short) of the records behind a figure. The county's are counted from its
+    snapshot while that still counts what the records hold now — computed today or after the
+    period ended, and no change in the period waiting for the incremental refresh — as
+    counting 600,000 households' visits takes half a second. Timely handling is always counted
+    afresh (a step falls due any minute), and so is everything below the county: a town's
+    records are few, and a live count shows the figures' lag."""
+    now = now or timezone.now()
+    if unit == Unit.COUNTY and metric != "timely" and row is not None:
+        computed_on = timezone.localdate(row.computed_at)
+        last = min(period.end, timezone.localdate(now))
+        waiting = PendingChange.objects.filter(county_id=row.unit_id, day__range=(period.start, last))
+        if (computed_on == timezone.localdate(now) or computed_on > period.end) and not waiting.exists():
+            den, num = getattr(row, f"{metric}_den"), getattr(row, f"{metric}_num")
+            return den, den - num
+    return behind.counts()
 
 
 def latest_refresh(county_id):

@@ -150,7 +150,7 @@ def records(request, unit, pk, metric):
     row = selectors.snapshot(unit, pk, period, refresh=refresh) if refresh else None
     behind = selectors.records(request.user, metric, unit, pk, period)
     show_all = request.GET.get("show") == "all"
-    counted, short = behind.counts()
+    counted, short = selectors.record_counts(behind, row, unit, metric, period)
     # The list's length is known already: the paginator need not count it again.
     paginator = Paginator(behind.counted if show_all else behind.short, RECORDS_PAGE_SIZE)
     paginator.count = counted if show_all else short

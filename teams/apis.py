@@ -166,7 +166,7 @@ class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             scope.visible(self.request.user, LiaisonDay)
             .prefetch_related(Prefetch("attendance", queryset=rows))
-            .order_by("-date", "team", "pk")
+            .order_by("-date", "team_id", "pk")
         )
 
     @extend_schema(request=AttendanceEntrySerializer(many=True), responses=LiaisonDaySerializer)

@@ -71,6 +71,22 @@ def test_register_for_an_outside_village_is_not_offered(world, as_user, category
     assert not Issue.objects.exists()
 
 
+def test_an_administrator_finds_the_village_under_its_town_and_keeps_it_on_a_refusal(world, as_user, category, now):
+    client = as_user(world.admin)
+    html = client.get(reverse("issue-register")).content.decode()
+    groups = dict(re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', html, re.S))
+    assert world.village_a.name in groups[world.town1.name] and world.village_c.name in groups[world.town2.name]
+    assert world.village_c.name not in groups[world.town1.name]
+    response = client.post(reverse("issue-register"), {
+        "village": world.village_c.pk, "category": category.pk, "source": "phone", "title": "噪音扰民",
+        "description": "夜间施工", "reporter_name": "张三", "reporter_phone": "没有电话",
+    })
+    assert "reporter_phone" in response.context["form"].errors and not Issue.objects.exists()
+    assert f'<option value="{world.village_c.pk}" selected>{world.village_c.name}</option>' in response.content.decode()
+    # A cadre's villages, all in one town, are a plain list.
+    assert "<optgroup" not in as_user(world.cadre).get(reverse("issue-register")).content.decode()
+
+
 @pytest.mark.parametrize("persona", ["department", "org_department"])
 def test_register_page_is_for_cadres_and_town_offices(world, as_user, persona):
     assert as_user(getattr(world, persona)).get(reverse("issue-register")).status_code == 403

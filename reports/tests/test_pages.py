@@ -2,14 +2,16 @@
 only, every rate opens the records behind it, within a constant number of queries."""
 
 import re
+from datetime import date
 
 import pytest
 import time_machine
 from django.urls import reverse
 
-from reports import services
-from reports.models import Unit
+from reports import selectors, services
+from reports.models import PendingChange, Unit
 from teams.models import Schedule, Team, Village
+from visits.models import Household
 
 from .test_metrics import EXPECTED, UNITS, at, november  # noqa: F401  (the hand-counted November)
 
@@ -125,6 +127,32 @@ def test_the_records_are_scoped_to_the_viewer(world, as_user):
     assert office.get(url(world, "team_c", "timely")).status_code == 404
 
 
+def test_the_county_counts_its_records_from_a_current_snapshot_and_afresh_after_a_change(world, as_user, clock):
+    PendingChange.objects.all().delete()  # the world's own changes, which a worker would have applied
+    client = as_user(world.org_department)
+    href = url(world, "county", "coverage")
+    num, den = EXPECTED["county"]["coverage"][1]
+    assert (client.get(href).context["counted"], client.get(href).context["short"]) == (den, den - num)
+    # A household moves out with no change noted: the counts are still the snapshot's …
+    household = Household.objects.filter(
+        village__town__county=world.county, registered_on__lte=date(2026, 11, 1), moved_out_on__isnull=True
+    ).first()
+    Household.objects.filter(pk=household.pk).update(moved_out_on=date(2026, 11, 2))
+    assert client.get(href).context["counted"] == den
+    # … and once a change in the period waits for the incremental refresh, they are counted afresh.
+    services.note_change(household.village.town_id, date(2026, 11, 2))
+    page = client.get(href)
+    assert page.context["counted"] == den - 1 and 'class="notice"' in page.content.decode()
+    # So they are the next day, with nothing waiting: the figures were computed yesterday.
+    PendingChange.objects.all().delete()
+    clock.move_to(at(26, 9))
+    client = as_user(world.org_department)  # a new day's session
+    assert client.get(href).context["counted"] == den - 1
+    # Timely handling is always counted afresh: a step falls due any minute.
+    clock.move_to(at(25, 14))
+    assert client.get(url(world, "county", "timely")).context["counted"] == EXPECTED["county"]["timely"][1][1]
+
+
 def test_a_department_is_judged_on_timeliness_only(world, as_user):
     client = as_user(world.department)
     dept = reverse("dashboard", args=[Unit.DEPARTMENT, world.dept1.pk])
@@ -146,6 +174,15 @@ def test_needs_attention(world, as_user, settings):
     html = as_user(world.org_department).get(url(world, "county") + f"?period={MONTH}").content.decode()
     section = html.split('id="highlights"')[1].split("</section>")[0]
     assert world.team_a.name in section and "83.3%" not in section
+
+
+def test_needs_attention_names_the_weakest_teams_and_counts_the_rest(world, as_user, monkeypatch):
+    monkeypatch.setattr(selectors, "HIGHLIGHTS_SHOWN", 1)
+    html = as_user(world.org_department).get(url(world, "county") + f"?period={MONTH}").content.decode()
+    section = html.split('id="highlights"')[1].split("</section>")[0]
+    # Team C's timeliness (0/2) is the weakest; team A (6/8) is counted but not listed.
+    assert world.team_c.name in section and world.team_a.name not in section
+    assert "共 2 个驻点团队低于该比例，以上列出最弱的 1 个" in section
 
 
 def test_a_malformed_period_is_a_400_in_chinese_and_an_uncomputed_one_says_so(world, as_user):

@@ -209,8 +209,9 @@ def highlights(user, unit, unit_id, period, refresh, percent):
             Q(_below("attendance", percent)) | Q(_below("timely", percent)), refresh=refresh, unit=Unit.TEAM,
             unit_id__in=teams.values("pk"), period=period.kind, start=period.start,
         ))
-        weak = {row.unit_id: [m for m in ("attendance", "timely") if (row.rate(m) or 0) * 100 < percent
-                              and row.rate(m) is not None] for row in rows}
+        rates = {row.unit_id: {m: row.rate(m) for m in ("attendance", "timely")} for row in rows}
+        weak = {team: [m for m, rate in rate_of.items() if rate is not None and rate * 100 < percent]
+                for team, rate_of in rates.items()}
         rows.sort(key=lambda row: (min(row.rate(m) for m in weak[row.unit_id]), row.unit_id))
         shown = rows[:HIGHLIGHTS_SHOWN]
         found = Team.objects.select_related("village__town").in_bulk([row.unit_id for row in shown]) if shown else {}

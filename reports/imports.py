@@ -30,7 +30,7 @@ from reports import xlsx
 from reports.models import ImportBatch
 from teams import scope
 from teams.models import Holiday, Membership, Role, Team, User, Village
-from teams.services import check_leader_limit, sync_attendance
+from teams.services import cancel_days_on_holidays, check_leader_limit, sync_attendance
 from visits.models import Household, HouseholdTag
 from visits.scope import roll_keepers
 from visits.services import ADDRESS, HEAD_NAME
@@ -547,6 +547,7 @@ def _holidays_write(user, report, rows):
             report.unchanged += 1
     Holiday.objects.bulk_create(new)
     Holiday.objects.bulk_update(changed, ["kind", "name"])
+    cancel_days_on_holidays(new + changed)
     report.created, report.updated = len(new), len(changed)
 
 

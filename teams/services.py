@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -90,12 +90,38 @@ def generate_liaison_days(*, weeks=None, start=None, teams=None):
                     half_day=schedule.half_day,
                     place=schedule.place,
                     status=LiaisonDay.Status.CANCELLED if cancelled else LiaisonDay.Status.SCHEDULED,
-                    change_reason=_("Public holiday: %(name)s") % {"name": holidays[day]} if cancelled else "",
+                    change_reason=_holiday_reason(holidays[day]) if cancelled else "",
                 )
             )
     LiaisonDay.objects.bulk_create(new_days, batch_size=2000, ignore_conflicts=True)
     rows = sync_attendance(team_ids=team_ids, start=start, end=end)
     return len(new_days), rows
+
+
+def _holiday_reason(name):
+    return _("Public holiday: %(name)s") % {"name": name}
+
+
+def cancel_days_on_holidays(holidays):
+    """Liaison days generated before their date was entered as a public holiday are cancelled
+    as `generate_liaison_days` would have created them: those after today, still on their
+    scheduled date (a day a leader moved onto the holiday stays) and with no attendance
+    recorded; their pending rows go. Today's and past days are in hand or history. No figure
+    changes: none counts a day after today. Returns the number of days cancelled."""
+    today = timezone.localdate()
+    recorded = Attendance.objects.filter(liaison_day=OuterRef("pk")).exclude(status=Attendance.Status.PENDING)
+    cancelled = 0
+    for holiday in holidays:
+        if holiday.kind != Holiday.Kind.HOLIDAY or holiday.date <= today:
+            continue
+        days = list(LiaisonDay.objects.filter(
+            status=LiaisonDay.Status.SCHEDULED, date=holiday.date, scheduled_date=holiday.date
+        ).exclude(Exists(recorded)).values_list("pk", flat=True))
+        cancelled += LiaisonDay.objects.filter(pk__in=days).update(
+            status=LiaisonDay.Status.CANCELLED, change_reason=_holiday_reason(holiday.name)
+        )
+        Attendance.objects.filter(liaison_day__in=days, status=Attendance.Status.PENDING).delete()
+    return cancelled
 
 
 def sync_attendance(*, team_ids, start, end):
@@ -145,8 +171,8 @@ HOLIDAY_MAX_DAYS = 31
 def add_calendar_days(*, by, name, kind, first_day, last_day=None, workdays=()):
     """Days of the official calendar in one step: a holiday from `first_day` to `last_day` (a
     seven-day National Day at once) with the make-up working days (调休) that go with it, or a
-    run of make-up working days. Nothing is added if any of the dates is already in the calendar.
-    Returns the rows added, in date order."""
+    run of make-up working days. Nothing is added if any of the dates is already in the calendar;
+    coming liaison days on the holiday are cancelled. Returns the rows added, in date order."""
     if not scope.scope_for(by).is_admin:
         raise PermissionDenied(_("Only an administrator keeps the holiday calendar."))
     name = (name or "").strip()
@@ -170,6 +196,7 @@ def add_calendar_days(*, by, name, kind, first_day, last_day=None, workdays=()):
             % {"dates": "、".join(day.isoformat() for day in taken)}
         )
     Holiday.objects.bulk_create(rows)
+    cancel_days_on_holidays(rows)
     return sorted(rows, key=lambda row: row.date)
 
 

@@ -13,6 +13,7 @@ from openpyxl import Workbook, load_workbook
 from reports import imports
 from reports.models import ImportBatch
 from teams.models import Holiday, Membership, Role, User
+from teams.services import generate_liaison_days
 from visits.models import Household, HouseholdTag
 
 TAGS = "重点标签（多个用、分隔）"
@@ -152,6 +153,14 @@ def test_the_holiday_calendar_is_the_administrators(world, client):
     assert upload(client, world.admin, "holidays", content).status_code == 200
     assert Holiday.objects.get(date=date(2026, 10, 1)).name == "国庆节"
     assert Holiday.objects.get(date=date(2026, 10, 10)).kind == "workday"
+
+
+def test_an_imported_holiday_cancels_the_coming_liaison_days_on_it(world, client, now):
+    generate_liaison_days(weeks=2)
+    content = xlsx(["日期", "类型", "名称"], [["2026-12-01", "法定节假日", "防台风停工"]])
+    assert upload(client, world.admin, "holidays", content).status_code == 200
+    day = world.team_a.liaison_days.get(date=date(2026, 12, 1))
+    assert (day.status, day.change_reason) == ("cancelled", "法定节假日：防台风停工")
 
 
 def test_only_the_town_office_and_administrators_import(world, client):

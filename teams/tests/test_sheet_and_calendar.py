@@ -86,3 +86,26 @@ def test_a_range_over_days_already_in_the_calendar_adds_nothing(world, admin_cli
 def test_only_an_administrator_keeps_the_calendar(world):
     with pytest.raises(services.PermissionDenied):
         services.add_calendar_days(by=world.town_office, name="国庆节", kind="holiday", first_day=date(2030, 10, 1))
+
+
+def test_a_holiday_entered_after_the_days_were_made_cancels_the_coming_ones_left_as_made(world, today_day):
+    services.generate_liaison_days(weeks=3)
+    day = lambda team, on: team.liaison_days.get(scheduled_date=on)  # noqa: E731
+    december_1, december_8 = date(2026, 12, 1), date(2026, 12, 8)
+    # A leave recorded ahead on team A's 8 December; team C's 8 December moved onto the 9th by its leader.
+    services.record_attendance(liaison_day=day(world.team_a, december_8), by=world.leader,
+                               entries=[{"member": world.lawyer.pk, "status": "leave", "note": "出差"}])
+    services.reschedule_liaison_day(liaison_day=day(world.team_c, december_8), new_date=date(2026, 12, 9),
+                                    reason="村里有活动", by=world.other_leader)
+    services.add_calendar_days(by=world.admin, name="冬季假期", kind="holiday", first_day=TODAY,
+                               last_day=date(2026, 12, 9))
+    for team in (world.team_a, world.team_b, world.team_c):
+        cancelled = day(team, december_1)
+        assert (cancelled.status, cancelled.change_reason) == ("cancelled", "法定节假日：冬季假期")
+        assert not cancelled.attendance.exists()
+    # Today's day is in hand; a day with a leave on it and a day a leader moved are people's doing.
+    today_day.refresh_from_db()
+    assert today_day.status == "scheduled" and today_day.attendance.count() == 3
+    assert day(world.team_a, december_8).status == "scheduled"
+    assert day(world.team_c, december_8).status == "scheduled"
+    assert day(world.team_a, date(2026, 12, 15)).status == "scheduled"

@@ -204,6 +204,16 @@ def phone_page(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def desktop_page(browser, live_server):
+    """A page on a 1280×900 desktop viewport, in Chinese, with the live server's address."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
 def browser_login(page, username, password=PASSWORD):
     page.goto(page.base_url + "/accounts/login/")
     page.fill("#id_username", username)

@@ -18,15 +18,6 @@ def q3(tworld):
         return build_quarter(tworld)
 
 
-@pytest.fixture
-def desktop_page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.base_url = live_server.url
-    yield page
-    context.close()
-
-
 def watch(page):
     errors = []
     page.on("console", lambda m: m.type == "error" and "favicon" not in m.location["url"] and errors.append(m.text))

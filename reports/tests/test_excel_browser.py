@@ -30,15 +30,6 @@ def shot(page, screenshot_dir, name):
         page.screenshot(path=SHOTS / name, full_page=True)
 
 
-@pytest.fixture
-def desktop_page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    page = context.new_page()
-    page.base_url = live_server.url
-    yield page
-    context.close()
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_an_administrator_fixes_a_roster_with_two_bad_rows_and_imports_it(tworld, request, device, tmp_path,

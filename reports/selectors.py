@@ -212,7 +212,7 @@ def highlights(user, unit, unit_id, period, refresh, percent):
         rates = {row.unit_id: {m: row.rate(m) for m in ("attendance", "timely")} for row in rows}
         weak = {team: [m for m, rate in rate_of.items() if rate is not None and rate * 100 < percent]
                 for team, rate_of in rates.items()}
-        rows.sort(key=lambda row: (min(row.rate(m) for m in weak[row.unit_id]), row.unit_id))
+        rows.sort(key=lambda row: (min(rates[row.unit_id][m] for m in weak[row.unit_id]), row.unit_id))
         shown = rows[:HIGHLIGHTS_SHOWN]
         found = Team.objects.select_related("village__town").in_bulk([row.unit_id for row in shown]) if shown else {}
         below = [(found[row.unit_id], row, weak[row.unit_id]) for row in shown]

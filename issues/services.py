@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from issues import deadlines, images, notifications
 from issues.models import Event, Issue, Level, Photo, Step
 from issues.scope import handles_step
-from teams import texts
+from teams import changes, texts
 from teams.models import Department, Membership, Village
 from teams.scope import scope_for
 from visits.models import Visit
@@ -130,10 +130,14 @@ def _check(issue, by, action, refusal):
 
 
 def _event(issue, *, kind, by, at, step=None, public_note="", internal_note="", satisfaction=""):
+    """The change's one timeline event. Every change to the ledger writes one, so here the
+    figures are told: whatever a change touches — the issue's answer, its steps' ends and
+    deadlines, a rating — lies on or after the day it was received."""
     event = Event.objects.create(
         issue=issue, step=step or issue.current_step, at=at, actor=by, kind=kind,
         public_note=public_note, internal_note=internal_note, satisfaction=satisfaction,
     )
+    changes.changed(issue.village.town_id, timezone.localdate(issue.received_at))
     return event
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from reports import xlsx
 from reports.models import ImportBatch
-from teams import scope
+from teams import changes, scope
 from teams.models import Holiday, Membership, Role, Team, User, Village
 from teams.services import cancel_days_on_holidays, check_leader_limit, sync_attendance
 from visits.models import Household, HouseholdTag
@@ -339,13 +339,14 @@ def _households_write(user, report, rows):
     for household, tag in Household.tags.through.objects.filter(household__in=matched).values_list(
             "household_id", "householdtag_id"):
         current_tags[household].add(tag)
-    new, changed, tag_sets = [], [], {}
+    new, changed, tag_sets, counted = [], [], {}, set()
     for row in rows:
         values = {"village_id": row["village"].pk, "head_name": row["head_name"], "address": row["address"],
                   "phone": row["phone"], "id_number": row["id_number"], "members_count": row["members_count"]}
         wanted_tags = {t.pk for t in row["tags"]}
         if row.get("match"):
             household = matched[row["match"]]
+            counted_before = (household.village_id, household.registered_on)
             differs = [name for name in HOUSEHOLD_FIELDS if getattr(household, name) != values[name]]
             if row["registered_on"] and household.registered_on != row["registered_on"]:
                 differs.append("registered_on")
@@ -355,6 +356,10 @@ def _households_write(user, report, rows):
                     setattr(household, name, values[name])
             if differs:
                 changed.append(household)
+            if (household.village_id, household.registered_on) != counted_before:
+                # Counted in another village, or from another day: both, from the earlier day.
+                since = min(counted_before[1], household.registered_on)
+                counted.update({(counted_before[0], since), (household.village_id, since)})
             if wanted_tags != current_tags[household.pk]:
                 tag_sets[household.pk] = wanted_tags
             if differs or household.pk in tag_sets:
@@ -365,6 +370,7 @@ def _households_write(user, report, rows):
             household = Household(registered_on=row["registered_on"] or today, **values)
             household.wanted_tags = wanted_tags
             new.append(household)
+            counted.add((household.village_id, household.registered_on))
     Household.objects.bulk_create(new, batch_size=2000)
     if changed:
         Household.objects.bulk_update(changed, [*HOUSEHOLD_FIELDS, "registered_on"], batch_size=2000)
@@ -377,6 +383,19 @@ def _households_write(user, report, rows):
         [through(household_id=pk, householdtag_id=tag) for pk, tags in tag_sets.items() for tag in tags],
         batch_size=5000)
     report.created = len(new)
+    _figures_changed(counted)
+
+
+def _figures_changed(village_days):
+    """Bulk writes send no signal: the figures are told of each town once, from its earliest day."""
+    towns = dict(Village.objects.filter(pk__in={village for village, _day in village_days})
+                 .values_list("pk", "town_id"))
+    since = {}
+    for village, day in village_days:
+        town = towns[village]
+        since[town] = min(day, since.get(town, day))
+    for town, day in since.items():
+        changes.changed(town, day)
 
 
 # The rosters (花名册).
@@ -473,7 +492,7 @@ def _roster_write(user, report, rows):
             account.set_unusable_password()
             new_users[row["phone"]] = account
     User.objects.bulk_create(list(new_users.values()))
-    memberships, teams, start = [], set(), timezone.localdate()
+    memberships, teams, start, counted = [], set(), timezone.localdate(), set()
     for row in rows:
         if row.get("membership") is not None:
             report.unchanged += 1
@@ -483,10 +502,12 @@ def _roster_write(user, report, rows):
             check_leader_limit(user=member, role=row["role"], start_date=row["since"])
         memberships.append(Membership(team=row["team"], user=member, role=row["role"], start_date=row["since"],
                                       public_phone=row["phone"]))
+        counted.add((row["team"].village_id, row["since"]))
         teams.add(row["team"].pk)
         start = min(start, row["since"])
     Membership.objects.bulk_create(memberships)
     report.created = len(memberships)
+    _figures_changed(counted)
     if teams:
         sync_attendance(team_ids=sorted(teams), start=start, end=timezone.localdate() + timedelta(weeks=52))
 

@@ -9,7 +9,7 @@ Where DESIGN.md leaves room, the reading taken is written beside the query."""
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Trunc, TruncDate
@@ -57,9 +57,14 @@ class Scope:
 
     @property
     def horizon(self):
-        """The end of the year of the last day: a step due later in a period that holds today
-        may have ended already, and counts for it."""
-        return _aware(date(self.last.year + 1, 1, 1))
+        return horizon(self.last)
+
+
+def horizon(last):
+    """The first moment after every period that holds the day `last`: a step due later in a
+    period that holds today may have ended already, and counts for it. The year's end, or the
+    end of an ISO week that runs into the next year (2026-W53 ends on 3 January 2027)."""
+    return _aware(max(P.next_start(kind, P.start_of(kind, last)) for kind in P.KINDS))
 
 
 # The rows each metric counts, shared by the figures and the lists that open behind them.
@@ -142,7 +147,7 @@ def timeliness(scope):
 
 
 def department_timeliness(county, first, last, now):
-    steps = judged_steps(_aware(first), _aware(date(last.year + 1, 1, 1)), now).filter(
+    steps = judged_steps(_aware(first), horizon(min(last, timezone.localdate(now))), now).filter(
         department__county=county, level=Level.COUNTY
     )
     return {

@@ -129,18 +129,20 @@ class Snapshot(models.Model):
 
 
 class PendingChange(models.Model):
-    """A team's day whose figures changed since they were computed; the incremental refresh
-    consumes these, so a burst of changes costs one refresh."""
+    """A town's figures count something else from the day `since` on: the incremental refresh
+    recomputes every period from that day to today, then deletes the rows it read. One row per
+    change, never merged into another: a change noted while a refresh is computing stays for the
+    next one (a merged row would be deleted with the change it was merged into uncounted)."""
 
     county = models.ForeignKey(County, models.CASCADE, related_name="+")
     town_id = models.PositiveIntegerField()
-    day = models.DateField()
+    since = models.DateField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["town_id", "day"], name="pending_change_once")]
+        indexes = [models.Index(fields=["county", "since"])]
 
     def __str__(self):
-        return f"{self.town_id} · {self.day}"
+        return f"{self.town_id} · {self.since}"
 
 
 # Inspections (督查) and assessment rounds (考核): the rules are in inspections.py and assessments.py.

@@ -351,6 +351,20 @@ def records(user, metric, unit, unit_id, period, now=None):
     raise ValueError(metric)
 
 
+def changes_waiting(county_id, period, town_id=None, today=None):
+    """Whether a change noted for the county's figures of `period` (its town's, given
+    `town_id`) still waits for the incremental refresh: a change noted since a day up to the
+    period's last day counts in it."""
+    last = min(period.end, today or timezone.localdate())
+    waiting = PendingChange.objects.filter(county_id=county_id, since__lte=last)
+    return (waiting.filter(town_id=town_id) if town_id is not None else waiting).exists()
+
+
+def town_id_of(unit, obj):
+    """The town a unit loaded by `unit_object` lies in; None for a county or a department."""
+    return {Unit.TEAM: lambda: obj.village.town_id, Unit.TOWN: lambda: obj.pk}.get(unit, lambda: None)()
+
+
 def record_counts(behind, row, unit, metric, period, now=None):
     """(counted, short) of the records behind a figure. The county's are counted from its
     snapshot while that still counts what the records hold now — computed today or after the
@@ -360,10 +374,9 @@ def record_counts(behind, row, unit, metric, period, now=None):
     records are few, and a live count shows the figures' lag."""
     now = now or timezone.now()
     if unit == Unit.COUNTY and metric != "timely" and row is not None:
-        computed_on = timezone.localdate(row.computed_at)
-        last = min(period.end, timezone.localdate(now))
-        waiting = PendingChange.objects.filter(county_id=row.unit_id, day__range=(period.start, last))
-        if (computed_on == timezone.localdate(now) or computed_on > period.end) and not waiting.exists():
+        computed_on, today = timezone.localdate(row.computed_at), timezone.localdate(now)
+        if (computed_on == today or computed_on > period.end) and not changes_waiting(row.unit_id, period,
+                                                                                      today=today):
             den, num = getattr(row, f"{metric}_den"), getattr(row, f"{metric}_num")
             return den, den - num
     return behind.counts()

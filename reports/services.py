@@ -2,18 +2,23 @@
 
 A full refresh computes a county into a new `Refresh`: each town in a task of its own (so that
 more workers finish a province sooner), then the county, which makes the refresh the one
-readers use. A change to a visit, an attendance row, a household or the ledger notes its town
-and day (`note_change`); `apply_pending` then recomputes the cells those touch — the team's and
-town's, the departments' and the county's rows of every period holding the day — in the
+readers use. A change to what a figure counts notes its town and the earliest day it affects
+(`note_change`, in the change's transaction); `apply_pending` then recomputes the team's and
+town's, the departments' and the county's rows of every period from that day to today, in the
 current refresh and in any still running. Each step is one transaction, and a town's rows are
 written under a lock on the town, so readers never see half a step and the two kinds of
-refresh never lose each other's work."""
+refresh never lose each other's work.
+
+Every row is computed as of its own `computed_at`, taken once the step holds its locks: a
+change committed before that is counted, and one committed after it has a pending row of its
+own that the next incremental refresh applies. A county's row adds up parts computed at
+different moments; its `computed_at` is the oldest of theirs."""
 
 from collections import defaultdict
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Min, Q, Sum
 from django.utils import timezone
 
 from reports import metrics
@@ -32,9 +37,12 @@ def periods_in(first, last):
     return [period for kind in P.KINDS for period in P.between(kind, first, last)]
 
 
-def _before(first):
-    """The periods that start before `first`: partly outside the window, never computed."""
-    return [P.of(kind, first) for kind in P.KINDS if P.start_of(kind, first) < first]
+def periods_from(since, today):
+    """The periods of the window that hold a day from `since` to `today` (none if `since` is
+    after today); a period that starts before the window is never computed."""
+    first = window(today)[0]
+    since = max(since, first)
+    return [period for kind in P.KINDS for period in P.between(kind, max(P.start_of(kind, since), first), today)]
 
 
 def current(county_id):
@@ -100,10 +108,10 @@ def _replace_county(refresh, period_list, now):
         parts = Snapshot.objects.filter(
             refresh=refresh, period=kind, start__in=starts, unit__in=(Unit.TOWN, Unit.DEPARTMENT)
         )
-        totals = parts.values("start").annotate(**{name: Sum(name) for name in FIGURES})
+        totals = parts.values("start").annotate(oldest=Min("computed_at"), **{name: Sum(name) for name in FIGURES})
         Snapshot.objects.bulk_create([
             Snapshot(refresh=refresh, unit=Unit.COUNTY, unit_id=county.pk, period=kind, start=row.pop("start"),
-                     computed_at=now, **{name: value or 0 for name, value in row.items()})
+                     computed_at=row.pop("oldest"), **{name: value or 0 for name, value in row.items()})
             for row in totals
         ])
 
@@ -115,7 +123,7 @@ def refresh_town(refresh_id, town_id):
     with transaction.atomic():
         Town.objects.select_for_update().filter(pk=town_id).first()
         first, last = window(timezone.localdate(refresh.computed_at))
-        _replace_town(refresh, town_id, periods_in(first, last), refresh.computed_at)
+        _replace_town(refresh, town_id, periods_in(first, last), timezone.now())
         # Last, so that towns computed side by side wait on this row only for a moment.
         Refresh.objects.filter(pk=refresh_id).update(towns_done=F("towns_done") + 1)
 
@@ -125,7 +133,7 @@ def finish_refresh(refresh_id):
     with transaction.atomic():
         refresh = Refresh.objects.select_for_update().select_related("county").get(pk=refresh_id)
         first, last = window(timezone.localdate(refresh.computed_at))
-        _replace_county(refresh, periods_in(first, last), refresh.computed_at)
+        _replace_county(refresh, periods_in(first, last), timezone.now())
         refresh.status, refresh.finished_at = Refresh.Status.DONE, timezone.now()
         refresh.towns_done = refresh.towns_total
         refresh.save(update_fields=["status", "finished_at", "towns_done"])
@@ -147,41 +155,45 @@ def fail_refresh(refresh_id):
     Refresh.objects.filter(pk=refresh_id).exclude(status=Refresh.Status.DONE).update(status=Refresh.Status.FAILED)
 
 
-def note_change(town_id, *days):
-    """Inside the change's transaction: these days of the town need their figures again."""
+def note_change(town_id, since):
+    """Inside the change's transaction: the town's figures from the day `since` to today need
+    computing again. Returns the town's county (None if there is no such town)."""
     county_id = Town.objects.filter(pk=town_id).values_list("county_id", flat=True).first()
     if county_id is None:
         return None
-    PendingChange.objects.bulk_create(
-        [PendingChange(county_id=county_id, town_id=town_id, day=day) for day in set(days) if day is not None],
-        ignore_conflicts=True,
-    )
+    PendingChange.objects.create(county_id=county_id, town_id=town_id, since=since)
     return county_id
 
 
 def apply_pending(county_id):
-    """Recompute the cells that pending changes touched, in every refresh readers use or will."""
-    now = timezone.now()
-    first, today = window(timezone.localdate(now))
+    """Recompute the cells that pending changes touched, in every refresh readers use or will,
+    and delete the changes read — only those: one noted meanwhile waits for the next run."""
     with transaction.atomic():
         pending = list(PendingChange.objects.select_for_update(skip_locked=True).filter(county_id=county_id))
         if not pending:
             return 0
-        days_by_town = defaultdict(set)
+        since = {}
         for change in pending:
-            if first <= change.day <= today:
-                days_by_town[change.town_id].add(change.day)
-        targets = [r for r in (current(county_id),) if r is not None]
-        targets += list(Refresh.objects.filter(county_id=county_id, status=Refresh.Status.RUNNING))
+            since[change.town_id] = min(change.since, since.get(change.town_id, change.since))
+        # The towns first, as a full refresh's town takes its town before its refresh's row; the
+        # refreshes newest first, as a finishing refresh holds its own row while it deletes older ones.
+        list(Town.objects.select_for_update().filter(pk__in=since).order_by("pk").values_list("pk", flat=True))
+        refreshes = list(Refresh.objects.select_for_update().filter(
+            county_id=county_id, status__in=(Refresh.Status.DONE, Refresh.Status.RUNNING)).order_by("-pk"))
+        now = timezone.now()
+        today = timezone.localdate(now)
+        done = [r for r in refreshes if r.status == Refresh.Status.DONE]
+        targets = sorted(done, key=lambda r: r.finished_at)[-1:] + [
+            r for r in refreshes if r.status == Refresh.Status.RUNNING]
         for refresh in targets:
             touched = set()
-            for town_id, days in sorted(days_by_town.items()):
-                Town.objects.select_for_update().filter(pk=town_id).first()
+            for town_id, first_day in sorted(since.items()):
                 if not Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN, unit_id=town_id).exists():
-                    continue  # a running refresh that has not reached this town yet will compute it
-                period_list = sorted({P.of(kind, day) for day in days for kind in P.KINDS} - set(_before(first)))
-                _replace_town(refresh, town_id, period_list, now)
-                touched.update(period_list)
+                    continue  # a refresh that has not reached this town computes it after this commits
+                period_list = periods_from(first_day, today)
+                if period_list:
+                    _replace_town(refresh, town_id, period_list, now)
+                    touched.update(period_list)
             if touched and refresh.status == Refresh.Status.DONE:
                 _replace_county(refresh, sorted(touched), now)
         PendingChange.objects.filter(pk__in=[change.pk for change in pending]).delete()

@@ -114,6 +114,7 @@ def dashboard(request, unit, pk):
         "departments": [m for m in members if m.unit == Unit.DEPARTMENT],
         "highlights": selectors.highlights(request.user, unit, pk, period, refresh, percent),
         "percent": percent,
+        "updating": selectors.changes_waiting(county.pk, period, selectors.town_id_of(unit, obj), today),
     }
     if unit == Unit.COUNTY:
         context["latest"] = latest

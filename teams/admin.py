@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from teams import scope, services
+from teams import changes, scope, services
 from teams.models import (
     Attendance,
     AttendanceChange,
@@ -116,6 +116,10 @@ class TownAdmin(ScopedAdmin):
     list_filter = ["county", "kind"]
     search_fields = ["name"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A town's history is its county's: its figures are added into the county's.
+        return ["county"] if obj else []
+
 
 @admin.register(Village)
 class VillageAdmin(ScopedAdmin):
@@ -123,6 +127,15 @@ class VillageAdmin(ScopedAdmin):
     list_filter = ["kind", "town__county", "town"]
     search_fields = ["name", "town__name"]
     list_select_related = ["town"]
+
+    def save_model(self, request, obj, form, change):
+        # A village moved to another town (区划调整) takes all its history with it: both towns'
+        # figures change on every day kept.
+        before = Village.objects.filter(pk=obj.pk).values_list("town_id", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if before is not None and before != obj.town_id:
+            changes.changed(before, changes.EVER)
+            changes.changed(obj.town_id, changes.EVER)
 
 
 @admin.register(Department)
@@ -226,6 +239,12 @@ class TeamAdmin(ScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A team stays with its village (一村一队); its history belongs there.
         return ["village"] if obj else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # The village's households, issues and visits count for a team from now on.
+            changes.changed_in_village(obj.village_id, changes.EVER)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "village" and not scope.scope_for(request.user).is_admin:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from teams import scope, texts
+from teams import changes, scope, texts
 from teams.models import (
     MAX_TEAMS_PER_LEADER,
     REQUIRED_ROLES,
@@ -222,6 +222,7 @@ def reschedule_liaison_day(*, liaison_day, new_date, reason, by):
         raise ValidationError({"new_date": _("This liaison day is over; it can no longer be moved.")})
     if LiaisonDay.objects.filter(team=day.team_id, date=new_date).exclude(pk=day.pk).exists():
         raise ValidationError({"new_date": _("The team already has a liaison day on that date.")})
+    changes.changed_in_village(day.team.village_id, min(day.date, new_date))
     day.date = new_date
     day.status = LiaisonDay.Status.SCHEDULED
     day.change_reason = reason.strip()
@@ -246,6 +247,7 @@ def cancel_liaison_day(*, liaison_day, reason, by):
     day.change_reason = reason.strip()
     day.save(update_fields=["status", "change_reason"])
     day.attendance.filter(status=Attendance.Status.PENDING).delete()
+    changes.changed_in_village(day.team.village_id, day.date)
     return day
 
 
@@ -279,6 +281,7 @@ def add_membership(*, by, team, user, role, start_date, end_date=None, public_ph
     check_leader_limit(user=user, role=role, start_date=start_date, end_date=end_date)
     membership.save()
     sync_attendance(team_ids=[team.pk], start=start_date, end=timezone.localdate() + timedelta(weeks=52))
+    changes.changed_in_village(team.village_id, start_date)
     return membership
 
 
@@ -295,6 +298,10 @@ def change_membership(*, by, membership, end_date, public_phone=None):
         check_leader_limit(
             user=locked.user, role=locked.role, start_date=locked.start_date, end_date=end_date, exclude_pk=locked.pk
         )
+    if end_date != locked.end_date:
+        # Required on the days between the two ends, or no longer: an open end is today.
+        changes.changed_in_village(locked.team.village_id, changes.earliest(
+            locked.end_date or timezone.localdate(), end_date or timezone.localdate()))
     locked.end_date = end_date
     if public_phone is not None:
         locked.public_phone = public_phone
@@ -406,6 +413,8 @@ def record_attendance(*, liaison_day, by, entries):
         changed.append(row)
     if errors:
         raise ValidationError(errors)
+    if changed:
+        changes.changed_in_village(day.team.village_id, day.date)
     return changed
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from teams import scope, texts
+from teams import changes, scope, texts
 from teams.models import Membership, User
 from visits.models import Household, Visit
 from visits.scope import keeps_roll, loggable_teams
@@ -52,11 +52,14 @@ def create_household(
     tags = _clean_household(household, tags)
     household.save()
     household.tags.set(tags)
+    changes.changed_in_village(village.pk, household.registered_on)
     return household
 
 
 @transaction.atomic
 def update_household(*, by, household, tags=None, **fields):
+    """Correct a household's particulars; none of them is counted by a figure (its dates and
+    village are)."""
     _check_roll_keeper(by, household.village)
     household = Household.objects.select_for_update().get(pk=household.pk)
     for name, value in fields.items():
@@ -82,6 +85,7 @@ def move_out(*, by, household, on):
         raise ValidationError({"moved_out_on": _("A household cannot move out before it was registered.")})
     household.is_active, household.moved_out_on = False, on
     household.save(update_fields=["is_active", "moved_out_on"])
+    changes.changed_in_village(household.village_id, on)
     return household
 
 
@@ -139,6 +143,7 @@ def log_visit(*, by, kind, date, village, cadres=(), households=(), notes="", ne
     )
     visit.cadres.set(cadres)
     visit.households.set(households)
+    changes.changed(village.town_id, date)
     return visit
 
 

@@ -457,16 +457,12 @@ def _pair(row, metric):
     return (getattr(row, f"{metric}_num"), getattr(row, f"{metric}_den")) if row else None
 
 
-# A refresh queued or running this long has lost its work (its messages purged, say): another may start.
-STALE_REFRESH = timedelta(minutes=30)
-
-
 def running_refresh(county_id, now=None):
     """The county's refresh still queued or running, if any: "refresh now" waits for it."""
     latest = latest_refresh(county_id)
     now = now or timezone.now()
     if latest is not None and latest.status in (Refresh.Status.QUEUED, Refresh.Status.RUNNING) and (
-        latest.computed_at > now - STALE_REFRESH
+        latest.computed_at > now - services.STALE_REFRESH
     ):
         return latest
     return None

@@ -15,7 +15,7 @@ own that the next incremental refresh applies. A county's row adds up parts comp
 different moments; its `computed_at` is the oldest of theirs."""
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import F, Min, Q, Sum
@@ -25,6 +25,9 @@ from reports import metrics
 from reports import periods as P
 from reports.models import FIGURES, PendingChange, Refresh, Snapshot, Unit
 from teams.models import Department, Town
+
+# A refresh queued or running this long has lost its work (its messages purged, say): another may start.
+STALE_REFRESH = timedelta(minutes=30)
 
 
 def window(today):
@@ -117,8 +120,11 @@ def _replace_county(refresh, period_list, now):
 
 
 def refresh_town(refresh_id, town_id):
-    """One town of a full refresh; running it again gives the same rows."""
-    refresh = Refresh.objects.get(pk=refresh_id)
+    """One town of a full refresh; running it again gives the same rows. Nothing if a newer
+    refresh finished first and deleted this one."""
+    refresh = Refresh.objects.filter(pk=refresh_id).first()
+    if refresh is None:
+        return
     Refresh.objects.filter(pk=refresh_id, status=Refresh.Status.QUEUED).update(status=Refresh.Status.RUNNING)
     with transaction.atomic():
         Town.objects.select_for_update().filter(pk=town_id).first()
@@ -129,17 +135,20 @@ def refresh_town(refresh_id, town_id):
 
 
 def finish_refresh(refresh_id):
-    """The county's own figures; then this refresh is the one readers use, and older ones go."""
+    """The county's own figures; then this refresh is the one readers use, and older ones go:
+    those done or failed, and those queued or running that have lost their work."""
     with transaction.atomic():
-        refresh = Refresh.objects.select_for_update().select_related("county").get(pk=refresh_id)
+        refresh = Refresh.objects.select_for_update().select_related("county").filter(pk=refresh_id).first()
+        if refresh is None:
+            return
         first, last = window(timezone.localdate(refresh.computed_at))
         _replace_county(refresh, periods_in(first, last), timezone.now())
         refresh.status, refresh.finished_at = Refresh.Status.DONE, timezone.now()
         refresh.towns_done = refresh.towns_total
         refresh.save(update_fields=["status", "finished_at", "towns_done"])
-        Refresh.objects.filter(county=refresh.county, computed_at__lt=refresh.computed_at).exclude(
-            status=Refresh.Status.RUNNING
-        ).delete()
+        working = Q(status__in=(Refresh.Status.QUEUED, Refresh.Status.RUNNING),
+                    computed_at__gt=refresh.finished_at - STALE_REFRESH)
+        Refresh.objects.filter(county=refresh.county, computed_at__lt=refresh.computed_at).exclude(working).delete()
 
 
 def refresh_in_process(county, *, by=None):

@@ -52,7 +52,7 @@ def test_a_refresh_under_way_is_not_started_twice_and_its_progress_shows(world, 
 def test_a_refresh_that_lost_its_work_does_not_block_the_next(world):
     stuck = services.start_full_refresh(world.county)
     assert selectors.running_refresh(world.county.pk) == stuck
-    later = timezone.now() + selectors.STALE_REFRESH
+    later = timezone.now() + services.STALE_REFRESH
     assert selectors.running_refresh(world.county.pk, now=later) is None
 
 

@@ -81,6 +81,7 @@ def county_world(db):
             issue = _register(w, village, START.date() - timedelta(days=days_ago))
             if days_ago == 30:
                 ledger.resolve(issue=issue, by=w.admin, result="已修复")
+        clock.shift(timedelta(seconds=1))
         services.refresh_in_process(w.county)
         yield w, clock
 
@@ -375,3 +376,104 @@ def test_a_burst_of_corrections_committed_during_in_process_refreshes_leaves_eve
         assert sorted(set(answers)) == [200] and len(answers) == 20
         assert not PendingChange.objects.exists()
         assert differences(w.county) == []
+
+
+def _api(user):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(user)
+    return api
+
+
+def _days_ago(n):
+    return START.date() - timedelta(days=n)
+
+
+PATHS = {
+    # What the user does: (the town whose figures change, the earliest day they change).
+    "a household registered on a past day (API)": lambda w: (
+        _api(w.admin).post("/api/v1/households/", {
+            "village": w.village_c.pk, "head_name": "补录户", "address": "龙溪村9号",
+            "registered_on": _days_ago(150).isoformat()}, format="json"),
+        (w.town2, _days_ago(150))),
+    "a household moved out on a past day": lambda w: (
+        rolls.move_out(by=w.admin, household=Household.objects.filter(village=w.village_a).first(), on=_days_ago(60)),
+        (w.town1, _days_ago(60))),
+    "a membership's end corrected in the admin": lambda w: (
+        _admin(w).post(f"/admin/teams/membership/{Membership.objects.get(user=w.lawyer).pk}/change/",
+                       {"end_date": _days_ago(25).isoformat(), "public_phone": ""}),
+        (w.town1, _days_ago(25))),
+    "households imported, one backdated": lambda w: (
+        imports.run(w.admin, "households", xlsx(HOUSEHOLD_HEADER, [
+            ["龙溪街道", "龙溪村", "导入户", "龙溪村8号", "", "", 2, "", _days_ago(400).isoformat()],
+            ["龙溪街道", "龙溪村", "导入户二", "龙溪村7号", "", "", 2, "", _days_ago(10).isoformat()]])),
+        (w.town2, _days_ago(400))),
+    "a roster imported with a past start": lambda w: (
+        imports.run(w.admin, "roster", xlsx(ROSTER_HEADER, [["周新", "13800000099", "罗阳街道", "西区社区", "律师",
+                                                              _days_ago(35).isoformat()]])),
+        (w.town1, _days_ago(35))),
+    "a visit logged for a past day (API)": lambda w: (
+        _api(w.leader).post("/api/v1/visits/", {"kind": "household", "date": _days_ago(100).isoformat(),
+                                                "village": w.village_a.pk, "households": [
+                                                    Household.objects.filter(village=w.village_a).first().pk]},
+                            format="json"),
+        (w.town1, _days_ago(100))),
+    "an attendance row corrected (API)": lambda w: (
+        _api(w.leader).post(f"/api/v1/liaison-days/{LiaisonDay.objects.get(team=w.team_a, date=_days_ago(7)).pk}"
+                            "/attendance/", [{"member": w.cadre.pk, "status": "leave", "note": "病假"}], format="json"),
+        (w.town1, _days_ago(7))),
+    "an old issue answered": lambda w: (
+        ledger.explain(issue=Issue.objects.get(village=w.village_c), by=w.admin, explanation="不属于本级职责"),
+        (w.town2, _days_ago(90))),
+    "a village moved to another town in the admin": lambda w: (
+        _admin(w).post(f"/admin/teams/village/{w.village_b.pk}/change/",
+                       {"name": w.village_b.name, "kind": w.village_b.kind, "town": w.town2.pk}),
+        (w.town1, services.window(START.date())[0])),
+}
+
+
+def _admin(w):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(w.admin)
+    return client
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_every_path_notes_its_town_from_the_earliest_day_it_changes(county_world, path):
+    w, clock = county_world
+    services.apply_pending(w.county.pk)
+    clock.shift(timedelta(seconds=1))
+    answer, (town, since) = PATHS[path](w)
+    assert getattr(answer, "status_code", 200) in (200, 201, 302), answer.content
+    assert getattr(answer, "written", True), answer.problems
+    noted = PendingChange.objects.filter(town_id=town.pk)
+    assert noted.exists() and min(noted.values_list("since", flat=True)) <= since
+    clock.shift(timedelta(seconds=1))
+    services.apply_pending(w.county.pk)
+    assert differences(w.county) == []
+
+
+def test_iso_week_53_judges_the_steps_due_in_its_january_days(world):
+    """2026-W53 runs from 28 December to 3 January. A step due on 2 January (a make-up working
+    day here) and answered on 30 December counts for the week, in its figure as in its records."""
+    from reports import selectors
+    from reports.models import Snapshot
+    from teams.models import Holiday
+
+    Holiday.objects.filter(date=date(2027, 1, 2)).update(kind=Holiday.Kind.WORKDAY, name="调休上班")
+    with time_machine.travel(datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI), tick=False):
+        issue = ledger.register(by=world.cadre, village=world.village_a, category=Category.objects.first(),
+                                title="路灯不亮", description="巷口路灯坏了", source=Issue.Source.RECEPTION,
+                                reporter_name="王秀英", reporter_phone="13912345678",
+                                received_at=datetime(2026, 12, 25, 10, 0, tzinfo=SHANGHAI))
+        assert timezone.localdate(issue.current_step.due_at) == date(2027, 1, 2)
+        ledger.resolve(issue=issue, by=world.cadre, result="已修好")
+        services.refresh_in_process(world.county)
+        week = metrics.P.parse("week:2026-W53")
+        row = Snapshot.objects.get(refresh=services.current(world.county.pk), unit="team", unit_id=world.team_a.pk,
+                                   period="week", start=week.start)
+        behind = selectors.records(world.admin, "timely", "team", world.team_a.pk, week)
+        assert (row.timely_num, row.timely_den) == (1, 1) == (behind.counts()[0], 1 - behind.counts()[1])

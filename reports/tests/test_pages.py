@@ -153,6 +153,30 @@ def test_the_county_counts_its_records_from_a_current_snapshot_and_afresh_after_
     assert client.get(url(world, "county", "timely")).context["counted"] == EXPECTED["county"]["timely"][1][1]
 
 
+def test_an_import_for_an_earlier_month_shows_in_the_records_and_the_dashboard_says_it_is_updating(
+        world, as_user):
+    """A bulk import sends no model signal: it announces its change itself. Until the refresh
+    has run, the county's records count afresh and the dashboard says its figures are being
+    updated; then the figure and the records agree again."""
+    from reports import imports
+    from reports.tests.test_imports import HOUSEHOLD_HEADER, xlsx
+
+    PendingChange.objects.all().delete()
+    client = as_user(world.org_department)
+    october = url(world, "county", "coverage", period="month:2026-10")
+    before = client.get(october).context["counted"]
+    assert "正在更新" not in client.get(url(world, "county") + "?period=month:2026-10").content.decode()
+    report = imports.run(world.admin, "households", xlsx(HOUSEHOLD_HEADER, [
+        ["罗阳街道", "西区社区", "补录户", "建设路99号", "", "", 2, "", "2026-09-20"]]))
+    assert report.written
+    assert client.get(october).context["counted"] == before + 1
+    assert "正在更新" in client.get(url(world, "county") + "?period=month:2026-10").content.decode()
+    services.apply_pending(world.county.pk)
+    page = client.get(october)
+    assert page.context["counted"] == before + 1 == page.context["row"].coverage_den
+    assert "正在更新" not in client.get(url(world, "county") + "?period=month:2026-10").content.decode()
+
+
 def test_a_department_is_judged_on_timeliness_only(world, as_user):
     client = as_user(world.department)
     dept = reverse("dashboard", args=[Unit.DEPARTMENT, world.dept1.pk])

@@ -43,7 +43,8 @@ class Level(models.TextChoices):
 
 
 # The ledger's order: open issues first, soonest due (overdue) on top; then the finished ones,
-# latest due first. An index of the same expressions serves it.
+# latest due first. On PostgreSQL an index of the same expressions serves it (created by migration
+# 0008 only there: SQLite cannot index NULLS LAST).
 LEDGER_ORDER = (
     Case(When(status="open", then=Value(0)), default=Value(1)).asc(),
     Case(When(status="open", then=F("due_at"))).asc(nulls_last=True),
@@ -118,7 +119,6 @@ class Issue(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["first_responder", "status"]),
             models.Index(fields=["received_at"]),
-            models.Index(*LEDGER_ORDER, name="issue_ledger_order"),
         ]
 
     def __str__(self):

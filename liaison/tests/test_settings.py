@@ -64,6 +64,19 @@ def test_with_nothing_set_the_demo_needs_no_service():
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True"]
 
 
+def test_with_nothing_set_every_migration_applies_on_sqlite(tmp_path):
+    """The demo's first step: PostgreSQL-only constructs are made only on PostgreSQL, and the
+    models match the migrations there too. (.ci/fresh_clone_check runs the whole demo.)"""
+    (tmp_path / "sqlite_settings.py").write_text(
+        "from liaison.settings import *  # noqa: F403\n"
+        f"DATABASES['default']['NAME'] = {str(tmp_path / 'db.sqlite3')!r}\n"
+    )
+    env = {"DJANGO_SETTINGS_MODULE": "sqlite_settings", "PYTHONPATH": str(tmp_path)}
+    for command in (["migrate", "--noinput", "-v", "0"], ["makemigrations", "--check", "--dry-run"]):
+        result = run_manage(*command, **env)
+        assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+
+
 def test_the_suite_runs_on_postgresql_and_redis():
     assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"

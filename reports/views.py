@@ -102,7 +102,7 @@ def dashboard(request, unit, pk):
     percent = settings.DASHBOARD_ALERT_PERCENT
     today = timezone.localdate()
     context = {
-        "unit": unit, "unit_label": Unit(unit).label, "obj": obj, "county": county, "period": period,
+        "unit": unit, "obj": obj, "county": county, "period": period,
         "metrics": [(m, METRICS[m]) for m in metrics], "row": row, "refresh": refresh,
         "counts": [(name, label, getattr(row, name)) for name, label in COUNTS.items()] if row else [],
         "quick": [(label, P.of(kind, today)) for kind, label in QUICK.items()],

@@ -1,10 +1,14 @@
 """Admin for the ledger: categories are edited here; issues, steps and the timeline are
-read-only, because every change goes through a service that writes the timeline."""
+read-only, because every change goes through a service that writes the timeline. A resident's
+name, phone and household follow the pages' rule (`scope.sees_personal_data`)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from issues.models import LEDGER_ORDER, Category, Event, Issue, Notification, Step
+from issues.scope import sees_personal_data
 from teams.admin import ScopedAdmin
+from teams.scope import scope_for
 
 
 @admin.register(Category)
@@ -47,12 +51,44 @@ class IssueAdmin(ScopedAdmin):
     ordering = LEDGER_ORDER
     date_hierarchy = "received_at"
     inlines = [StepInline, EventInline]
+    # Shown to those who do not see the resident: masked, and no household.
+    MASKED = {"reporter_name": "masked_reporter_name", "reporter_phone": "masked_reporter_phone", "household": None}
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("reporter's name"))
+    def masked_reporter_name(self, issue):
+        return issue.masked_reporter_name
+
+    @admin.display(description=_("reporter's phone"))
+    def masked_reporter_phone(self, issue):
+        return issue.masked_reporter_phone
+
+    def _sees_personal_data(self, request, obj):
+        return obj is not None and sees_personal_data(scope_for(request.user), obj)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self._sees_personal_data(request, obj):
+            return fields
+        # The masked fields, listed last as read-only ones, take the places of the real ones.
+        shown = [self.MASKED.get(name, name) for name in fields if name not in self.MASKED.values()]
+        return [name for name in shown if name]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._sees_personal_data(request, obj):
+            return self.readonly_fields
+        return [*self.readonly_fields, "masked_reporter_name", "masked_reporter_phone"]
+
+    def get_search_fields(self, request):
+        # Finding the issues a name reported tells who reported them: only for administrators.
+        if scope_for(request.user).is_admin:
+            return self.search_fields
+        return [name for name in self.search_fields if name != "reporter_name"]
 
 
 @admin.register(Notification)

@@ -1,13 +1,16 @@
 """The ledger's forms. Free text is bounded by the services (`services.TITLE` …), which give
-the refusal; `maxlength` only keeps the browser from taking more."""
+the refusal; `maxlength` only keeps the browser from taking more. The register form checks the
+bounds, the phone and the photos with the service's own rules beside the required fields, so
+that every mistake shows at once, not one round after another."""
 
 from itertools import groupby
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from issues import services
+from issues import images, services
 from issues.models import Category, Issue
+from visits.validators import normalize_phone, validate_phone
 
 # Under every text residents read on the public page: a walkthrough's 回音 named the resident.
 PUBLIC_TEXT_HELP = _(
@@ -37,10 +40,13 @@ class RegisterForm(forms.Form):
     village = forms.ModelChoiceField(label=_("Village"), queryset=None)
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all())
     source = forms.ChoiceField(label=_("Source"), choices=Issue.Source.choices)
-    title = forms.CharField(label=_("Title"), widget=forms.TextInput(attrs={"maxlength": services.TITLE.chars}))
-    description = forms.CharField(label=_("What the resident raised"), widget=_text(services.DESCRIPTION, rows=4))
+    title = forms.CharField(label=_("Title"), validators=[services.TITLE],
+                            widget=forms.TextInput(attrs={"maxlength": services.TITLE.chars}))
+    description = forms.CharField(label=_("What the resident raised"), validators=[services.DESCRIPTION],
+                                  widget=_text(services.DESCRIPTION, rows=4))
     reporter_name = forms.CharField(
-        label=_("Resident's name"), widget=forms.TextInput(attrs={"maxlength": services.REPORTER_NAME.chars})
+        label=_("Resident's name"), validators=[services.REPORTER_NAME],
+        widget=forms.TextInput(attrs={"maxlength": services.REPORTER_NAME.chars}),
     )
     reporter_phone = forms.CharField(label=_("Resident's phone"), max_length=20)
     received_at = forms.DateTimeField(
@@ -60,6 +66,17 @@ class RegisterForm(forms.Form):
         if len(towns) > 1:
             field.widget.choices = [("", field.empty_label), *towns]
             field.widget.template_name = "liaison/long_select.html"
+        elif len(towns) == 1 and len(towns[0][1]) == 1:
+            # A cadre of one village has nothing to choose.
+            self.initial.setdefault("village", towns[0][1][0][0])
+
+    def clean_reporter_phone(self):
+        phone = normalize_phone(self.cleaned_data["reporter_phone"])
+        validate_phone(phone)
+        return phone
+
+    def clean_photos(self):
+        return images.accept(self.cleaned_data["photos"])
 
 
 class ProgressForm(forms.Form):

@@ -143,6 +143,20 @@ class Issue(models.Model):
     def is_overdue(self, now):
         return self.is_open and self.due_at is not None and self.due_at < now
 
+    @property
+    def outcome_display(self):
+        """The status as the resolution and feedback records show it: a closed issue says whether
+        it was solved or only explained, and an explanation never reads as done. Reads
+        current_step: select it with the issue."""
+        explained = self.current_step_id is not None and self.current_step.outcome == Step.Outcome.EXPLAINED
+        if self.status == self.Status.EXPLAINED:
+            return _("Explained, not resolved")
+        if self.status == self.Status.CLOSED and explained:
+            return _("Explained, not resolved; answered")
+        if self.status == self.Status.CLOSED:
+            return _("Resolved; answered")
+        return self.get_status_display()
+
     def allows(self, action):
         """Whether the issue's state allows the action; who may take it is `services.may`."""
         if action in ("progress", "resolve", "explain"):

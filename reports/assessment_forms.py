@@ -1,6 +1,7 @@
 """The forms of inspections and assessment rounds. They only read what was sent; the rules
 (bounds, the liaison day, the weights adding up to 100…) are the services', which give the
-refusals."""
+refusals — all of them at once, the required fields' too: a form that refused first would show
+its own errors in one round and the service's in the next."""
 
 from django import forms
 from django.conf import settings
@@ -21,7 +22,8 @@ def _members(form, name, label, members):
 
 class InspectionForm(forms.Form):
     inspectors = forms.CharField(
-        label=_("Inspectors"), widget=forms.TextInput(attrs={"maxlength": inspections.INSPECTORS.chars}),
+        label=_("Inspectors"), required=False,
+        widget=forms.TextInput(attrs={"maxlength": inspections.INSPECTORS.chars}),
         help_text=_("Who inspected, e.g. 县委组织部督查组 王某、李某"),
     )
     team_present = forms.BooleanField(label=_("Team present on time"), required=False, initial=True)

@@ -17,7 +17,7 @@ from reports import periods as P
 from reports.assessment_forms import InspectionForm, RoundForm, WithdrawForm
 from reports.models import Unit
 from teams import scope
-from teams.models import Team
+from teams.models import Team, Town
 from teams.web import add_service_error, flash_errors, paginate, query_without_page, whole_number
 
 PAGE_SIZE = 50
@@ -247,6 +247,7 @@ def _results_context(request, round_, unit, unit_id):
         if unit == Unit.TOWN else []
     return {
         "round": round_, "period": period, "result": result, "unit": unit, "lines": lines, "counted": counted,
+        "town": Town.objects.filter(pk=unit_id).first() if unit == Unit.TOWN else None,
         "teams": teams, "inspections": list(result.inspections.all()),
         "points": sum((line.points for line in lines if line.points is not None), 0),
         "scored_total": sum(1 for row in teams if row.score is not None),

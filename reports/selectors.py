@@ -331,7 +331,7 @@ def records(user, metric, unit, unit_id, period, now=None):
         issues = scope.visible(user, Issue).filter(_issue_filter(unit, unit_id))
         field = "received_at" if metric == "resolution" else "ended_at"
         issues = issues.filter(**{f"{field}__gte": start, f"{field}__lt": end}).select_related(
-            "village__town", "category").order_by(field)
+            "village__town", "category", "current_step").order_by(field)
         good = metrics.RESOLVED if metric == "resolution" else metrics.ANSWERED
         return _records(issues, good)
     if metric == "satisfaction":

@@ -101,15 +101,18 @@ def dashboard(request, unit, pk):
     members = selectors.members(refresh, unit, pk, period)
     percent = settings.DASHBOARD_ALERT_PERCENT
     today = timezone.localdate()
+    # The trend ends on today's period, not over yet: its rates are to date (a month's issues
+    # mostly still open, so its resolution rate far below a finished month's).
+    trend_current = P.of(trend_kind, today)
     context = {
-        "unit": unit, "unit_label": Unit(unit).label, "obj": obj, "county": county, "period": period,
+        "unit": unit, "obj": obj, "county": county, "period": period,
         "metrics": [(m, METRICS[m]) for m in metrics], "row": row, "refresh": refresh,
         "counts": [(name, label, getattr(row, name)) for name, label in COUNTS.items()] if row else [],
         "quick": [(label, P.of(kind, today)) for kind, label in QUICK.items()],
         "parents": [(u, o, selectors.sees(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
         "offered": [(P.KIND_LABELS[kind], periods) for kind, periods in selectors.periods_offered(today).items()],
-        "trend_kind": trend_kind, "trend": trend,
-        "trend_chart": _trend_chart(trend, metrics), "sort": sort, "descending": descending,
+        "trend_kind": trend_kind, "trend": trend, "trend_current": trend_current,
+        "trend_chart": _trend_chart(trend, metrics, trend_current), "sort": sort, "descending": descending,
         "ranking": selectors.ranked([m for m in members if m.unit != Unit.DEPARTMENT], sort, descending),
         "departments": [m for m in members if m.unit == Unit.DEPARTMENT],
         "highlights": selectors.highlights(request.user, unit, pk, period, refresh, percent),
@@ -123,14 +126,17 @@ def dashboard(request, unit, pk):
     return render(request, "reports/dashboard.html", context)
 
 
-def _trend_chart(trend, metrics):
-    """The trend as the chart script reads it (json_script): rates in percent, None as a gap."""
+def _trend_chart(trend, metrics, current):
+    """The trend as the chart script reads it (json_script): rates in percent, None as a gap;
+    the index of the `current` period, unfinished, which the chart draws apart, and its mark."""
     def value(row, metric):
         rate = row.rate(metric) if row is not None else None
         return None if rate is None else round(100 * rate, 1)
 
     return {
         "labels": [str(period.label) for period, _row in trend],
+        "current": next((i for i, (period, _row) in enumerate(trend) if period == current), None),
+        "current_label": _("to date"),
         "series": [{"name": str(METRICS[m]), "data": [value(row, m) for _period, row in trend]} for m in metrics],
     }
 

@@ -48,9 +48,10 @@ class County(models.Model):
 
 
 class Town(models.Model):
+    # A town is a 镇 or a 街道: pages name one town by its kind, towns in general 镇街 ("Town").
     class Kind(models.TextChoices):
-        TOWN = "town", _("Town")
-        SUBDISTRICT = "subdistrict", _("Subdistrict")
+        TOWN = "town", pgettext_lazy("town kind", "Town")
+        SUBDISTRICT = "subdistrict", pgettext_lazy("town kind", "Subdistrict")
 
     county = models.ForeignKey(County, models.PROTECT, related_name="towns", verbose_name=_("county"))
     name = models.CharField(_("name"), max_length=60)

@@ -1,6 +1,6 @@
 """A resident's name and phone reach only the people handling the issue at its current level and
 its first responder (and administrators); everyone else who sees the issue sees them masked, in
-the API's lists and details and on the issue page."""
+the API's lists and details, on the issue page and in the admin."""
 
 import pytest
 from django.urls import reverse
@@ -54,3 +54,37 @@ def test_escalated_the_resident_goes_with_the_issue(world, api_as, as_user, issu
     expect(world, api_as, as_user, issue, full=["cadre", "town_office"], masked=["leader", "org_department"])
     services.escalate(issue=issue, by=world.town_office, reason="吹哨报到", department=world.dept1)
     expect(world, api_as, as_user, issue, full=["cadre", "department"], masked=["town_office", "leader"])
+
+
+def staff(user):
+    """The user as staff who may read the ledger in the admin."""
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="issues", codename="view_issue"))
+    return user
+
+
+def seen_in_the_admin(client, issue):
+    body = client.get(reverse("admin:issues_issue_change", args=[issue.pk])).content.decode()
+    shown = [values for values in (FULL, MASKED) if all(f'<div class="readonly">{v}</div>' in body for v in values)]
+    assert len(shown) == 1 and (shown[0] == FULL) == ("西区社区建设路12号" in body), body[:200]
+    return shown[0]
+
+
+def test_the_admin_masks_the_resident_by_the_pages_rule(world, as_user, issue):
+    """Staff who see the issue without handling it see the resident masked, and no household; a
+    search by the resident's name finds nothing for them."""
+    for persona in ("town_office", "org_department"):
+        client = as_user(staff(getattr(world, persona)))
+        assert seen_in_the_admin(client, issue) == MASKED, persona
+        body = client.get(reverse("admin:issues_issue_changelist"), {"q": "王秀英"}).content.decode()
+        assert issue.title not in body, persona
+    for persona in ("cadre", "admin"):
+        assert seen_in_the_admin(as_user(staff(getattr(world, persona))), issue) == FULL, persona
+    services.escalate(issue=issue, by=world.leader, reason="需镇街协调")
+    assert seen_in_the_admin(as_user(world.town_office), issue) == FULL
+    assert seen_in_the_admin(as_user(staff(world.leader)), issue) == MASKED
+    found = as_user(world.admin).get(reverse("admin:issues_issue_changelist"), {"q": "王秀英"}).content.decode()
+    assert issue.title in found

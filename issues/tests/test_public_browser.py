@@ -1,12 +1,17 @@
 """A resident on a cheap phone (390×844) looks up an issue, reads its timeline and rates it;
 a wrong phone gets the neutral message; repeated wrong tries reach the rate-limit message."""
 
+import re
+from datetime import date
+
 import pytest
 from django.utils import translation
 
 from issues import codes, ratelimit, services
 from issues.models import Category, Issue
 from issues.tests.test_public_lookup import forget_public_counters
+from teams.models import Membership, User
+from teams.seed import TEAM_SHAPE
 
 
 @pytest.fixture
@@ -88,3 +93,34 @@ def test_the_village_notice_and_card_on_a_phone(tworld, phone_page, screenshot_d
     page.click("text=打印联系卡")
     page.locator("svg").wait_for()
     page.screenshot(path=screenshot_dir / "public-card-phone.png", full_page=True)
+
+
+def fill_to_the_largest_seeded_team(world):
+    """Team A with a leader and every member TEAM_SHAPE can give a team (17: the demo's largest
+    has 14), each with a published phone and a name of three or four characters."""
+    have = {role: Membership.objects.filter(team=world.team_a, role=role).count() for role, _n, _p in TEAM_SHAPE}
+    names = iter(["欧阳明轩", "司马晓红", "诸葛文静", "上官振华", "慕容建国", "赵德胜", "钱玉兰", "孙卫东",
+                  "周海燕", "吴志刚", "郑美玲", "王建设", "冯秀珍", "陈光明"])
+    for number, (role, count, _chance) in enumerate(TEAM_SHAPE):
+        for extra in range(count - have[role]):
+            phone = f"139{number:02d}{extra:02d}0000"
+            user = User.objects.create_user(username=f"member{number}-{extra}", name=next(names), phone=phone)
+            Membership.objects.create(team=world.team_a, user=user, role=role, start_date=date(2025, 1, 1),
+                                      public_phone=phone)
+    Membership.objects.filter(team=world.team_a, public_phone="").update(public_phone="13700000000")
+    return Membership.objects.filter(team=world.team_a).count()
+
+
+@pytest.mark.browser
+def test_the_contact_card_prints_on_one_a6_page_for_the_largest_team(tworld, desktop_page, screenshot_dir):
+    assert fill_to_the_largest_seeded_team(tworld) == 1 + sum(count for _role, count, _p in TEAM_SHAPE) == 17
+    page = desktop_page
+    page.goto(page.base_url + f"/public/villages/{tworld.village_a.pk}/card/")
+    page.screenshot(path=screenshot_dir / "public-card-desktop.png", full_page=True)
+    # As "Print" does: the page's own @page size, not the printer's default Letter.
+    pdf = page.pdf(path=screenshot_dir / "public-card-a6.pdf", prefer_css_page_size=True, print_background=True)
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert len(re.findall(rb"/Type /Page\b", pdf)) == len(boxes) == 1, "the card and its QR code on one page"
+    # 105 × 148 mm in points, to a pixel.
+    width, height = (float(n) for n in boxes[0])
+    assert abs(width - 105 / 25.4 * 72) < 1 and abs(height - 148 / 25.4 * 72) < 1, (width, height)

@@ -47,3 +47,28 @@ def test_the_county_dashboard_on_a_phone(world, november, phone_page, screenshot
         phone_page.locator("#sheets a").first.click()
         phone_page.wait_for_url("**/days/*/")
     assert not errors, errors
+
+
+@pytest.mark.browser
+def test_the_trend_draws_todays_month_apart_as_to_date(world, november, desktop_page, screenshot_dir):  # noqa: F811
+    page = desktop_page
+    with time_machine.travel(at(25, 14), tick=True):
+        browser_login(page, "orgdept")
+        page.goto(page.base_url + f"/reports/county/{world.county.pk}/?period=month:2026-11")
+        page.locator("#trend .chart canvas").wait_for()
+        option = page.evaluate("""() => {
+            const o = echarts.getInstanceByDom(document.querySelector('#trend .chart')).getOption();
+            return {series: o.series.map(s => ({id: s.id, name: s.name, data: s.data, type: s.lineStyle.type,
+                                                 symbol: s.symbol})),
+                    label: o.xAxis[0].axisLabel.formatter('2026年11月', 11)};
+        }""")
+        page.locator("#trend").screenshot(path=screenshot_dir / "dashboard-trend-desktop.png")
+    done = [s for s in option["series"] if s["id"].startswith("done-")]
+    to_date = [s for s in option["series"] if s["id"].startswith("to-date-")]
+    assert len(done) == len(to_date) == 6
+    for solid, dashed in zip(done, to_date, strict=True):
+        # November, unfinished, is off the solid line and on a dashed stretch from October.
+        assert solid["name"] == dashed["name"] and solid["type"] == "solid" and dashed["type"] == "dashed"
+        assert solid["data"][11] is None and dashed["symbol"] == "emptyCircle"
+        assert all(v is None for v in dashed["data"][:10])
+    assert option["label"] == "2026年11月\n截至今日"

@@ -183,3 +183,18 @@ def test_the_lists_take_a_constant_number_of_queries(q3, as_user, django_assert_
     member = as_user(q3.cadre)
     with django_assert_max_num_queries(9):
         assert member.get(reverse("criticism-notices")).status_code == 200
+
+
+def test_the_inspection_form_shows_every_error_at_once(q3, as_user):
+    """No inspectors, too many points and a notice naming no one's fault: one answer names them all."""
+    url = reverse("inspection-new")
+    response = as_user(q3.org_department).post(url, {
+        "team": q3.team_a.pk, "date": "2026-09-08", "inspectors": " ", "deduction": "12",
+        "findings": "记" * (inspections.FINDINGS.chars + 1), "criticised": [q3.lawyer.pk],
+    })
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"inspectors", "deduction", "findings", "criticism"}
+    assert errors["deduction"] == ["扣分须在 0 到 10 分之间。"]
+    assert not Inspection.objects.filter(date=date(2026, 9, 8)).exists()
+    assert 'class="card stack inspection-form" novalidate>' in response.content.decode()

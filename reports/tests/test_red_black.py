@@ -150,6 +150,13 @@ def test_a_town_office_reads_its_teams_places_in_the_county(county, published, a
                         ("4", "13", "罗阳4村驻点团队")]
 
 
+def test_the_api_gives_each_result_its_place_in_the_county(county, published, api_as):
+    data = api_as(county.org_department).get(f"/api/v1/assessments/{published.pk}/").json()
+    teams = {r["name"]: (r["rank"], r["place"]) for r in data["results"] if r["unit"] == "team"}
+    assert teams["石湾1村驻点团队"] == (1, 6) and teams["石湾7村驻点团队"] == (7, 23)
+    assert [r["place"] for r in data["results"] if r["unit"] == "town"] == [1, 2, 2]
+
+
 @pytest.fixture
 def quarter(world, now):
     """Team A scored on every metric, team B with satisfaction 0/0 (assessment_world's figures)."""
@@ -234,6 +241,13 @@ def test_the_lists_read_on_a_phone_and_a_desktop(tcounty, request, device, scree
         assert "100.00" in page.locator('tr[data-metric="attendance"]').inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
         page.screenshot(path=screenshot_dir / f"team-breakdown-{device}.png", full_page=True)
+        # The town office: its teams' rank in the town beside their place in the county.
+        page.context.clear_cookies()
+        browser_login(page, "town")
+        page.goto(page.base_url + reverse("assessment-detail", args=[round_.pk]))
+        assert page.locator("#teams tr[data-unit] .place").all_inner_texts()[:4] == ["1", "2", "3", "13"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        page.locator("#teams").screenshot(path=screenshot_dir / f"town-office-teams-{device}.png")
         if device == "desktop":
             page.goto(page.base_url + reverse("assessment-print", args=[round_.pk]))
             page.set_viewport_size({"width": 794, "height": 1123})

@@ -236,7 +236,7 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             raise NotFound(_("No such assessment round among those you see."))
         rows = [row for unit in (Unit.TOWN, Unit.TEAM) for row in assessments.results(request.user, round_, unit)
                 .prefetch_related("inspections")]
-        places = {row.pk: row.place for standing in assessments.standings(round_).values() for row in standing.ranked}
+        places = assessments.places(round_)
         return Response({**_round_fields(round_), "results": [_result(round_, row, places[row.pk]) for row in rows]})
 # /api/v1/exports/: Excel exports as jobs (reports/exports.py).
 

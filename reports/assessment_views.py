@@ -224,7 +224,8 @@ def round_detail(request, pk):
     sees_all = assessments.sees_all(request.user, round_)
     standings = assessments.standings(round_)
     towns = assessments.seen(request.user, round_, standings[Unit.TOWN].ranked)
-    teams = [] if sees_all else _placed(assessments.results(request.user, round_, Unit.TEAM), standings)
+    places = {row.pk: row.place for standing in standings.values() for row in standing.ranked}
+    teams = [] if sees_all else _placed(assessments.results(request.user, round_, Unit.TEAM), places)
     form = None
     if sees_all and not round_.is_published:
         form = RoundForm(initial={"title": round_.title, **{
@@ -239,9 +240,8 @@ def round_detail(request, pk):
     })
 
 
-def _placed(rows, standings):
-    """`rows` (results ranked in their town) with each one's place in the county."""
-    places = {row.pk: row.place for standing in standings.values() for row in standing.ranked}
+def _placed(rows, places):
+    """`rows` (results ranked in their town) with each one's place in the county, from `places`."""
     rows = list(rows)
     for row in rows:
         row.place = places[row.pk]
@@ -258,11 +258,11 @@ def _results_context(request, round_, unit, unit_id):
     result = assessments.result_for(request.user, round_, unit, unit_id)
     if result is None:
         raise Http404
-    standings = assessments.standings(round_)
-    _placed([result], standings)
+    places = assessments.places(round_)
+    _placed([result], places)
     lines, counted = assessments.breakdown(round_, result)
     period = P.Period(round_.period, round_.start)
-    teams = _placed(assessments.results(request.user, round_, Unit.TEAM).filter(town_id=unit_id), standings) \
+    teams = _placed(assessments.results(request.user, round_, Unit.TEAM).filter(town_id=unit_id), places) \
         if unit == Unit.TOWN else []
     return {
         "round": round_, "period": period, "result": result, "unit": unit, "lines": lines, "counted": counted,

@@ -171,18 +171,32 @@ def standings(round_):
     # Equal places by name, in Python's order so that it does not hang on the database's collation.
     rows = sorted(AssessmentResult.objects.filter(round=round_), key=lambda row: (row.name, row.unit_id))
     town_names = {row.unit_id: row.name for row in rows if row.unit == Unit.TOWN}
+    placed = _places((row.pk, row.unit, row.score) for row in rows)
     found = {}
     for unit, size in RED_BLACK.items():
         of_unit = [row for row in rows if row.unit == unit]
-        places = competition_ranks({row.pk: row.score for row in of_unit})
-        sharing = Counter(places.values())
+        sharing = Counter(placed[row.pk] for row in of_unit)
         for row in of_unit:
-            row.place, row.town_name = places[row.pk], town_names.get(row.town_id, "")
+            row.place, row.town_name = placed[row.pk], town_names.get(row.town_id, "")
             row.tied = row.place is not None and sharing[row.place] > 1
         scored = sorted((row for row in of_unit if row.place is not None), key=lambda row: row.place)
         red, black = _red_black(scored, size) if round_.is_published else ([], [])
         found[unit] = Standing(scored + [row for row in of_unit if row.place is None], red, black)
     return found
+
+
+def _places(scores):
+    """{result pk: its place among the county's units of its kind} for (pk, unit, score) of a round."""
+    by_unit = defaultdict(dict)
+    for pk, unit, score in scores:
+        by_unit[unit][pk] = score
+    return {pk: place for of_unit in by_unit.values() for pk, place in competition_ranks(of_unit).items()}
+
+
+def places(round_):
+    """{result pk: its place in the county}, as `standings` places it, for the pages that show a
+    unit's place without the lists. One light query."""
+    return _places(AssessmentResult.objects.filter(round=round_).values_list("pk", "unit", "score"))
 
 
 def _red_black(scored, size):

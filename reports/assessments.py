@@ -165,9 +165,9 @@ def standings(round_):
     and black lists taken from that ranking. The one source of what the round's page, its
     print and its Excel export rank and list. One query.
 
-    The place is read from the frozen scores rather than stored: `rank` is a team's rank in its
-    own town, and a county's place follows from the scores by this rule alone, so a round
-    published before the place was shown reads the same as one published after."""
+    The place is read from the frozen scores, not stored: it follows from them by this rule
+    alone (a team's stored `rank` is its rank in its town), so a round published before the
+    place existed reads as right as one published after, and nothing stored can disagree."""
     # Equal places by name, in Python's order so that it does not hang on the database's collation.
     rows = sorted(AssessmentResult.objects.filter(round=round_), key=lambda row: (row.name, row.unit_id))
     town_names = {row.unit_id: row.name for row in rows if row.unit == Unit.TOWN}

@@ -175,13 +175,13 @@ def _round_fields(round_):
     }
 
 
-def _result(round_, row):
+def _result(round_, row, place):
     weights = assessments.weights_of(round_)
     figures = assessments.figures_of(row)
     points = assessments.metric_points(figures, weights)
     return {
         "unit": row.unit, "unit_id": row.unit_id, "name": row.name, "town": row.town_id, "rank": row.rank,
-        "score": row.score, "deduction": row.deduction,
+        "place": place, "score": row.score, "deduction": row.deduction,
         "metrics": {m: {"numerator": n, "denominator": d, "rate": row.rate(m), "weight": weights[m],
                         "points": points[m]} for m, (n, d) in figures.items()},
         "inspections": [i.pk for i in row.inspections.all()],
@@ -205,7 +205,10 @@ _round_schema = {
 _result_schema = inline_serializer("AssessmentResult", {
     "unit": serializers.ChoiceField(choices=[Unit.TOWN, Unit.TEAM]), "unit_id": serializers.IntegerField(),
     "name": serializers.CharField(), "town": serializers.IntegerField(),
-    "rank": serializers.IntegerField(allow_null=True),
+    "rank": serializers.IntegerField(allow_null=True, help_text="A town's among the county's towns, a team's among "
+                                     "its town's teams"),
+    "place": serializers.IntegerField(allow_null=True, help_text="Among all the county's towns, or all its teams: "
+                                      "the place the red and black lists use"),
     "score": serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True, coerce_to_string=False),
     "deduction": serializers.DecimalField(max_digits=7, decimal_places=1, coerce_to_string=False),
     "metrics": serializers.DictField(child=_points), "inspections": serializers.ListField(
@@ -233,7 +236,8 @@ class AssessmentViewSet(viewsets.GenericViewSet):
             raise NotFound(_("No such assessment round among those you see."))
         rows = [row for unit in (Unit.TOWN, Unit.TEAM) for row in assessments.results(request.user, round_, unit)
                 .prefetch_related("inspections")]
-        return Response({**_round_fields(round_), "results": [_result(round_, row) for row in rows]})
+        places = assessments.places(round_)
+        return Response({**_round_fields(round_), "results": [_result(round_, row, places[row.pk]) for row in rows]})
 # /api/v1/exports/: Excel exports as jobs (reports/exports.py).
 
 

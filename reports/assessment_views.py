@@ -222,28 +222,47 @@ def round_detail(request, pk):
     published, and (for the organization department) what may be done with it."""
     round_ = _round_or_404(request.user, pk)
     sees_all = assessments.sees_all(request.user, round_)
-    towns = list(assessments.results(request.user, round_, Unit.TOWN))
-    teams = [] if sees_all else list(assessments.results(request.user, round_, Unit.TEAM))
+    standings = assessments.standings(round_)
+    towns = assessments.seen(request.user, round_, standings[Unit.TOWN].ranked)
+    places = {row.pk: row.place for standing in standings.values() for row in standing.ranked}
+    teams = [] if sees_all else _placed(assessments.results(request.user, round_, Unit.TEAM), places)
     form = None
     if sees_all and not round_.is_published:
         form = RoundForm(initial={"title": round_.title, **{
             f"weight_{m}": w for m, w in assessments.weights_of(round_).items()}})
     return render(request, "reports/round.html", {
         "round": round_, "period": P.Period(round_.period, round_.start), "towns": towns, "teams": teams,
-        "sees_all": sees_all, "chart": _chart(towns), "lists": assessments.red_black(round_),
+        "sees_all": sees_all, "chart": _chart(towns), **_lists(standings),
+        "office_towns": scope.scope_for(request.user).office_town_ids,
         "weights": [(m, assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
         "form": form, "withdraw_form": WithdrawForm() if scope.scope_for(request.user).is_admin else None,
         "events": list(round_.events.select_related("by").order_by("at", "pk")),
     })
 
 
+def _placed(rows, places):
+    """`rows` (results ranked in their town) with each one's place in the county, from `places`."""
+    rows = list(rows)
+    for row in rows:
+        row.place = places[row.pk]
+    return rows
+
+
+def _lists(standings):
+    """The red and black lists as the round's page and its print show them, with the rule's sizes."""
+    return {"lists": [(unit, standing) for unit, standing in standings.items() if standing.red],
+            "list_sizes": assessments.RED_BLACK}
+
+
 def _results_context(request, round_, unit, unit_id):
     result = assessments.result_for(request.user, round_, unit, unit_id)
     if result is None:
         raise Http404
+    places = assessments.places(round_)
+    _placed([result], places)
     lines, counted = assessments.breakdown(round_, result)
     period = P.Period(round_.period, round_.start)
-    teams = list(assessments.results(request.user, round_, Unit.TEAM).filter(town_id=unit_id)) \
+    teams = _placed(assessments.results(request.user, round_, Unit.TEAM).filter(town_id=unit_id), places) \
         if unit == Unit.TOWN else []
     return {
         "round": round_, "period": period, "result": result, "unit": unit, "lines": lines, "counted": counted,
@@ -267,18 +286,16 @@ def round_unit(request, pk, unit, unit_id):
 @login_required
 @require_GET
 def round_print(request, pk):
-    """The round on A4 paper: the towns ranked, then each town's teams."""
+    """The round on A4 paper: the red and black lists, the towns ranked, then every team ranked
+    across the county (those the user sees), as the Excel export has them."""
     round_ = _round_or_404(request.user, pk)
-    towns = list(assessments.results(request.user, round_, Unit.TOWN))
-    teams = list(assessments.results(request.user, round_, Unit.TEAM))
-    by_town = {}
-    for row in teams:
-        by_town.setdefault(row.town_id, []).append(row)
+    standings = assessments.standings(round_)
     return render(request, "reports/round_print.html", {
-        "round": round_, "period": P.Period(round_.period, round_.start), "towns": towns,
-        "town_teams": [(town, by_town.get(town.unit_id, [])) for town in towns],
+        "round": round_, "period": P.Period(round_.period, round_.start),
+        "towns": assessments.seen(request.user, round_, standings[Unit.TOWN].ranked),
+        "teams": assessments.seen(request.user, round_, standings[Unit.TEAM].ranked),
         "weights": [(assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
-        "lists": assessments.red_black(round_), "now": timezone.now(),
+        **_lists(standings), "now": timezone.now(),
     })
 
 

@@ -10,14 +10,16 @@ How a unit is scored, the rule every page, the API and the tests share:
 - the total is the points added up, minus the points the period's inspections deducted (a
   team's own inspections; a town's, those of all its teams). It may fall below zero;
 - a unit with no metric to count at all has no score and no rank;
-- ranks: towns among the county's towns, teams among their town's teams; equal totals share a
-  rank and the next rank skips (1, 2, 2, 4).
+- ranks: equal totals share a rank and the next rank skips (1, 2, 2, 4). A result's `rank` is
+  a town's among the county's towns and a team's among its own town's teams; a team's place in
+  the county, which the red and black lists (红黑榜), the print and the export use, is read from
+  the frozen scores by the same rule (`standings`).
 
 A draft is computed afresh from the county's current figures whenever it changes and once more
 when it is published; publishing freezes it (its results are rows of their own, never computed
 again), until an administrator withdraws the publication, with a reason."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -146,24 +148,89 @@ def result_for(user, round_, unit, unit_id):
         Prefetch("inspections", queryset=behind)).first()
 
 
-def red_black(round_):
-    """The red and black lists: {unit: (the best, the worst)}, ties included, only for a
-    published round. One query for both units."""
-    if not round_.is_published:
-        return {}
-    rows = defaultdict(list)
-    for row in AssessmentResult.objects.filter(round=round_, rank__isnull=False).order_by("rank", "name"):
-        rows[row.unit].append(row)
-    lists = {}
+@dataclass
+class Standing:
+    """One kind of unit (towns or teams) of a round ranked across the county: `ranked`, every
+    result best first, each with its `place` in the county, `tied` when it shares it, and its
+    `town_name`, the unscored last; `red` and `black`, the lists (红黑榜) of a published round."""
+
+    ranked: list
+    red: list
+    black: list
+
+
+def standings(round_):
+    """{unit: Standing}: every town and every team of the county ranked by the score frozen in
+    its result, equal scores sharing a place (1, 2, 2, 4), equal places by name; and the red
+    and black lists taken from that ranking. The one source of what the round's page, its
+    print and its Excel export rank and list. One query.
+
+    The place is read from the frozen scores, not stored: it follows from them by this rule
+    alone (a team's stored `rank` is its rank in its town), so a round published before the
+    place existed reads as right as one published after, and nothing stored can disagree."""
+    # Equal places by name, in Python's order so that it does not hang on the database's collation.
+    rows = sorted(AssessmentResult.objects.filter(round=round_), key=lambda row: (row.name, row.unit_id))
+    town_names = {row.unit_id: row.name for row in rows if row.unit == Unit.TOWN}
+    placed = _places((row.pk, row.unit, row.score) for row in rows)
+    found = {}
     for unit, size in RED_BLACK.items():
-        ranked = rows.get(unit, [])
-        n = min(size, len(ranked) // 2)
-        if not n:
-            continue
-        red = [r for r in ranked if r.score >= ranked[n - 1].score]
-        black = [r for r in reversed(ranked) if r.score <= ranked[-n].score and r not in red]
-        lists[unit] = (red, black)
-    return lists
+        of_unit = [row for row in rows if row.unit == unit]
+        sharing = Counter(placed[row.pk] for row in of_unit)
+        for row in of_unit:
+            row.place, row.town_name = placed[row.pk], town_names.get(row.town_id, "")
+            row.tied = row.place is not None and sharing[row.place] > 1
+        scored = sorted((row for row in of_unit if row.place is not None), key=lambda row: row.place)
+        red, black = _red_black(scored, size) if round_.is_published else ([], [])
+        found[unit] = Standing(scored + [row for row in of_unit if row.place is None], red, black)
+    return found
+
+
+def _places(scores):
+    """{result pk: its place among the county's units of its kind} for (pk, unit, score) of a round."""
+    by_unit = defaultdict(dict)
+    for pk, unit, score in scores:
+        by_unit[unit][pk] = score
+    return {pk: place for of_unit in by_unit.values() for pk, place in competition_ranks(of_unit).items()}
+
+
+def places(round_):
+    """{result pk: its place in the county}, as `standings` places it, for the pages that show a
+    unit's place without the lists. One light query."""
+    return _places(AssessmentResult.objects.filter(round=round_).values_list("pk", "unit", "score"))
+
+
+def _red_black(scored, size):
+    """The red list: the `size` best of `scored` (ranked best first) and whoever ties the last
+    of them; the black list: the `size` worst likewise, worst first, none of them red. With
+    fewer than twice `size` scored, half of them each; fewer than two, no lists."""
+    n = min(size, len(scored) // 2)
+    if not n:
+        return [], []
+    red = [row for row in scored if row.score >= scored[n - 1].score]
+    named = {row.pk for row in red}
+    black = sorted((row for row in scored if row.score <= scored[-n].score and row.pk not in named),
+                   key=lambda row: -row.place)
+    return red, black
+
+
+def seen(user, round_, rows):
+    """Those of `rows` (results) the user sees, as `results` chooses them."""
+    if sees_all(user, round_):
+        return rows
+    towns = scope.scope_for(user).office_town_ids
+    return [row for row in rows if row.town_id in towns]
+
+
+def applied_weights(figures, weights):
+    """{metric: the weight it counted with, or None for a 0/0 metric}: its weight × 100 ÷ the
+    sum of the weights of the metrics that have a rate, to two decimals; the weight itself when
+    every metric has one."""
+    rated = [m for m in WEIGHED if figures[m][1]]
+    total_weight = sum(weights[m] for m in rated)
+    applied = dict.fromkeys(WEIGHED)
+    for m in rated if total_weight else ():
+        applied[m] = (Decimal(weights[m] * 100) / Decimal(total_weight)).quantize(CENT, ROUND_HALF_UP)
+    return applied
 
 
 @dataclass
@@ -173,16 +240,19 @@ class Line:
     num: int
     den: int
     rate: float | None
-    weight: int
+    nominal: int
+    weight: Decimal | None
     points: Decimal | None
 
 
 def breakdown(round_, result):
-    """Why this score: each metric's figures, weight and points; the weights that counted."""
+    """Why this score: each metric's figures, its weight as set and as applied, and its points;
+    the weights that counted."""
     weights = weights_of(round_)
     figures = figures_of(result)
     points = metric_points(figures, weights)
-    lines = [Line(m, METRICS[m], *figures[m], result.rate(m), weights[m], points[m]) for m in WEIGHED]
+    applied = applied_weights(figures, weights)
+    lines = [Line(m, METRICS[m], *figures[m], result.rate(m), weights[m], applied[m], points[m]) for m in WEIGHED]
     counted = sum(weights[m] for m in WEIGHED if figures[m][1])
     return lines, counted
 

@@ -350,10 +350,12 @@ def dashboard(user, data):
 # An assessment round's results.
 
 def assessment(user, data):
-    """The round's ranking (考核结果), towns first, then each town's teams, with each unit's
-    breakdown as its page shows it: each metric's figures, rate, weight and points, the
-    inspections' deductions and the total. The round and its rows are those of the round's pages
-    (`assessments.round_for`, `assessments.results`): a round the user may not see is not found."""
+    """The round's ranking (考核结果): the towns, then every team, ranked across the county as the
+    round's page, its print and its red and black lists rank them (`assessments.standings`),
+    with each unit's breakdown as its page shows it: each metric's figures, rate, the weight it
+    counted with and points, the inspections' deductions and the total. The round and its rows
+    are those of the round's pages (`assessments.round_for`, `assessments.seen`): a round the
+    user may not see is not found."""
     round_id = whole_number(data.get("round", ""))
     if round_id is None:
         raise ValidationError({"round": [_("Choose the assessment round to export.")]})
@@ -361,7 +363,7 @@ def assessment(user, data):
     if round_ is None:
         raise Http404
     weights = assessments.weights_of(round_)
-    columns = [(C("Rank"), 6), (C("Unit type"), 9), (C("Unit"), 18), (C("Town"), 12)]
+    columns = [(C("Place in the county"), 6), (C("Unit type"), 9), (C("Unit"), 18), (C("Town"), 12)]
     for metric in assessments.WEIGHED:
         label = str(METRICS[metric])
         columns += [(f"{label} · " + C("numerator"), 9), (f"{label} · " + C("denominator"), 9), (label, 9),
@@ -371,26 +373,26 @@ def assessment(user, data):
 
     def load():
         if not loaded:
-            towns = list(assessments.results(user, round_, Unit.TOWN))
-            teams = list(assessments.results(user, round_, Unit.TEAM))
-            names = dict(Town.objects.filter(pk__in={row.town_id for row in teams}).values_list("pk", "name"))
-            names.update((row.unit_id, row.name) for row in towns)
-            # Each town's teams under it, as the print shows them; teams of towns not listed last.
-            order = {row.unit_id: index for index, row in enumerate(towns)}
-            teams.sort(key=lambda row: order.get(row.town_id, len(order)))
-            loaded.extend((row, names.get(row.town_id, "")) for row in towns + teams)
+            standings = assessments.standings(round_)
+            loaded.extend(row for unit in (Unit.TOWN, Unit.TEAM)
+                          for row in assessments.seen(user, round_, standings[unit].ranked))
         return loaded
+
+    def points(value):
+        return None if value is None else ("points", value)
 
     def rows():
         levels = {Unit.TOWN: C("Town"), Unit.TEAM: C("Team")}
-        for row, town in load():
-            points = assessments.metric_points(assessments.figures_of(row), weights)
-            cells = [row.rank, levels[row.unit], row.name, town]
+        for row in load():
+            figures = assessments.figures_of(row)
+            earned = assessments.metric_points(figures, weights)
+            applied = assessments.applied_weights(figures, weights)
+            cells = [row.place, levels[row.unit], row.name, row.town_name]
             for metric in assessments.WEIGHED:
                 rate = row.rate(metric)
                 cells += [getattr(row, f"{metric}_num"), getattr(row, f"{metric}_den"),
-                          None if rate is None else ("rate", rate), weights[metric], points[metric]]
-            yield cells + [row.deduction, row.score]
+                          None if rate is None else ("rate", rate), points(applied[metric]), points(earned[metric])]
+            yield cells + [points(row.deduction), points(row.score)]
 
     period = P.Period(round_.period, round_.start).label
     # The title row names the round, its county and period (the default title already does) and a draft as such.
@@ -404,8 +406,9 @@ def assessment(user, data):
 
 KINDS = {"issues": issues, "visits": visits, "attendance": attendance, "dashboard": dashboard,
          "assessment": assessment}
-# Kinds whose rows carry rates, written as styled cells.
+# Kinds whose rows carry rates or points, written as styled cells.
 STYLED = {"attendance", "dashboard", "assessment"}
+NUMBER_FORMATS = {"rate": xlsx.PERCENT, "points": "0.00"}
 KIND_LABELS = {
     "issues": gettext_lazy("Issue ledger"), "visits": gettext_lazy("Visit ledger"),
     "attendance": gettext_lazy("Attendance sheet"), "dashboard": gettext_lazy("Figures"),
@@ -430,9 +433,10 @@ def write(export, target, progress=None):
                        columns=columns)
     styled = export.kind in STYLED
     for row in export.rows():
-        # A rate comes as ("rate", value): a cell shown as a percentage. The long ledgers carry plain values.
-        sheet.append([sheet.cell(cell[1], xlsx.PERCENT) if isinstance(cell, tuple) else cell for cell in row]
-                     if styled else row)
+        # A rate comes as ("rate", value): a cell shown as a percentage; points as ("points", value), with
+        # two decimals. The long ledgers carry plain values.
+        sheet.append([sheet.cell(cell[1], NUMBER_FORMATS[cell[0]]) if isinstance(cell, tuple) else cell
+                      for cell in row] if styled else row)
         if progress is not None and sheet.rows % PROGRESS_EVERY == 0:
             progress(sheet.rows)
     sheet.close()

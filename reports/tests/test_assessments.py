@@ -141,11 +141,13 @@ def test_only_the_organization_department_creates_rounds(q3, persona):
 
 def test_red_and_black_lists_of_a_published_round(q3):
     round_ = assessments.create_round(by=q3.org_department, county=q3.county, period=Q3)
-    assert assessments.red_black(round_) == {}
+    assert all(not s.red and not s.black for s in assessments.standings(round_).values())
     round_ = assessments.publish(round_=round_, by=q3.org_department)
-    lists = assessments.red_black(round_)
+    teams = assessments.standings(round_)[Unit.TEAM]
     # Four teams scored, two on each list: B and E tied at 2 are both red, and so not black.
-    red, black = lists[Unit.TEAM]
-    assert {r.unit_id for r in red} == {q3.team_d.pk, q3.team_b.pk, q3.team_e.pk}
-    assert [r.unit_id for r in black] == [q3.team_a.pk]
-    assert Unit.TOWN not in lists  # one town scored: no list of one
+    assert [(r.unit_id, r.place, r.tied) for r in teams.red] == [
+        (q3.team_d.pk, 1, False), *sorted([(q3.team_e.pk, 2, True), (q3.team_b.pk, 2, True)],
+                                          key=lambda t: AssessmentResult.objects.get(unit_id=t[0], unit="team").name)]
+    assert [r.unit_id for r in teams.black] == [q3.team_a.pk]
+    town = assessments.standings(round_)[Unit.TOWN]
+    assert not town.red and not town.black  # one town scored: no list of one

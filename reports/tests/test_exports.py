@@ -175,11 +175,11 @@ def test_an_assessment_rounds_results_with_each_units_breakdown(q3, client):
     ws, rows = sheet(export(client, q3.org_department, "assessment", data={"round": round_.pk}))
     assert ws["A1"].value == "驻点工作季度考核（博罗县，2026年第3季度，草稿）"
     headers = [c.value for c in ws[2]]
-    assert headers[:9] == ["名次", "单位类型", "单位", "镇街", "出勤率 · 分子", "出勤率 · 分母", "出勤率",
+    assert headers[:9] == ["全县名次", "单位类型", "单位", "镇街", "出勤率 · 分子", "出勤率 · 分母", "出勤率",
                            "出勤率 · 权重", "出勤率 · 得分"]
     assert headers[-2:] == ["督查扣分", "总分"] and len(headers) == 4 + 5 * 5 + 2
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref == f"A2:AE{2 + 7}"
-    # Towns ranked first, then each town's teams in its rank order; the unscored last.
+    # Towns ranked first, then the county's teams ranked across the county; the unscored last.
     order = [(row[1], row[2]) for row in ws.iter_rows(min_row=3, values_only=True)]
     assert order[:2] == [("镇街", "罗阳街道"), ("镇街", "龙溪街道")]
     assert order[2][1] == q3.team_d.name and {order[3][1], order[4][1]} == {q3.team_b.name, q3.team_e.name}
@@ -189,9 +189,10 @@ def test_an_assessment_rounds_results_with_each_units_breakdown(q3, client):
     assert team_a[0] == 4 and team_a[3] == "罗阳街道"
     assert team_a[4:9] == (9, 10, 0.9, 25, 22.5) and ws.cell(row=8, column=7).number_format == "0.0%"
     assert team_a[-2:] == (1.5, 69.75)
-    # Satisfaction had nothing to count for team B: no rate, no points, its weight shared out.
+    # Satisfaction had nothing to count for team B: no rate, no points, its weight shared out: the
+    # weights are those applied, 25 × 100 ÷ 85.
     team_b = by_unit[("驻点团队", q3.team_b.name)]
-    assert team_b[4:9] == (9, 10, 0.9, 25, 26.47) and team_b[19:24] == (0, 0, None, 15, None)
+    assert team_b[4:9] == (9, 10, 0.9, 29.41, 26.47) and team_b[19:24] == (0, 0, None, None, None)
     assert team_b[0] == 2 and team_b[-1] == 70.58
     town2 = by_unit[("镇街", "龙溪街道")]
     assert town2[0] is None and town2[-1] is None

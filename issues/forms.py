@@ -6,6 +6,7 @@ that every mistake shows at once, not one round after another."""
 from itertools import groupby
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues import images, services
@@ -77,6 +78,12 @@ class RegisterForm(forms.Form):
 
     def clean_photos(self):
         return images.accept(self.cleaned_data["photos"])
+
+    def clean_received_at(self):
+        received_at = self.cleaned_data["received_at"]
+        if received_at is not None and (refusal := services.received_at_refusal(received_at, timezone.now())):
+            raise forms.ValidationError(refusal)
+        return received_at
 
 
 class ProgressForm(forms.Form):

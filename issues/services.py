@@ -180,6 +180,15 @@ def registrable_villages(user):
     return qs.filter(Q(team__in=s.member_team_ids) | Q(town__in=s.office_town_ids))
 
 
+def received_at_refusal(received_at, now):
+    """Why a time received cannot be taken (in the future, or more than a year back), or None."""
+    if received_at > now:
+        return _("The time received cannot be in the future.")
+    if received_at < now - MAX_BACKDATING:
+        return _("The time received cannot be more than a year ago.")
+    return None
+
+
 @transaction.atomic
 def register(
     *, by, village, category, title, description, source, reporter_name, reporter_phone,
@@ -193,10 +202,8 @@ def register(
     errors = texts.errors(
         title=(title, TITLE), description=(description, DESCRIPTION), reporter_name=(reporter_name, REPORTER_NAME)
     )
-    if received_at > now:
-        errors["received_at"] = _("The time received cannot be in the future.")
-    elif received_at < now - MAX_BACKDATING:
-        errors["received_at"] = _("The time received cannot be more than a year ago.")
+    if refusal := received_at_refusal(received_at, now):
+        errors["received_at"] = refusal
     for field, value, message in (
         ("title", title, _("Give the issue a short title.")),
         ("description", description, _("Describe what the resident raised.")),

@@ -24,9 +24,11 @@ def test_the_register_form_shows_every_error_at_once(world, as_user, category, n
         "village": world.village_a.pk, "category": category.pk, "source": "phone",
         "title": "", "description": "夜" * (services.DESCRIPTION.chars + 1), "reporter_name": "",
         "reporter_phone": "没有电话", "photos": SimpleUploadedFile("a.exe", b"MZ"),
+        "received_at": "2026-12-01T09:00",
     })
     errors = response.context["form"].errors
-    assert set(errors) == {"title", "description", "reporter_name", "reporter_phone", "photos"}
+    assert set(errors) == {"title", "description", "reporter_name", "reporter_phone", "photos", "received_at"}
+    assert errors["received_at"] == ["受理时间不能晚于现在。"]
     assert "2000" in errors["description"][0]
     assert "请填写11位手机号码" in errors["reporter_phone"][0]
     assert "a.exe" in errors["photos"][0]

@@ -144,3 +144,19 @@ def test_the_api_gives_scores_breakdowns_and_ranks(q3, published, api_as):
     assert (a["deduction"], a["inspections"]) == (1.5, [q3.inspection.pk])
     town_view = api_as(q3.town_office).get(f"/api/v1/assessments/{published.pk}/").json()
     assert {r["town"] for r in town_view["results"]} == {q3.town1.pk}
+
+
+@pytest.mark.parametrize("persona", ["org_department", "town_office"])
+def test_every_link_of_a_round_opens_for_whoever_reads_it(q3, published, as_user, persona):
+    """A town office reads the county's 红黑榜 but opens only its own town's and teams' breakdowns:
+    the page links nothing else (a walkthrough found 16 links that answered 404)."""
+    import re
+
+    client = as_user(getattr(q3, persona))
+    pages = [reverse("assessment-detail", args=[published.pk])]
+    pages += [reverse("assessment-unit", args=[published.pk, unit, obj.pk])
+              for unit, obj in ((Unit.TOWN, q3.town1), (Unit.TEAM, q3.team_a))]
+    for page in pages:
+        body = client.get(page).content.decode()
+        for link in set(re.findall(r'href="(/reports/assessments/[^"?#]*)"', body)):
+            assert client.get(link).status_code == 200, (page, link)

@@ -219,8 +219,7 @@ def example_row(kind, user):
         places = sorted(_teams(user))
         if places:
             row[2], row[3] = places[0]
-        # From today: a start in the past would add attendance rows, marked absent, to past days.
-        row[5] = today.isoformat()
+        row[5] = min(date(today.year, 1, 5), today).isoformat()
     else:
         row[0] = date(today.year, 10, 1).isoformat()
     return row

@@ -151,7 +151,7 @@ def issues(user, data):
     columns = [
         (C("Tracking code"), 14), (C("Received"), 18), (C("Town"), 10), (C("Village"), 11), (C("Category"), 10),
         (C("Title"), 20, WRAP), (C("Description"), 34, WRAP), (C("Source"), 9), (C("Reporter"), 8),
-        (C("Reporter's phone"), 13), (C("First responder"), 11), (C("Level"), 12), (C("Status"), 11),
+        (C("Reporter's phone"), 13), (C("First responder"), 11), (C("Level"), 12, WRAP), (C("Status"), 11),
         (C("Handled by"), 17, WRAP), (C("Due"), 18), (C("Ended"), 18), (C("On time"), 6), (C("Result"), 32, WRAP),
         (C("Feedback"), 28, WRAP), (C("Satisfaction"), 9),
     ]
@@ -377,7 +377,7 @@ def dashboard(user, data):
     refresh, _latest = selectors.refreshes(selectors.county_of(unit, obj).pk)
     measured = list(DEPARTMENT_METRICS) if unit == Unit.DEPARTMENT else list(METRICS)
     # Columns narrow enough for the sheet to print on one page's width at 8 pt or more.
-    columns = [(C("Unit"), 16, WRAP)]
+    columns = [(C("Unit"), 14, WRAP)]
     for metric in measured:
         label = str(METRICS[metric])
         columns += [(f"{label} · " + C("numerator"), 7), (f"{label} · " + C("denominator"), 7), (label, 7)]

@@ -582,12 +582,12 @@ def _holidays_write(user, report, rows):
 
 HOUSEHOLD_COLUMNS = [
     Column(pgettext_lazy("excel column", "Town"), 12, "罗阳街道", required=True),
-    Column(pgettext_lazy("excel column", "Village"), 12, "西区社区", required=True),
-    Column(pgettext_lazy("excel column", "Head of household"), 10, "王秀英", required=True),
+    Column(pgettext_lazy("excel column", "Village"), 13, "西区社区", required=True),
+    Column(pgettext_lazy("excel column", "Head of household"), 11, "王秀英", required=True),
     Column(pgettext_lazy("excel column", "Address"), 24, "建设路12号", required=True),
     Column(pgettext_lazy("excel column", "Phone"), 14, "13912345678", text=True),
     Column(pgettext_lazy("excel column", "ID number"), 21, "44132219580315002X", text=True),
-    Column(pgettext_lazy("excel column", "Number of members"), 8, "3"),
+    Column(pgettext_lazy("excel column", "Number of members"), 10, "3"),
     Column(pgettext_lazy("excel column", "Tags (separated by 、)"), 16, ""),
     Column(pgettext_lazy("excel column", "Registered on"), 12, "2026-01-05", text=True),
 ]
@@ -595,9 +595,9 @@ ROSTER_COLUMNS = [
     Column(pgettext_lazy("excel column", "Name"), 10, "王建国", required=True),
     Column(pgettext_lazy("excel column", "Mobile number"), 14, "13712345678", required=True, text=True),
     Column(pgettext_lazy("excel column", "Town"), 12, "罗阳街道", required=True),
-    Column(pgettext_lazy("excel column", "Village"), 12, "西区社区", required=True),
+    Column(pgettext_lazy("excel column", "Village"), 13, "西区社区", required=True),
     Column(pgettext_lazy("excel column", "Role"), 14, Role.TOWN_CADRE.label, required=True),
-    Column(pgettext_lazy("excel column", "Member since"), 12, "2026-01-05", text=True),
+    Column(pgettext_lazy("excel column", "Member since"), 13, "2026-01-05", text=True),
 ]
 HOLIDAY_COLUMNS = [
     Column(pgettext_lazy("excel column", "Date"), 12, "2026-10-01", required=True, text=True),

@@ -347,7 +347,8 @@ def printed_scale(ws):
     printable = A4_LANDSCAPE_WIDTH - 72 * (ws.page_margins.left + ws.page_margins.right)
     if ws.sheet_properties.pageSetUpPr.fitToPage:
         assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
-        return min(1, printable / (sum(widths) * COLUMN_POINTS))
+        # A whole percentage, rounded down, as LibreOffice and Excel fit a sheet.
+        return min(100, math.floor(100 * printable / (sum(widths) * COLUMN_POINTS))) / 100
     scale = ws.page_setup.scale / 100
     keys = column_index_from_string(ws.print_title_cols.split(":")[1].strip("$"))
     breaks = [brk.id for brk in ws.col_breaks.brk]

@@ -304,3 +304,13 @@ def test_every_template_imports_as_it_is_downloaded(demo, client, username, kind
     roster = imports.example_row("roster", user)
     membership = Membership.objects.get(user__phone=roster[1], team__village__name=roster[3])
     assert membership.role == Role.TOWN_CADRE
+
+
+def test_the_example_row_left_above_the_users_own_rows_is_not_imported(world, client):
+    book = load_workbook(io.BytesIO(imports.template("households", world.town_office)))
+    book.active.append(["罗阳街道", "西区社区", "李建新", "建设路8号", "13912340000", "", "2", "", "2026-01-05"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = upload(client, world.town_office, "households", buffer.getvalue())
+    assert response.status_code == 200
+    assert list(Household.objects.values_list("head_name", flat=True)) == ["李建新"]

@@ -151,7 +151,7 @@ def issues(user, data):
     columns = [
         (C("Tracking code"), 14), (C("Received"), 18), (C("Town"), 10), (C("Village"), 11), (C("Category"), 10),
         (C("Title"), 20, WRAP), (C("Description"), 34, WRAP), (C("Source"), 9), (C("Reporter"), 8),
-        (C("Reporter's phone"), 13), (C("First responder"), 11), (C("Level"), 12, WRAP), (C("Status"), 11),
+        (C("Reporter's phone"), 13), (C("First responder"), 11), (C("Level"), 13, WRAP), (C("Status"), 11),
         (C("Handled by"), 17, WRAP), (C("Due"), 18), (C("Ended"), 18), (C("On time"), 6), (C("Result"), 32, WRAP),
         (C("Feedback"), 28, WRAP), (C("Satisfaction"), 9),
     ]

@@ -166,11 +166,11 @@ class Sheet:
                 cell.alignment = Alignment(wrap_text=column.wrap, horizontal="center" if column.center else None)
                 self._styled.append((index, column, cell))
 
-        title_width = self.first_page_width
         heading = WriteOnlyCell(ws, value=text(str(title)))
         heading.font = TITLE_FONT
         heading.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.row_dimensions[1].height = max(28, height(lines(heading.value, title_width, TITLE_SIZE), TITLE_SIZE))
+        title_lines = lines(heading.value, self.first_page_width, TITLE_SIZE)
+        ws.row_dimensions[1].height = max(28, height(title_lines, TITLE_SIZE))
         ws.append([heading])
         if first_page > 1:
             ws.merged_cells.add(f"A1:{get_column_letter(first_page)}1")

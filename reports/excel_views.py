@@ -120,7 +120,8 @@ def import_template(request, kind):
     if kind not in _import_kinds(request):
         raise Http404
     name = _("%(kind)s template.xlsx") % {"kind": imports.KINDS[kind].label}
-    return FileResponse(io.BytesIO(imports.template(kind)), as_attachment=True, filename=name, content_type=XLSX)
+    return FileResponse(io.BytesIO(imports.template(kind, request.user)), as_attachment=True, filename=name,
+                        content_type=XLSX)
 
 
 def _report_page(request, kind, report, *, name, batch=None, refused=None, status=200):

@@ -24,16 +24,18 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
+from issues.codes import display as display_code
 from issues.models import Issue, Level
 from issues.scope import sees_personal_data
 from issues.selectors import ledger_filter
-from reports import assessments, selectors, xlsx
+from reports import assessments, metrics, selectors, xlsx
 from reports import periods as P
 from reports.models import COUNTS, METRICS, ExportJob, Unit
+from reports.xlsx import Column
 from teams import scope
-from teams.models import Attendance, LiaisonDay, Membership, Role, Team, Town, Village
+from teams.models import Attendance, County, LiaisonDay, Membership, Role, Team, Town, Village
 from teams.web import whole_number
 from visits.filters import VisitFilter
 from visits.models import Visit
@@ -46,6 +48,8 @@ def C(text):
     """A column header: its own context, so that "Town" can be 镇街 in a sheet and 镇 elsewhere."""
     return pgettext("excel column", text)
 
+
+WRAP = True  # a column's third item: its text wraps, the row as tall as it needs
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
 PROGRESS_EVERY = 1000
@@ -62,6 +66,8 @@ class Export:
     count: object  # () -> int
     rows: object  # () -> iterator of lists of cell values
     sheet: str = ""
+    keys: int = 1  # the first columns, repeated on every page of a sheet too wide for one
+    below: object = None  # (sheet) -> None: lines under the table
 
 
 class UnknownKind(ValidationError):
@@ -92,7 +98,7 @@ def _where(user, data):
     s = scope.scope_for(user)
     if s.is_admin:
         return ""
-    names = list(Town.objects.filter(county__in=s.org_county_ids).values_list("county__name", flat=True).distinct())
+    names = list(County.objects.filter(pk__in=s.org_county_ids).values_list("name", flat=True))
     names += list(Town.objects.filter(pk__in=s.office_town_ids).values_list("name", flat=True))
     names += list(Team.objects.filter(pk__in=s.member_team_ids).values_list("village__name", flat=True))
     return "、".join(names[:3]) + ("…" if len(names) > 3 else "")
@@ -141,11 +147,13 @@ def issues(user, data):
     if not f.is_valid():
         raise ValidationError(f.errors.as_data())
     queryset = f.qs
+    # Long text wraps; the tracking code, as the receipt writes it, names the row on every page.
     columns = [
-        (C("Tracking code"), 13), (C("Received"), 17), (C("Town"), 12), (C("Village"), 12), (C("Category"), 10),
-        (C("Title"), 24), (C("Description"), 40), (C("Source"), 9), (C("Reporter"), 9), (C("Reporter's phone"), 14),
-        (C("First responder"), 10), (C("Level"), 8), (C("Status"), 8), (C("Handled by"), 16), (C("Due"), 17),
-        (C("Ended"), 17), (C("On time"), 8), (C("Result"), 36), (C("Feedback"), 30), (C("Satisfaction"), 10),
+        (C("Tracking code"), 14), (C("Received"), 18), (C("Town"), 10), (C("Village"), 11), (C("Category"), 10),
+        (C("Title"), 20, WRAP), (C("Description"), 34, WRAP), (C("Source"), 9), (C("Reporter"), 8),
+        (C("Reporter's phone"), 13), (C("First responder"), 11), (C("Level"), 13, WRAP), (C("Status"), 11),
+        (C("Handled by"), 17, WRAP), (C("Due"), 18), (C("Ended"), 18), (C("On time"), 6), (C("Result"), 32, WRAP),
+        (C("Feedback"), 28, WRAP), (C("Satisfaction"), 9),
     ]
 
     def rows():
@@ -164,7 +172,7 @@ def issues(user, data):
             if not sees_personal_data(s, issue):
                 name, phone = mask_name(name), mask_phone(phone)
             yield [
-                f"{code[:5]}-{code[5:]}", local(received), town, village, category, text(title), text(description),
+                display_code(code), local(received), town, village, category, text(title), text(description),
                 sources.get(source, source), text(name), phone, responder or username, levels.get(level, level),
                 statuses.get(status, status), team or step_town or department or "", local(due), local(ended),
                 _yes_no(on_time) if ended else "", text(result), text(feedback), ratings.get(satisfaction, ""),
@@ -183,9 +191,9 @@ def visits(user, data):
         raise ValidationError(f.errors.as_data())
     queryset = f.qs
     columns = [
-        (C("Date"), 11), (C("Kind"), 9), (C("Town"), 12), (C("Village"), 12), (C("Team"), 18),
-        (C("Cadres present"), 24), (C("Households visited"), 28), (C("Notes"), 50), (C("Needs follow-up"), 8),
-        (C("Recorded by"), 10), (C("Recorded at"), 17),
+        (C("Date"), 11), (C("Kind"), 9), (C("Town"), 10), (C("Village"), 11), (C("Team"), 17, WRAP),
+        (C("Cadres present"), 18, WRAP), (C("Households visited"), 28, WRAP), (C("Notes"), 32, WRAP),
+        (C("Needs follow-up"), 7), (C("Recorded by"), 8), (C("Recorded at"), 18),
     ]
     cadres_through, households_through = Visit.cadres.through, Visit.households.through
 
@@ -231,75 +239,130 @@ def _month(data):
         raise ValidationError({"month": _("Name the month as 2026-11.")}) from None
 
 
+WEEKDAYS = [pgettext_lazy("short weekday", name) for name in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")]
+# A day column's header: the day of the month (the title names the month), then its weekday.
+DAY = pgettext_lazy("attendance sheet", "%(day)d")
+
+
 def attendance(user, data):
-    """考勤表: each required member of each team × the team's liaison days in the month, with
-    the counts the attendance rate reads (days after today are not judged yet; a row still
-    pending on a past day counts as absent; leave is not counted)."""
+    """考勤表 of a team (or of a town's teams): each member with attendance rows × the liaison
+    days of the month, marked as recorded, then 应到/实到/请假/缺席 and the rate from the metric's
+    own rows (`metrics.attendance_rows`: members required on that date, on days before today,
+    leave left out, a row still pending counted as not present), so that the sheet's total is
+    the team's attendance figure for the month; under the table the total, a legend and the
+    line for the leader's signature."""
     first = _month(data)
     last = P.next_start("month", first) - timedelta(days=1)
     team_id, town_id = whole_number(data.get("team", "")), whole_number(data.get("town", ""))
     if data.get("team") and team_id is None or data.get("town") and town_id is None:
         raise ValidationError(_("Choose a team or a town from the list."))
-    rows_qs = scope.visible(user, Attendance).filter(
-        liaison_day__date__range=(first, last), liaison_day__status=LiaisonDay.Status.SCHEDULED,
-    )
-    if team_id is not None:
-        rows_qs = rows_qs.filter(liaison_day__team=team_id)
-    if town_id is not None:
-        rows_qs = rows_qs.filter(liaison_day__team__village__town=town_id)
+
+    def chosen(rows):
+        if team_id is not None:
+            rows = rows.filter(liaison_day__team=team_id)
+        if town_id is not None:
+            rows = rows.filter(liaison_day__team__village__town=town_id)
+        return rows
+
+    marked = chosen(scope.visible(user, Attendance).filter(
+        liaison_day__date__range=(first, last), liaison_day__status=LiaisonDay.Status.SCHEDULED))
+    # A day is judged once it is over (DESIGN.md): the rate counts the days before today; today's
+    # marks are shown, a coming day's pending rows are not.
     today = timezone.localdate()
+    judged_last = min(last, today - timedelta(days=1))
+    counted = chosen(scope.visible(user, metrics.attendance_rows(first, judged_last)))
+    one_team = team_id is not None
     loaded = {}
 
     def load():
         if not loaded:
-            marks = list(rows_qs.values_list(
+            marks = list(marked.values_list(
                 "liaison_day__team_id", "liaison_day__team__village__town__name", "liaison_day__team__village__name",
                 "liaison_day__team__name", "member_id", "member__name", "member__username", "liaison_day__date",
                 "status",
-            ).order_by("liaison_day__team__village__town__name", "liaison_day__team__village__name", "member__name",
-                       "member_id"))
+            ))
             loaded["dates"] = sorted({m[7] for m in marks})
             people = {}
             for team, town, village, team_name, member, name, username, day, status in marks:
                 person = people.setdefault((team, member), {
-                    "head": [town, village, team_name, name or username], "days": {}})
+                    "order": (town, village), "team": team_name, "name": name or username, "days": {},
+                    "expected": 0, "present": 0})
                 person["days"][day] = status
+            for team, member, status in counted.values_list("liaison_day__team_id", "member_id", "status"):
+                person = people.get((team, member))
+                if person is not None:
+                    person["expected"] += 1
+                    person["present"] += status == Attendance.Status.PRESENT
             roles = {}
             for team, member, role in Membership.objects.filter(
                     team__in={key[0] for key in people}, start_date__lte=last).order_by("start_date").values_list(
                     "team_id", "user_id", "role"):
                 roles[(team, member)] = role
-            loaded["people"], loaded["roles"] = people, roles
+            # Each team's leader first, then the members by role and name.
+            order = {role: index for index, role in enumerate(Role.values)}
+            for key, person in people.items():
+                person["role"] = roles.get(key)
+                person["order"] += (key[0], order.get(person["role"], len(order)), person["name"], key[1])
+            loaded["people"] = sorted(people.values(), key=lambda person: person["order"])
         return loaded
 
+    def head():
+        return [(C("Name"), 10), (C("Role"), 14, WRAP)] if one_team else [
+            (C("Team"), 18, WRAP), (C("Name"), 10), (C("Role"), 14, WRAP)]
+
     def columns():
-        return [(C("Town"), 12), (C("Village"), 12), (C("Team"), 18), (C("Name"), 9), (C("Role"), 12)] + [
-            (f"{day:%m-%d}", 6) for day in load()["dates"]] + [
-            (C("Expected"), 7), (C("Present"), 7), (C("On leave"), 7), (C("Absent"), 7), (C("Attendance rate"), 9)]
+        return head() + [Column(DAY % {"day": day.day} + f"\n{WEEKDAYS[day.weekday()]}", 6, center=True)
+                         for day in load()["dates"]] + [
+            (C("Expected"), 6), (C("Present"), 6), (C("On leave"), 6), (C("Absent"), 6), (C("Attendance rate"), 8)]
+
+    def leave(person):
+        return sum(1 for day, status in person["days"].items()
+                   if day <= judged_last and status == Attendance.Status.LEAVE)
 
     def rows():
         data_ = load()
         role_names = _label(Role)
-        for key, person in data_["people"].items():
+        for person in data_["people"]:
             days = person["days"]
-            judged = {day: status for day, status in days.items() if day <= today}
-            present = sum(1 for status in judged.values() if status == Attendance.Status.PRESENT)
-            leave = sum(1 for status in judged.values() if status == Attendance.Status.LEAVE)
-            expected = len(judged) - leave
             marks = [MARKS[days[day]] if day in days and (day <= today or days[day] != Attendance.Status.PENDING)
                      else "" for day in data_["dates"]]
-            yield person["head"] + [role_names.get(data_["roles"].get(key), "")] + marks + [
-                expected, present, leave, expected - present, ("rate", present / expected) if expected else None]
+            expected, present = person["expected"], person["present"]
+            name = [person["name"], role_names.get(person["role"], "")]
+            rate = ("rate", present / expected) if expected else None
+            yield ([] if one_team else [person["team"]]) + name + marks + [
+                expected, present, leave(person), expected - present, rate]
+
+    def below(sheet):
+        people = load()["people"]
+        expected = sum(person["expected"] for person in people)
+        present = sum(person["present"] for person in people)
+        blank = [None] * (len(head()) - 1 + len(load()["dates"]))
+        counts = (expected, present, sum(leave(person) for person in people), expected - present)
+        sheet.below([sheet.total(_("Total")), *blank, *map(sheet.total, counts),
+                     sheet.total(present / expected if expected else None, xlsx.PERCENT)])
+        sheet.note(_("√ present   × absent   假 on leave   ○ not marked yet. Attendance rate = present ÷ expected: "
+                     "the members required on liaison days before today, not counting leave; a past day left "
+                     "unmarked counts as absent."))
+        sheet.note(_("Team leader (signature): ____________     Date: ____________") if one_team else
+                   _("Town liaison office (signature): ____________     Date: ____________"), signature=True)
 
     heading = _("Attendance sheet")
+    place = _where(user, data)
+    if one_team:
+        team = scope.visible(user, Team).filter(pk=team_id).values_list("village__town__name", "name").first()
+        place = "".join(team) if team else place
     period = _("%(month)d/%(year)d") % {"month": first.month, "year": first.year}
-    export = Export("attendance", f"{heading} {first:%Y-%m}.xlsx", _title(user, data, heading, period), [],
-                    lambda: len(load()["people"]), rows)
+    title = f"{place}{heading}（{period}）" if place else f"{heading}（{period}）"
+    export = Export("attendance", xlsx.file_name(f"{place}{heading} {first:%Y-%m}.xlsx"), title, [],
+                    lambda: len(load()["people"]), rows, sheet=heading, keys=len(head()), below=below)
     export.columns = columns
     return export
 
 
 # A dashboard's figures.
+
+DEPARTMENT_METRICS = ("timely",)
+VISIT_COUNTS = [name for name in COUNTS if name.startswith("visits_")]
 
 def dashboard(user, data):
     unit, unit_id = data.get("unit", ""), whole_number(data.get("id", ""))
@@ -312,39 +375,43 @@ def dashboard(user, data):
         raise ValidationError({"period": _("Name the period as week:2026-W47, month:2026-11, quarter:2026-Q4 or "
                                            "year:2026.")}) from None
     refresh, _latest = selectors.refreshes(selectors.county_of(unit, obj).pk)
-    metrics = ["timely"] if unit == Unit.DEPARTMENT else list(METRICS)
-    columns = [(C("Unit"), 20)]
-    for metric in metrics:
+    measured = list(DEPARTMENT_METRICS) if unit == Unit.DEPARTMENT else list(METRICS)
+    # Columns narrow enough for the sheet to print on one page's width at 8 pt or more.
+    columns = [(C("Unit"), 14, WRAP)]
+    for metric in measured:
         label = str(METRICS[metric])
-        columns += [(f"{label} · " + C("numerator"), 9), (f"{label} · " + C("denominator"), 9), (label, 9)]
-    columns += [(str(label), 9) for label in COUNTS.values()]
+        columns += [(f"{label} · " + C("numerator"), 7), (f"{label} · " + C("denominator"), 7), (label, 7)]
+    columns += [(str(label), 7) for label in COUNTS.values()]
     members = []
 
     def load():
         if not members:
             own = selectors.snapshot(unit, unit_id, period, refresh=refresh) if refresh else None
-            members.append((C("%(unit)s (total)") % {"unit": obj}, own))
-            members.extend((str(m.obj), m.snapshot) for m in selectors.members(refresh, unit, unit_id, period))
+            members.append((unit, C("%(unit)s (total)") % {"unit": obj}, own))
+            members.extend((m.unit, str(m.obj), m.snapshot) for m in selectors.members(refresh, unit, unit_id, period))
         return members
 
     def rows():
-        for name, row in load():
+        for member_unit, name, row in load():
             cells = [name]
-            for metric in metrics:
-                if row is None:
+            # A department is measured on its timeliness only, and makes no visits: its other cells stay blank.
+            department = member_unit == Unit.DEPARTMENT
+            for metric in measured:
+                if row is None or department and metric not in DEPARTMENT_METRICS:
                     cells += [None, None, None]
                     continue
                 rate = row.rate(metric)
                 cells += [getattr(row, f"{metric}_num"), getattr(row, f"{metric}_den"),
                           None if rate is None else ("rate", rate)]
-            cells += [getattr(row, name) if row is not None else None for name in COUNTS]
+            cells += [getattr(row, name) if row is not None and not (department and name in VISIT_COUNTS) else None
+                      for name in COUNTS]
             yield cells
 
     heading = _("Figures")
     computed = xlsx.local(refresh.computed_at).strftime("%Y-%m-%d %H:%M") if refresh else _("not computed yet")
     title = f"{obj}{heading}（{period.label}，" + _("computed at %(time)s") % {"time": computed} + "）"
-    return Export("dashboard", f"{obj}{heading} {period.key.replace(':', ' ')}.xlsx", title, columns,
-                  lambda: len(load()), rows)
+    return Export("dashboard", xlsx.file_name(f"{obj}{heading} {period.label}.xlsx"), title, columns,
+                  lambda: len(load()), rows, sheet=heading)
 
 
 # An assessment round's results.
@@ -363,12 +430,14 @@ def assessment(user, data):
     if round_ is None:
         raise Http404
     weights = assessments.weights_of(round_)
-    columns = [(C("Place in the county"), 6), (C("Unit type"), 9), (C("Unit"), 18), (C("Town"), 12)]
+    # Too wide for one page at 8 pt: the place, unit type and unit repeat on the second.
+    columns = [(C("Place in the county"), 6), (C("Unit type"), 9), (C("Unit"), 18, WRAP), (C("Town"), 10)]
     for metric in assessments.WEIGHED:
         label = str(METRICS[metric])
-        columns += [(f"{label} · " + C("numerator"), 9), (f"{label} · " + C("denominator"), 9), (label, 9),
-                    (f"{label} · " + C("weight"), 7), (f"{label} · " + C("points"), 8)]
-    columns += [(C("Deductions"), 8), (C("Total"), 9)]
+        columns += [Column(f"{label} · " + C("numerator"), 7), Column(f"{label} · " + C("denominator"), 7, joined=True),
+                    Column(label, 7, joined=True), Column(f"{label} · " + C("weight"), 7, joined=True),
+                    Column(f"{label} · " + C("points"), 7, joined=True)]
+    columns += [(C("Deductions"), 7), (C("Total"), 7)]
     loaded = []
 
     def load():
@@ -400,8 +469,8 @@ def assessment(user, data):
     extra += [] if round_.is_published else [_("draft")]
     title = f"{round_.title}（{'，'.join(extra)}）" if extra else round_.title
     heading = _("Assessment results")
-    return Export("assessment", f"{heading} {period}.xlsx", title, columns, lambda: len(load()), rows,
-                  sheet=heading)
+    return Export("assessment", xlsx.file_name(f"{heading} {period}.xlsx"), title, columns, lambda: len(load()),
+                  rows, sheet=heading, keys=3)
 
 
 KINDS = {"issues": issues, "visits": visits, "attendance": attendance, "dashboard": dashboard,
@@ -430,7 +499,7 @@ def write(export, target, progress=None):
     book = xlsx.workbook()
     columns = export.columns() if callable(export.columns) else export.columns
     sheet = xlsx.Sheet(book, name=export.sheet or export.filename.rsplit(".", 1)[0], title=export.title,
-                       columns=columns)
+                       columns=columns, keys=export.keys)
     styled = export.kind in STYLED
     for row in export.rows():
         # A rate comes as ("rate", value): a cell shown as a percentage; points as ("points", value), with
@@ -439,6 +508,8 @@ def write(export, target, progress=None):
                       for cell in row] if styled else row)
         if progress is not None and sheet.rows % PROGRESS_EVERY == 0:
             progress(sheet.rows)
+    if export.below is not None:
+        export.below(sheet)
     sheet.close()
     book.save(target)
     return sheet.rows

@@ -192,21 +192,43 @@ def _header(values, names):
 
 # The templates.
 
-def template(kind):
+def template(kind, user):
     """The kind's template: its header row, and an example row to be replaced."""
     spec = KINDS[kind]
     book = xlsx.workbook()
     sheet = xlsx.Sheet(book, name=str(spec.label), title=spec.instructions, columns=[
         (f"{c.name}" + ("*" if c.required else ""), c.width) for c in spec.columns])
-    sheet.append([c.example for c in spec.columns])
+    sheet.append(example_row(kind, user))
     sheet.close()
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _is_example(kind, values):
-    return all(str(values.get(str(c.name), "")) == str(c.example) for c in KINDS[kind].columns)
+def example_row(kind, user):
+    """The template's example row, one the checks accept as it is: in the first village (or
+    team) the user keeps, with dates that are not in the future."""
+    today = timezone.localdate()
+    row = [str(c.example) for c in KINDS[kind].columns]
+    if kind == "households":
+        places = sorted(_villages(user))
+        if places:
+            row[0], row[1] = places[0]
+        row[8] = min(date(today.year, 1, 5), today).isoformat()
+    elif kind == "roster":
+        places = sorted(_teams(user))
+        if places:
+            row[2], row[3] = places[0]
+        row[5] = min(date(today.year, 1, 5), today).isoformat()
+    else:
+        row[0] = date(today.year, 10, 1).isoformat()
+    return row
+
+
+def _is_example(kind, values, example):
+    """The example row left above the user's own rows: its required cells are the example's."""
+    return all(str(values.get(str(c.name), "")) == value
+               for c, value in zip(KINDS[kind].columns, example, strict=True) if c.required)
 
 
 # Checking rows.
@@ -410,15 +432,20 @@ def _role_names():
     return names
 
 
-def _roster_check(user, report, rows):
-    names = {key: str(col.name) for key, col in zip(("name", "phone", "town", "village", "role", "since"),
-                                                      ROSTER_COLUMNS, strict=True)}
-    required = _required_names(ROSTER_COLUMNS)
+def _teams(user):
+    """{(town name, village name): team} of the active teams whose rosters the user keeps."""
     s = scope.scope_for(user)
     teams = Team.objects.filter(is_active=True).select_related("village__town")
     if not s.is_admin:
         teams = teams.filter(village__town__in=s.office_town_ids)
-    teams = {(t.village.town.name, t.village.name): t for t in teams}
+    return {(t.village.town.name, t.village.name): t for t in teams}
+
+
+def _roster_check(user, report, rows):
+    names = {key: str(col.name) for key, col in zip(("name", "phone", "town", "village", "role", "since"),
+                                                      ROSTER_COLUMNS, strict=True)}
+    required = _required_names(ROSTER_COLUMNS)
+    teams = _teams(user)
     roles = _role_names()
     phones_in_file = {}
     parsed = []
@@ -576,22 +603,22 @@ def _holidays_write(user, report, rows):
 
 HOUSEHOLD_COLUMNS = [
     Column(pgettext_lazy("excel column", "Town"), 12, "罗阳街道", required=True),
-    Column(pgettext_lazy("excel column", "Village"), 12, "西区社区", required=True),
-    Column(pgettext_lazy("excel column", "Head of household"), 10, "王秀英", required=True),
+    Column(pgettext_lazy("excel column", "Village"), 13, "西区社区", required=True),
+    Column(pgettext_lazy("excel column", "Head of household"), 11, "王秀英", required=True),
     Column(pgettext_lazy("excel column", "Address"), 24, "建设路12号", required=True),
     Column(pgettext_lazy("excel column", "Phone"), 14, "13912345678", text=True),
-    Column(pgettext_lazy("excel column", "ID number"), 21, "441322195803150027", text=True),
-    Column(pgettext_lazy("excel column", "Number of members"), 8, "3"),
+    Column(pgettext_lazy("excel column", "ID number"), 21, "44132219580315002X", text=True),
+    Column(pgettext_lazy("excel column", "Number of members"), 10, "3"),
     Column(pgettext_lazy("excel column", "Tags (separated by 、)"), 16, ""),
     Column(pgettext_lazy("excel column", "Registered on"), 12, "2026-01-05", text=True),
 ]
 ROSTER_COLUMNS = [
-    Column(pgettext_lazy("excel column", "Name"), 10, "李丽芳", required=True),
-    Column(pgettext_lazy("excel column", "Mobile number"), 14, "13800000002", required=True, text=True),
+    Column(pgettext_lazy("excel column", "Name"), 10, "王建国", required=True),
+    Column(pgettext_lazy("excel column", "Mobile number"), 14, "13712345678", required=True, text=True),
     Column(pgettext_lazy("excel column", "Town"), 12, "罗阳街道", required=True),
-    Column(pgettext_lazy("excel column", "Village"), 12, "西区社区", required=True),
-    Column(pgettext_lazy("excel column", "Role"), 14, "镇干部", required=True),
-    Column(pgettext_lazy("excel column", "Member since"), 12, "2026-01-05", text=True),
+    Column(pgettext_lazy("excel column", "Village"), 13, "西区社区", required=True),
+    Column(pgettext_lazy("excel column", "Role"), 14, Role.TOWN_CADRE.label, required=True),
+    Column(pgettext_lazy("excel column", "Member since"), 13, "2026-01-05", text=True),
 ]
 HOLIDAY_COLUMNS = [
     Column(pgettext_lazy("excel column", "Date"), 12, "2026-10-01", required=True, text=True),
@@ -642,9 +669,10 @@ def check(user, kind, content):
     if kind not in kinds_for(user):
         raise PermissionDenied(_("You may not import this."))
     spec = KINDS[kind]
-    rows = [(n, v) for n, v in read(content, spec.columns) if not _is_example(kind, v)]
-    if not rows:
-        raise FileRefused(_("The sheet has only the template's example row: replace it with your rows."))
+    rows = read(content, spec.columns)
+    # The example row is left out of a file with rows of its own; alone, it is imported like any row.
+    example = example_row(kind, user)
+    rows = [(n, v) for n, v in rows if not _is_example(kind, v, example)] or rows
     report = Report(kind)
     spec.check(user, report, rows)
     return report

@@ -3,10 +3,14 @@ independent reader (calamine), and compared with the ledger; its content follows
 filters and the user's scope, personal data masked for those who may not see it."""
 
 import io
-from datetime import datetime
+import math
+import re
+import unicodedata
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string, get_column_letter
 from python_calamine import CalamineWorkbook
 
 from issues import services as issue_services
@@ -50,13 +54,15 @@ def test_the_ledger_round_trips_with_chinese_headers_real_dates_and_its_print_se
     ws, rows = sheet(export(client, busy.admin, "issues"))
     assert "问题台账" in ws["A1"].value
     headers = [c.value for c in ws[2]]
-    assert headers[:6] == ["跟踪码", "受理时间", "镇街", "村（社区）", "类别", "标题"]
+    # The code as the receipt the resident holds writes it, under the name every page gives it.
+    assert headers[:6] == ["查询码", "受理时间", "镇街", "村（社区）", "类别", "标题"]
     assert ws.freeze_panes == "A3"
     assert ws.auto_filter.ref == f"A2:T{2 + Issue.objects.count()}"
     assert ws.print_title_rows == "$2:$2"
-    assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.orientation == "landscape"
     assert codes(ws) == set(Issue.objects.values_list("code", flat=True))
-    row = next(r for r in ws.iter_rows(min_row=3) if r[0].value.replace("-", "") == busy.issue_done.code)
+    row = next(r for r in ws.iter_rows(min_row=3) if r[0].value == busy.issue_done.display_code)
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}", row[0].value)
     received = row[1].value
     assert isinstance(received, datetime) and row[1].is_date
     # Shanghai wall-clock time, as the pages show it.
@@ -117,31 +123,85 @@ def test_the_visit_ledger_follows_the_diary(busy, client):
     assert ws.max_row <= 2 or not list(ws.iter_rows(min_row=3, values_only=True))
 
 
-def test_the_monthly_attendance_sheet(busy, client):
-    from teams import services as team_services
+def table(ws):
+    """The table's rows: those under the autofilter (a total, a legend or a signature line follow)."""
+    last = int(re.search(r"(\d+)$", ws.auto_filter.ref).group(1))
+    return list(ws.iter_rows(min_row=3, max_row=last, values_only=True))
 
-    team_services.check_in(user=busy.cadre, team=busy.team_a)
+
+def test_the_attendance_sheet_names_its_team_and_counts_the_metrics_own_rows(busy, client):
+    from reports import metrics
+    from teams.models import Attendance, HalfDay, LiaisonDay
+
+    A = Attendance.Status
+    # Team A's past liaison days of November, recorded; the volunteer, who helps but is not
+    # required, was marked too; the lawyer's row of the 17th was never marked.
+    recorded = {
+        date(2026, 11, 10): {busy.leader: A.PRESENT, busy.cadre: A.ABSENT, busy.lawyer: A.PRESENT,
+                             busy.volunteer: A.ABSENT},
+        date(2026, 11, 17): {busy.leader: A.LEAVE, busy.cadre: A.PRESENT, busy.lawyer: A.PENDING},
+    }
+    for day, marks in recorded.items():
+        liaison_day = LiaisonDay.objects.create(team=busy.team_a, scheduled_date=day, date=day,
+                                                half_day=HalfDay.MORNING, place="西区社区党群服务中心")
+        for member, status in marks.items():
+            Attendance.objects.create(liaison_day=liaison_day, member=member, status=status,
+                                      note="出差" if status == A.LEAVE else "")
     ws, rows = sheet(export(client, busy.leader, "attendance", data={"team": busy.team_a.pk, "month": "2026-11"}))
+    assert ws["A1"].value == "罗阳街道西区社区驻点团队考勤表（2026年11月）"
     headers = [c.value for c in ws[2]]
-    assert headers[:5] == ["镇街", "村（社区）", "驻点团队", "姓名", "角色"]
-    assert "11-24" in headers and headers[-5:] == ["应到", "实到", "请假", "缺席", "出勤率"]
-    by_name = {row[3]: row for row in ws.iter_rows(min_row=3, values_only=True)}
-    assert set(by_name) == {"陈建华", "李丽芳", "黄志明"}  # the volunteer is not counted
-    cadre = by_name["李丽芳"]
-    assert cadre[headers.index("11-24")] == "√" and cadre[-5:] == (1, 1, 0, 0, 1)
-    leader = by_name["陈建华"]
-    assert leader[headers.index("11-24")] == "○" and leader[-5:-1] == (1, 0, 0, 1) and leader[-1] == 0
+    assert headers == ["姓名", "角色", "10日\n周二", "17日\n周二", "24日\n周二",
+                       "应到", "实到", "请假", "缺席", "出勤率"]
+    by_name = {row[0]: row for row in table(ws)}
+    # The leader first, then the members by role.
+    assert list(by_name) == ["陈建华", "李丽芳", "黄志明", "张小燕"]
+    assert by_name["陈建华"][1:5] == ("组长", "√", "假", "○")
+    # Counted as the attendance rate counts: members required on that date, days before today
+    # (today's rows count from tomorrow), leave left out, a row never marked as absent.
+    assert by_name["陈建华"][-5:] == (1, 1, 1, 0, 1)
+    assert by_name["李丽芳"][-5:] == (2, 1, 0, 1, 0.5)
+    assert by_name["黄志明"][3] == "○" and by_name["黄志明"][-5:] == (2, 1, 0, 1, 0.5)
+    assert by_name["张小燕"][2] == "×" and by_name["张小燕"][-5:] == (0, 0, 0, 0, None)
+    below = list(ws.iter_rows(min_row=3 + len(by_name), values_only=True))
+    total = below[0]
+    counted = metrics.attendance_rows(date(2026, 11, 1), date(2026, 11, 23)).filter(liaison_day__team=busy.team_a)
+    assert total[0] == "合计" and total[-5:-3] == (counted.count(), counted.filter(metrics.PRESENT).count())
+    assert total[-5:] == (5, 3, 1, 2, 0.6)
+    notes = [row[0] for row in below[1:]]
+    assert any("出勤率 = 实到 ÷ 应到" in note for note in notes)
+    assert notes[-1].startswith("驻点团队组长（签字）：")
+
+
+def test_a_towns_attendance_sheet_names_the_town_and_each_team(busy, client):
+    ws, rows = sheet(export(client, busy.town_office, "attendance", data={"town": busy.town1.pk, "month": "2026-11"}))
+    assert ws["A1"].value == "罗阳街道考勤表（2026年11月）"
+    assert [c.value for c in ws[2]][:3] == ["驻点团队", "姓名", "角色"]
+    assert {row[0] for row in table(ws)} == {"西区社区驻点团队"}
+    assert ws.print_title_cols is None or ws.print_title_cols == "$A:$C"
+    assert list(ws.iter_rows(values_only=True))[-1][0].startswith("镇街驻点办负责人（签字）：")
 
 
 def test_a_dashboards_figures(busy, client):
     from reports import services
 
     services.refresh_in_process(busy.county)
-    ws, rows = sheet(export(client, busy.org_department, "dashboard",
-                            data={"unit": "county", "id": busy.county.pk, "period": "month:2026-11"}))
+    client.force_login(busy.org_department)
+    response = client.post("/reports/exports/dashboard/",
+                           {"unit": "county", "id": busy.county.pk, "period": "month:2026-11"})
+    # The file and its sheet are named in Chinese, the period as the page writes it.
+    assert "2026%E5%B9%B411%E6%9C%88" in response["Content-Disposition"]  # 2026年11月
+    assert "month" not in response["Content-Disposition"]
+    content = b"".join(response.streaming_content)
+    ws, rows = sheet(content)
+    assert load_workbook(io.BytesIO(content)).sheetnames == ["主要指标"]
     names = [row[0] for row in ws.iter_rows(min_row=3, values_only=True)]
     assert names[0] == "博罗县（合计）" and {"罗阳街道", "龙溪街道", "信访局"} <= set(names)
-    assert [c.value for c in ws[2]][1:4] == ["出勤率 · 分子", "出勤率 · 分母", "出勤率"]
+    headers = [c.value for c in ws[2]]
+    assert headers[1:4] == ["出勤率 · 分子", "出勤率 · 分母", "出勤率"]
+    # A department is measured on its timeliness alone: its attendance and visits stay blank, not 0.
+    department = next(row for row in ws.iter_rows(min_row=3, values_only=True) if row[0] == "信访局")
+    assert department[1:4] == (None, None, None) and department[headers.index("入户走访")] is None
+    assert department[headers.index("及时率 · 分母")] is not None
 
 
 def test_an_export_outside_the_users_scope_or_with_bad_filters_is_refused(busy, client):
@@ -264,3 +324,94 @@ def test_the_organization_department_downloads_a_rounds_results_from_its_page_on
     page.goto(f"{page.base_url}/reports/assessments/{round_.pk}/")
     page.screenshot(path="/work/notes/shots/asx/round-desktop.png")
     desktop.close()
+
+
+# Printed as an officer prints it: A4 landscape at 8 pt or more, page numbers, wrapped text in
+# rows tall enough, a wide sheet broken between columns with its first columns on every page.
+
+A4_LANDSCAPE_WIDTH = 841.89
+# A character of column width as LibreOffice prints it (measured on its PDF: 5.55 pt; Excel's
+# 7 px are 5.25 pt, so what is fitted by this measure prints at least as large in Excel).
+COLUMN_POINTS = 5.55
+LINE = 14  # the least height of a line of 11-pt Chinese text, in points
+
+
+def _lines(value, width):
+    units = [sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in part)
+             for part in str(value).split("\n")]
+    return sum(max(1, math.ceil(u / (width - 1))) for u in units)
+
+
+def printed_scale(ws):
+    """The scale the sheet prints at, its pages checked to hold within A4 landscape's width."""
+    widths = [ws.column_dimensions[get_column_letter(i)].width for i in range(1, ws.max_column + 1)]
+    printable = A4_LANDSCAPE_WIDTH - 72 * (ws.page_margins.left + ws.page_margins.right)
+    if ws.sheet_properties.pageSetUpPr.fitToPage:
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        # A whole percentage, rounded down, as LibreOffice and Excel fit a sheet.
+        return min(100, math.floor(100 * printable / (sum(widths) * COLUMN_POINTS))) / 100
+    scale = ws.page_setup.scale / 100
+    keys = column_index_from_string(ws.print_title_cols.split(":")[1].strip("$"))
+    breaks = [brk.id for brk in ws.col_breaks.brk]
+    assert breaks and ws.page_setup.pageOrder == "overThenDown"
+    for first, end in zip([0, *breaks], [*breaks, len(widths)], strict=True):
+        page = sum(widths[first:end]) + (sum(widths[:keys]) if first else 0)
+        assert page * COLUMN_POINTS * scale <= printable, (first, end)
+    return scale
+
+
+def assert_prints_well(content):
+    """Returns (scale, the smallest type as printed, wide)."""
+    ws = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert ws.print_title_rows == "$2:$2"
+    footer = ws.oddFooter.right
+    assert footer.text == "第 &P 页 / 共 &N 页"
+    scale = printed_scale(ws)
+    sizes = {cell.font.size for row in ws.iter_rows() for cell in row if cell.value is not None}
+    smallest = min(sizes | {footer.size}) * scale
+    assert smallest >= 8
+    widths = {get_column_letter(i): ws.column_dimensions[get_column_letter(i)].width
+              for i in range(1, ws.max_column + 1)}
+    merged = {r.start_cell.coordinate: sum(widths[get_column_letter(c)] for c in range(r.min_col, r.max_col + 1))
+              for r in ws.merged_cells.ranges}
+    # Wrapped text (the headers, long text) in rows as tall as its lines.
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.value and cell.alignment.wrap_text:
+                width = merged.get(cell.coordinate, widths[cell.column_letter])
+                need = _lines(cell.value, width)
+                if need > 1:
+                    assert (ws.row_dimensions[cell.row].height or 15) >= need * LINE, (cell.coordinate, cell.value)
+    return scale, smallest, not ws.sheet_properties.pageSetUpPr.fitToPage
+
+
+@pytest.mark.parametrize("kind, persona, data, wide", [
+    ("issues", "admin", lambda w: {}, True),
+    ("visits", "admin", lambda w: {}, False),
+    ("attendance", "leader", lambda w: {"team": w.team_a.pk, "month": "2026-11"}, False),
+    ("dashboard", "org_department", lambda w: {"unit": "county", "id": w.county.pk, "period": "month:2026-11"}, False),
+])
+def test_every_export_prints_on_a4_at_8_points_or_more(busy, client, kind, persona, data, wide):
+    from reports import services
+
+    services.refresh_in_process(busy.county)
+    # Long text, as residents' problems are written.
+    Issue.objects.update(description="村民反映村道两旁的排水沟长期堵塞，雨天积水漫过路面，老人小孩出行不便，希望尽快疏通。")
+    content = export(client, getattr(busy, persona), kind, data=data(busy))
+    _scale, _smallest, printed_wide = assert_prints_well(content)
+    assert printed_wide == wide
+    if wide:
+        ws = load_workbook(io.BytesIO(content)).worksheets[0]
+        assert ws.print_title_cols == "$A:$A"  # the tracking code names each row on every page
+
+
+def test_the_assessment_results_print_across_two_pages_with_each_units_name(q3, client):
+    round_ = assessments.create_round(by=q3.org_department, county=q3.county, period=Q3)
+    content = export(client, q3.org_department, "assessment", data={"round": round_.pk})
+    _scale, _smallest, wide = assert_prints_well(content)
+    ws = load_workbook(io.BytesIO(content)).worksheets[0]
+    assert wide and ws.print_title_cols == "$A:$C"
+    # A metric's five columns print on one page.
+    headers = [c.value for c in ws[2]]
+    assert all(headers[brk.id].endswith("分子") or headers[brk.id] == "督查扣分" for brk in ws.col_breaks.brk)

@@ -189,7 +189,6 @@ def zip_bomb():
     ("bomb", None, "解压后远大于"),
     ("blank rows", None, "表头下面没有填写任何数据行"),
     ("merged header", None, "表头缺少以下列"),
-    ("example only", None, "只有模板的示例行"),
     ("big", None, "文件超过"),
 ])
 def test_hostile_files_get_a_message(world, client, settings, name, content, message):
@@ -204,8 +203,6 @@ def test_hostile_files_get_a_message(world, client, settings, name, content, mes
         content = xlsx(HOUSEHOLD_HEADER, [], blank_rows=100_000)
     elif name == "merged header":
         content = xlsx(HOUSEHOLD_HEADER, households(world), merge="A1:B1")
-    elif name == "example only":
-        content = imports.template("households")
     elif name == "big":
         settings.IMPORT_MAX_BYTES = 1024
         content = xlsx(HOUSEHOLD_HEADER, households(world, 100))
@@ -276,3 +273,44 @@ def test_a_process_killed_in_the_middle_of_an_import_leaves_nothing(tworld, tmp_
     wait_for(lambda: not waits_on_the_tags(), 30, "the killed import's session lingered")
     assert Household.objects.count() == 0
     assert imports.run(tworld.admin, "households", path.read_bytes()).created == 50
+
+
+# Each template as downloaded imports: its example row is one the checks accept, in a world like the demo.
+
+
+@pytest.fixture
+def demo(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", seed=7, stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("username, kinds", [("town", ["households", "roster"]),
+                                             ("admin", ["households", "roster", "holidays"])])
+def test_every_template_imports_as_it_is_downloaded(demo, client, username, kinds):
+    user = User.objects.get(username=username)
+    client.force_login(user)
+    assert imports.kinds_for(user) == kinds
+    for kind in kinds:
+        template = b"".join(client.get(f"/reports/imports/{kind}/template/").streaming_content)
+        response = client.post(f"/reports/imports/{kind}/", {"file": _named(template, f"{kind}.xlsx")})
+        page = response.content.decode()
+        assert response.status_code == 200, (kind, re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))[-600:])
+        counts = re.search(r"新增 (\d+) 条，更新 (\d+) 条，(\d+) 条与文件一致未变", page)
+        assert counts and sum(map(int, counts.groups())) == 1, kind
+    example = imports.example_row("households", user)
+    assert Household.objects.filter(village__town__name=example[0], village__name=example[1],
+                                    head_name="王秀英").exists()
+    roster = imports.example_row("roster", user)
+    membership = Membership.objects.get(user__phone=roster[1], team__village__name=roster[3])
+    assert membership.role == Role.TOWN_CADRE
+
+
+def test_the_example_row_left_above_the_users_own_rows_is_not_imported(world, client):
+    book = load_workbook(io.BytesIO(imports.template("households", world.town_office)))
+    book.active.append(["罗阳街道", "西区社区", "李建新", "建设路8号", "13912340000", "", "2", "", "2026-01-05"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = upload(client, world.town_office, "households", buffer.getvalue())
+    assert response.status_code == 200
+    assert list(Household.objects.values_list("head_name", flat=True)) == ["李建新"]

@@ -4,12 +4,12 @@ what needs attention, and the records behind any figure — each within the view
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
-from issues.models import Issue, Level, overdue_q
+from issues.models import Issue, Level
 from issues.selectors import in_queue
 from reports import metrics, services
 from reports import periods as P
@@ -223,15 +223,21 @@ class Current:
     overdue_issues: list
 
 
+def _count(issues):
+    """How many `issues`, as a subquery that does not depend on the outer row: the database
+    counts once, through the indexes, without the outer query's joins."""
+    return Subquery(issues.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+
 def current_issues(user, unit, unit_id, now):
     """The unit's issues open and overdue at `now` (`Issue.objects.overdue`), within what the
     user sees: a department's queue, or the issues of a team's, a town's or the county's
     villages, whoever handles them. Counted live: a snapshot counts the issues received in its
-    period. One query: the open issues soonest due first, the overdue ones coming first, each
-    carrying both counts (window counts, taken before the limit)."""
+    period. One query: the first open issues, soonest due (the overdue ones) first, each
+    carrying both counts."""
+    issues = scope.visible(user, Issue).open().filter(_issue_filter(unit, unit_id))
     rows = list(
-        scope.visible(user, Issue).open().filter(_issue_filter(unit, unit_id))
-        .annotate(open_count=Window(Count("pk")), overdue_count=Window(Count("pk", filter=overdue_q(now))))
+        issues.annotate(open_count=_count(issues), overdue_count=_count(issues.overdue(now)))
         .select_related("village__town", "current_step__town", "current_step__department", "current_step__team")
         .defer("description", "result", "feedback_note", "satisfaction_comment")
         .order_by(F("due_at").asc(nulls_last=True), "pk")[:HIGHLIGHTS_SHOWN]

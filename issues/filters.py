@@ -10,7 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from issues.deadlines import warning_threshold
-from issues.models import Category, Event, Issue, Level, Step
+from issues.models import Category, Event, Issue, Level, Step, overdue_q
 from teams import scope
 from teams.filters import IdFilter, YesNoFilter
 from teams.models import Village
@@ -111,7 +111,7 @@ class IssueFilter(django_filters.FilterSet):
         self.filters["category"].extra["widget"] = QuickSelect(choices=_categories())
 
     def filter_overdue(self, qs, name, value):
-        overdue = Q(status=Issue.Status.OPEN, due_at__lt=timezone.now())
+        overdue = overdue_q(timezone.now())
         return qs.filter(overdue) if value else qs.exclude(overdue)
 
     def filter_due_soon(self, qs, name, value):

@@ -53,6 +53,22 @@ LEDGER_ORDER = (
 )
 
 
+def overdue_q(now):
+    """Overdue now: an open issue past its due time, whenever it was received. The one
+    definition (DESIGN.md) of every count, filter, list and figure of overdue issues, served by
+    the (status, due_at) index; `Issue.is_overdue` is the same rule for an issue at hand."""
+    return Q(status=Issue.Status.OPEN, due_at__lt=now)
+
+
+class IssueQuerySet(models.QuerySet):
+    def open(self):
+        """Open now: still being handled, whenever received (a reopened issue is open again)."""
+        return self.filter(status=Issue.Status.OPEN)
+
+    def overdue(self, now):
+        return self.filter(overdue_q(now))
+
+
 class Issue(models.Model):
     class Source(models.TextChoices):
         VISIT = "visit", _("Visit")
@@ -110,6 +126,8 @@ class Issue(models.Model):
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = IssueQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("issue")
         verbose_name_plural = _("issues")
@@ -141,6 +159,7 @@ class Issue(models.Model):
         return mask_phone(self.reporter_phone)
 
     def is_overdue(self, now):
+        """`overdue_q` for an issue at hand."""
         return self.is_open and self.due_at is not None and self.due_at < now
 
     @property

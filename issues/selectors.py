@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from issues import codes
 from issues.deadlines import warning_threshold
 from issues.filters import IssueFilter, reopened_q
-from issues.models import LEDGER_ORDER, Category, Event, Issue, Level, Photo, Step
+from issues.models import LEDGER_ORDER, Category, Event, Issue, Level, Photo, Step, overdue_q
 from teams import scope
 
 
@@ -39,24 +39,26 @@ def ledger(user, filters=None):
     return f.qs if f.is_valid() else f.queryset.none()
 
 
+def in_queue(kind, ids):
+    """The issues whose step in hand is with these teams, town offices or county departments
+    (`kind`); the open ones are their queue."""
+    return {
+        "team": Q(level=Level.VILLAGE, current_step__team__in=ids),
+        "town": Q(level=Level.TOWN, current_step__town__in=ids),
+        "department": Q(level=Level.COUNTY, current_step__department__in=ids),
+    }[kind]
+
+
 def town_queue(user):
     """Open issues escalated to the user's town offices."""
     s = scope.scope_for(user)
-    return _rows(
-        scope.visible(user, Issue).filter(
-            status=Issue.Status.OPEN, level=Level.TOWN, current_step__town__in=s.office_town_ids
-        )
-    )
+    return _rows(scope.visible(user, Issue).open().filter(in_queue("town", s.office_town_ids)))
 
 
 def department_queue(user):
     """Open issues with the user's county departments (吹哨报到)."""
     s = scope.scope_for(user)
-    return _rows(
-        scope.visible(user, Issue).filter(
-            status=Issue.Status.OPEN, level=Level.COUNTY, current_step__department__in=s.department_ids
-        )
-    )
+    return _rows(scope.visible(user, Issue).open().filter(in_queue("department", s.department_ids)))
 
 
 def town_escalated(user):
@@ -80,23 +82,16 @@ def work(user, now):
     """Each of the user's queues with its open issues, those overdue, those due within a working
     day and those reopened, in one query a queue: what the position's home shows first."""
     s = scope.scope_for(user)
-    visible = scope.visible(user, Issue).filter(status=Issue.Status.OPEN)
-    queues = []
-    if s.member_team_ids:
-        queues.append(("team", visible.filter(level=Level.VILLAGE, current_step__team__in=s.member_team_ids)))
-    if s.office_town_ids:
-        queues.append(("town", visible.filter(level=Level.TOWN, current_step__town__in=s.office_town_ids)))
-    if s.department_ids:
-        queues.append(
-            ("department", visible.filter(level=Level.COUNTY, current_step__department__in=s.department_ids))
-        )
+    visible = scope.visible(user, Issue).open()
+    queues = [(kind, visible.filter(in_queue(kind, ids))) for kind, ids in (
+        ("team", s.member_team_ids), ("town", s.office_town_ids), ("department", s.department_ids)) if ids]
     if s.org_county_ids:
         queues.append(("county", visible))
     soon = warning_threshold(now) if queues else None
     return [
         (kind, qs.aggregate(
             open=Count("pk"),
-            overdue=Count("pk", filter=Q(due_at__lt=now)),
+            overdue=Count("pk", filter=overdue_q(now)),
             due_soon=Count("pk", filter=Q(due_at__gte=now, due_at__lt=soon)),
             reopened=Count("pk", filter=reopened_q()),
         ))

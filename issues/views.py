@@ -31,6 +31,7 @@ def _list_context(request, issues, **context):
     page = paginate(request, issues, PAGE_SIZE)
     return {
         "page": page, "query": query_without_page(request), "now": now, "soon": warning_threshold(now),
+        "overdue": {issue.pk for issue in page if issue.is_overdue(now)},
         "reopened": selectors.reopened_ids(page), "flags": FLAGS, **context,
     }
 
@@ -189,8 +190,9 @@ def detail(request, code):
 def _render_detail(request, issue, bound=None, status=200):
     actions = services.allowed_actions(request.user, issue)
     action_forms = _action_forms(issue, actions, bound)
+    now = timezone.now()
     return render(request, "issues/detail.html", {
-        "issue": issue, "action_forms": action_forms, "now": timezone.now(),
+        "issue": issue, "action_forms": action_forms, "now": now, "overdue": issue.is_overdue(now),
         "is_first_responder": issue.first_responder_id == request.user.pk,
         "sees_personal_data": sees_personal_data(scope.scope_for(request.user), issue),
         "town_level": issue.level == Level.TOWN,

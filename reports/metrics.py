@@ -15,7 +15,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Trunc, TruncDate
 from django.utils import timezone
 
-from issues.models import Event, Issue, Level, Step
+from issues.models import Event, Issue, Level, Step, overdue_q
 from reports import periods as P
 from reports.models import FIGURES, Unit
 from teams.models import REQUIRED_ROLES, Attendance, LiaisonDay, Membership, Team
@@ -170,7 +170,7 @@ def ledger(scope):
         .values("village_id", day=_local_day("received_at"))
         .annotate(
             den=Count("pk"), num=Count("pk", filter=RESOLVED), open=Count("pk", filter=is_open),
-            overdue=Count("pk", filter=is_open & Q(due_at__lt=scope.now)),
+            overdue=Count("pk", filter=overdue_q(scope.now)),
         )
     )
     for r in received:

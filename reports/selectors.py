@@ -4,11 +4,13 @@ what needs attention, and the records behind any figure — each within the view
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
 from issues.models import Issue, Level
+from issues.selectors import in_queue
 from reports import metrics, services
 from reports import periods as P
 from reports.models import PendingChange, Refresh, Snapshot, Unit
@@ -132,14 +134,28 @@ class Member:
     snapshot: Snapshot | None
 
 
-def members(refresh, unit, unit_id, period):
-    """A county's towns (and departments), or a town's teams, each with its figures."""
+def _overdue_now(now, **where):
+    """How many issues are overdue at `now` where `where` (an OuterRef) says: a subquery."""
+    overdue = Issue.objects.overdue(now).filter(**where).order_by().values(*where).annotate(n=Count("pk"))
+    return Coalesce(Subquery(overdue.values("n")), 0)
+
+
+def members(refresh, unit, unit_id, period, now=None):
+    """A county's towns (and departments), or a town's teams, each with its figures. Given
+    `now`, each town or team carries `overdue_now`: its villages' issues overdue at that moment,
+    whenever received (in the same query; whoever sees a county's or a town's dashboard sees
+    all of them)."""
     if unit == Unit.COUNTY:
-        groups = [(Unit.TOWN, Town.objects.filter(county=unit_id).order_by("name")),
+        towns = Town.objects.filter(county=unit_id).order_by("name")
+        if now is not None:
+            towns = towns.annotate(overdue_now=_overdue_now(now, village__town=OuterRef("pk")))
+        groups = [(Unit.TOWN, towns),
                   (Unit.DEPARTMENT, Department.objects.filter(county=unit_id).order_by("name"))]
     elif unit == Unit.TOWN:
-        groups = [(Unit.TEAM, Team.objects.filter(village__town=unit_id, is_active=True)
-                   .select_related("village").order_by("village__name"))]
+        teams = Team.objects.filter(village__town=unit_id, is_active=True).select_related("village")
+        if now is not None:
+            teams = teams.annotate(overdue_now=_overdue_now(now, village=OuterRef("village")))
+        groups = [(Unit.TEAM, teams.order_by("village__name"))]
     else:
         return []
     groups = [(member_unit, list(objects)) for member_unit, objects in groups]
@@ -185,7 +201,6 @@ HIGHLIGHTS_SHOWN = 50
 class Highlights:
     teams_below: list
     teams_below_count: int
-    overdue_issues: list
     days_without_attendance: list
 
     @property
@@ -198,10 +213,48 @@ def _below(metric, percent):
     return LessThan(F(f"{metric}_num") * 100, F(f"{metric}_den") * percent)
 
 
+@dataclass
+class Current:
+    """A unit's issues now, whenever received: how many are open, how many overdue, and the
+    first HIGHLIGHTS_SHOWN overdue, longest overdue first (重点提示)."""
+
+    open: int
+    overdue: int
+    overdue_issues: list
+
+
+def _count(issues):
+    """How many `issues`, as a subquery that does not depend on the outer row: the database
+    counts once, through the indexes, without the outer query's joins."""
+    return Subquery(issues.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+
+def current_issues(user, unit, unit_id, now):
+    """The unit's issues open and overdue at `now` (`Issue.objects.overdue`), within what the
+    user sees: a department's queue, or the issues of a team's, a town's or the county's
+    villages, whoever handles them. Counted live: a snapshot counts the issues received in its
+    period. One query: the first open issues, soonest due (the overdue ones) first, each
+    carrying both counts."""
+    issues = scope.visible(user, Issue).open().filter(_issue_filter(unit, unit_id))
+    rows = list(
+        issues.annotate(open_count=_count(issues), overdue_count=_count(issues.overdue(now)))
+        .select_related("village__town", "current_step__town", "current_step__department", "current_step__team")
+        .defer("description", "result", "feedback_note", "satisfaction_comment")
+        .order_by(F("due_at").asc(nulls_last=True), "pk")[:HIGHLIGHTS_SHOWN]
+    )
+    if not rows:
+        return Current(open=0, overdue=0, overdue_issues=[])
+    return Current(open=rows[0].open_count, overdue=rows[0].overdue_count,
+                   overdue_issues=[issue for issue in rows if issue.is_overdue(now)])
+
+
 def highlights(user, unit, unit_id, period, refresh, percent):
-    """重点提示: teams whose attendance or timely-handling rate is below `percent` % in the
-    period (weakest first), open issues overdue now, and past liaison days whose sheet nobody
-    filled in, each list the first HIGHLIGHTS_SHOWN. Three or four queries, however many teams."""
+    """重点提示 of the teams: those whose attendance or timely-handling rate is below `percent` %
+    in the period (weakest first), and past liaison days whose sheet nobody filled in, each list
+    the first HIGHLIGHTS_SHOWN (the issues overdue now are `current_issues`'). Two or three
+    queries, however many teams; none for a department, which has no team."""
+    if unit == Unit.DEPARTMENT:
+        return Highlights(teams_below=[], teams_below_count=0, days_without_attendance=[])
     teams = Team.objects.filter(_team_filter(unit, unit_id), is_active=True)
     below, rows = [], []
     if refresh is not None:
@@ -216,12 +269,6 @@ def highlights(user, unit, unit_id, period, refresh, percent):
         shown = rows[:HIGHLIGHTS_SHOWN]
         found = Team.objects.select_related("village__town").in_bulk([row.unit_id for row in shown]) if shown else {}
         below = [(found[row.unit_id], row, weak[row.unit_id]) for row in shown]
-    now = timezone.now()
-    overdue = list(
-        scope.visible(user, Issue).filter(_issue_filter(unit, unit_id), status=Issue.Status.OPEN, due_at__lt=now)
-        .select_related("village__town", "current_step__town", "current_step__department", "current_step__team")
-        .order_by("due_at")[:HIGHLIGHTS_SHOWN]
-    )
     today = timezone.localdate()
     filled = Attendance.objects.filter(liaison_day=OuterRef("pk")).exclude(status=Attendance.Status.PENDING)
     empty = list(
@@ -232,7 +279,7 @@ def highlights(user, unit, unit_id, period, refresh, percent):
         .select_related("team__village").order_by("-date")[:HIGHLIGHTS_SHOWN]
     )
     return Highlights(
-        teams_below=below, teams_below_count=len(rows), overdue_issues=overdue, days_without_attendance=empty
+        teams_below=below, teams_below_count=len(rows), days_without_attendance=empty
     )
 
 
@@ -272,9 +319,10 @@ def _village_filter(unit, unit_id, prefix=""):
 
 def _issue_filter(unit, unit_id):
     """Issues that count for the unit: its villages' (teams, towns, the county), or for a
-    department the steps it was called in for."""
+    department those whose step in hand is its own: its queue, once open (no join to every
+    step, which listed an issue reopened there twice)."""
     if unit == Unit.DEPARTMENT:
-        return Q(steps__department=unit_id)
+        return in_queue("department", [unit_id])
     return _village_filter(unit, unit_id)
 
 

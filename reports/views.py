@@ -98,16 +98,21 @@ def dashboard(request, unit, pk):
     sort, descending = request.GET.get("sort"), request.GET.get("order") != "asc"
     if sort not in METRICS:
         sort = None
-    members = selectors.members(refresh, unit, pk, period)
+    now = timezone.now()
+    members = selectors.members(refresh, unit, pk, period, now)
     percent = settings.DASHBOARD_ALERT_PERCENT
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     # The trend ends on today's period, not over yet: its rates are to date (a month's issues
     # mostly still open, so its resolution rate far below a finished month's).
     trend_current = P.of(trend_kind, today)
     context = {
         "unit": unit, "obj": obj, "county": county, "period": period,
         "metrics": [(m, METRICS[m]) for m in metrics], "row": row, "refresh": refresh,
-        "counts": [(name, label, getattr(row, name)) for name, label in COUNTS.items()] if row else [],
+        # The snapshot's counts are the teams' (visits, the issues of their villages): not a department's.
+        "counts": [(name, label, getattr(row, name)) for name, label in COUNTS.items()]
+        if row and unit != Unit.DEPARTMENT else [],
+        "current": selectors.current_issues(request.user, unit, pk, now),
+        "current_lists": _current_lists(request.user, unit, obj),
         "quick": [(label, P.of(kind, today)) for kind, label in QUICK.items()],
         "parents": [(u, o, selectors.sees(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
         "offered": [(P.KIND_LABELS[kind], periods) for kind, periods in selectors.periods_offered(today).items()],
@@ -124,6 +129,20 @@ def dashboard(request, unit, pk):
     if unit == Unit.TEAM:
         context["days"] = selectors.team_days(request.user, pk, period)
     return render(request, "reports/dashboard.html", context)
+
+
+def _current_lists(user, unit, obj):
+    """{figure: link} of the lists behind the figures of now: the ledger of the unit's villages
+    (the county's: all the organization department sees), or the department's queue for its own
+    staff (the ledger has no filter for it). The home's queues link the same way."""
+    if unit == Unit.DEPARTMENT:
+        if obj.pk not in scope.scope_for(user).department_ids:
+            return {}
+        base = reverse("issue-department-queue") + "?"
+    else:
+        place = f"village={obj.village_id}&" if unit == Unit.TEAM else f"town={obj.pk}&" if unit == Unit.TOWN else ""
+        base = f"{reverse('issue-list')}?{place}status=open&"
+    return {"open": base.rstrip("&?"), "overdue": f"{base}overdue=true"}
 
 
 def _trend_chart(trend, metrics, current):

@@ -1,13 +1,18 @@
 """The organization department's dashboard on a phone: the figures, a drawn chart, nothing
-running off the screen, no script error; a tap on a rate opens the records behind it."""
+running off the screen, no script error; a tap on a rate opens the records behind it. The county's
+and a department's issues overdue now, on a phone and a desktop."""
+
+from datetime import datetime
 
 import pytest
 import time_machine
 
 from conftest import browser_login
 from issues.models import Category
+from reports import services
 
-from .test_metrics import at, november  # noqa: F401  (the hand-counted November)
+from .test_current_issues import call_in
+from .test_metrics import SH, at, november  # noqa: F401  (the hand-counted November)
 
 
 @pytest.fixture
@@ -72,3 +77,40 @@ def test_the_trend_draws_todays_month_apart_as_to_date(world, november, desktop_
         assert solid["data"][11] is None and dashed["symbol"] == "emptyCircle"
         assert all(v is None for v in dashed["data"][:10])
     assert option["label"] == "2026年11月\n截至今日"
+
+
+@pytest.mark.browser
+def test_the_county_and_a_department_dashboard_say_what_is_overdue_now(
+        world, november, phone_page, desktop_page, screenshot_dir):  # noqa: F811
+    """2 December: issues received in November are overdue now, none was received in December.
+    The figures of now agree with 重点提示, the ranking and the lists they open."""
+    with time_machine.travel(datetime(2026, 11, 2, 10, tzinfo=SH), tick=False):
+        for name in "AB":
+            call_in(world, name, world.dept1)
+    with time_machine.travel(datetime(2026, 12, 2, 14, tzinfo=SH), tick=True):
+        services.refresh_in_process(world.county)
+        for viewport, page in (("phone", phone_page), ("desktop", desktop_page)):
+            browser_login(page, "orgdept")
+            page.goto(page.base_url + f"/reports/county/{world.county.pk}/?period=month:2026-12")
+            overdue = page.locator("#now [data-current=overdue] b")
+            ranked = page.locator("#ranking [data-overdue-now]").all_inner_texts()
+            # I3, I5, A and B of town 1, I4 of town 2.
+            assert int(overdue.inner_text()) == page.locator("#highlights a.code").count() == 5 and ranked == ["4", "1"]
+            assert "本期受理中已超期" in page.locator("#counts").inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+            page.screenshot(path=screenshot_dir / f"dashboard-now-county-{viewport}.png", full_page=True)
+            page.locator("#now [data-current=overdue]").click()
+            page.wait_for_url("**/issues/?status=open&overdue=true")
+            assert page.locator("[data-flag=overdue]").count() == 5
+
+            page.context.clear_cookies()  # signed out
+            browser_login(page, "dept")
+            page.goto(page.base_url + f"/reports/department/{world.dept1.pk}/?period=month:2026-12")
+            assert page.locator("#now [data-current=open] b").inner_text() == "2"
+            assert page.locator("#highlights a.code").count() == int(overdue.inner_text()) == 2
+            assert page.locator("#counts").count() == 0 and page.locator("[data-card]").count() == 1
+            assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+            page.screenshot(path=screenshot_dir / f"dashboard-now-department-{viewport}.png", full_page=True)
+            page.locator("#now [data-current=overdue]").click()
+            page.wait_for_url("**/issues/department/?overdue=true")
+            assert page.locator("[data-flag=overdue]").count() == 2

@@ -270,7 +270,7 @@ def attendance(user, data):
     # marks are shown, a coming day's pending rows are not.
     today = timezone.localdate()
     judged_last = min(last, today - timedelta(days=1))
-    counted = chosen(scope.visible(user, metrics.attendance_rows(first, judged_last)))
+    counted = chosen(scope.visible(user, metrics.attendance_rows(first, last, today)))
     one_team = team_id is not None
     loaded = {}
 

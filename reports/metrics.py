@@ -70,10 +70,12 @@ def horizon(last):
 # The rows each metric counts, shared by the figures and the lists that open behind them.
 
 
-def attendance_rows(first, last):
+def attendance_rows(first, last, today):
     """Rows of required members (a membership required on that date, whatever happened to it
-    later) on liaison days not cancelled between `first` and `last`; leave is out of the
-    denominator and a row still pending counts as not present (PRESENT is the numerator)."""
+    later) on liaison days not cancelled between `first` and `last` and before `today`: a day is
+    judged once it is over, so a morning's figures do not show everyone absent. Leave is out of
+    the denominator and a row still pending counts as not present (PRESENT is the numerator)."""
+    last = min(last, today - timedelta(days=1))
     required = Membership.objects.filter(
         team=OuterRef("liaison_day__team"), user=OuterRef("member"), role__in=REQUIRED_ROLES,
         start_date__lte=OuterRef("liaison_day__date"),
@@ -114,7 +116,7 @@ def ratings(start, end):
 
 def attendance(scope):
     rows = (
-        attendance_rows(scope.first, scope.last).filter(liaison_day__team__in=list(scope.teams))
+        attendance_rows(scope.first, scope.last, scope.today).filter(liaison_day__team__in=list(scope.teams))
         .values("liaison_day__team_id", "liaison_day__date")
         .annotate(num=Count("pk", filter=PRESENT), den=Count("pk"))
     )

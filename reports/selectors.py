@@ -366,7 +366,7 @@ def records(user, metric, unit, unit_id, period, now=None):
     start = metrics._aware(period.start)
     end = min(metrics._aware(last + timedelta(days=1)), now)
     if metric == "attendance":
-        rows = scope.visible(user, metrics.attendance_rows(period.start, last)).filter(
+        rows = scope.visible(user, metrics.attendance_rows(period.start, last, today)).filter(
             _team_filter(unit, unit_id, "liaison_day__team__")
         ).select_related("member", "liaison_day__team__village").order_by("liaison_day__date", "member__name")
         return _records(rows, metrics.PRESENT)

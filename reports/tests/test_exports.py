@@ -164,7 +164,8 @@ def test_the_attendance_sheet_names_its_team_and_counts_the_metrics_own_rows(bus
     assert by_name["张小燕"][2] == "×" and by_name["张小燕"][-5:] == (0, 0, 0, 0, None)
     below = list(ws.iter_rows(min_row=3 + len(by_name), values_only=True))
     total = below[0]
-    counted = metrics.attendance_rows(date(2026, 11, 1), date(2026, 11, 23)).filter(liaison_day__team=busy.team_a)
+    counted = metrics.attendance_rows(date(2026, 11, 1), date(2026, 11, 30), date(2026, 11, 24)).filter(
+        liaison_day__team=busy.team_a)
     assert total[0] == "合计" and total[-5:-3] == (counted.count(), counted.filter(metrics.PRESENT).count())
     assert total[-5:] == (5, 3, 1, 2, 0.6)
     notes = [row[0] for row in below[1:]]

@@ -477,3 +477,24 @@ def test_iso_week_53_judges_the_steps_due_in_its_january_days(world):
                                    period="week", start=week.start)
         behind = selectors.records(world.admin, "timely", "team", world.team_a.pk, week)
         assert (row.timely_num, row.timely_den) == (1, 1) == (behind.counts()[0], 1 - behind.counts()[1])
+
+
+def test_todays_liaison_day_enters_the_figures_tomorrow(world, now, today_day):
+    """A morning's figures do not show everyone absent: today's rows, pending or marked, count
+    from tomorrow (DESIGN.md), in the figure and in the records behind it."""
+    from reports import selectors
+    from reports.models import Snapshot
+
+    rosters.check_in(user=world.cadre, team=world.team_a)
+    week = metrics.P.of("week", today_day.date)
+
+    def figure_and_records():
+        services.refresh_in_process(world.county)
+        row = Snapshot.objects.get(refresh=services.current(world.county.pk), unit="team", unit_id=world.team_a.pk,
+                                   period="week", start=week.start)
+        counted, short = selectors.records(world.admin, "attendance", "team", world.team_a.pk, week).counts()
+        return (row.attendance_num, row.attendance_den), (counted - short, counted)
+
+    assert figure_and_records() == ((0, 0), (0, 0))
+    now.move_to(datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI))
+    assert figure_and_records() == ((1, 3), (1, 3))  # the cadre present; the leader and the lawyer not marked

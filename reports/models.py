@@ -30,8 +30,8 @@ COUNTS = {
     "visits_consolation": _("Consolation visits"),
     "visits_forum": _("Forums"),
     "issues_received": _("Issues received"),
-    "issues_open": _("Still open"),
-    "issues_overdue": _("Overdue now"),
+    "issues_open": _("Received in the period, still open"),
+    "issues_overdue": _("Received in the period, overdue now"),
 }
 FIGURES = [f"{metric}_{part}" for metric in METRICS for part in ("num", "den")] + list(COUNTS)
 

@@ -135,8 +135,10 @@ def refresh_town(refresh_id, town_id):
 
 
 def finish_refresh(refresh_id):
-    """The county's own figures; then this refresh is the one readers use, and older ones go:
-    those done or failed, and those queued or running that have lost their work."""
+    """The county's own figures; then this refresh is the one readers use (the last finished),
+    and the others go: those done or failed, and those queued or running that have lost their
+    work. One done refresh a county, so that readers and the incremental refresh never pick
+    different ones."""
     with transaction.atomic():
         refresh = Refresh.objects.select_for_update().select_related("county").filter(pk=refresh_id).first()
         if refresh is None:
@@ -148,7 +150,7 @@ def finish_refresh(refresh_id):
         refresh.save(update_fields=["status", "finished_at", "towns_done"])
         working = Q(status__in=(Refresh.Status.QUEUED, Refresh.Status.RUNNING),
                     computed_at__gt=refresh.finished_at - STALE_REFRESH)
-        Refresh.objects.filter(county=refresh.county, computed_at__lt=refresh.computed_at).exclude(working).delete()
+        Refresh.objects.filter(county=refresh.county).exclude(pk=refresh.pk).exclude(working).delete()
 
 
 def refresh_in_process(county, *, by=None):

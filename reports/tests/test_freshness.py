@@ -40,7 +40,7 @@ from visits.models import Household
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 24, 2, 30, tzinfo=SHANGHAI)  # a Tuesday, the county's liaison day
 REFUSED = (ValidationError, PermissionDenied, ledger.LedgerError, imports.FileRefused)
-EXAMPLES = 25
+EXAMPLES = 20
 names = count()
 
 

@@ -17,7 +17,11 @@ How a unit is scored, the rule every page, the API and the tests share:
 
 A draft is computed afresh from the county's current figures whenever it changes and once more
 when it is published; publishing freezes it (its results are rows of their own, never computed
-again), until an administrator withdraws the publication, with a reason."""
+again), until an administrator withdraws the publication, with a reason. The database holds
+the application to it (reports/migrations/*_assessment_audit.py): a published round, its
+results, the inspections behind them and their members named change only once the round is a
+draft again, and a round is published or withdrawn only with its entry in the record
+(`AssessmentEvent`), which nobody changes or deletes."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -345,7 +349,12 @@ def recompute(*, round_, by):
 
 @transaction.atomic
 def delete_round(*, round_, by):
-    _lock_draft(round_, by).delete()
+    """Delete a draft never published: a round once published keeps its record, and so is kept."""
+    locked = _lock_draft(round_, by)
+    if locked.events.exists():
+        raise Frozen(_("This round has been published: it is kept with the record of its publication and "
+                       "withdrawal. Compute it afresh and publish it again."))
+    locked.delete()
 
 
 @transaction.atomic
@@ -374,6 +383,8 @@ def withdraw(*, round_, by, reason):
     locked = AssessmentRound.objects.select_for_update().get(pk=round_.pk)
     if not locked.is_published:
         raise Frozen(_("This round is not published."))
+    # A draft again, and so free to change, only in the transaction that records the withdrawal
+    # (the database checks it at commit).
     locked.status, locked.published_by, locked.published_at = AssessmentRound.Status.DRAFT, None, None
     locked.save(update_fields=["status", "published_by", "published_at"])
     AssessmentEvent.objects.create(round=locked, kind=AssessmentEvent.Kind.WITHDRAWN, by=by, reason=reason)

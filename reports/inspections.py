@@ -5,7 +5,8 @@ Nothing tells a team before an inspection is recorded: recording one notifies no
 them: the organization department all of its county's, a team's leader and its town office
 their own; a member named in a criticism notice sees that notice (`notices_for`); a county
 department sees none. Only the organization department records, corrects and deletes them, and
-not once a published assessment round has used them (`Frozen`, 409)."""
+not once a published assessment round has used them (`Frozen`, 409; the database refuses it too,
+reports/migrations/*_assessment_audit.py)."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 

@@ -229,13 +229,15 @@ class AssessmentRound(models.Model):
 
 
 class AssessmentEvent(models.Model):
-    """A round's publications and withdrawals: who, when and, for a withdrawal, why."""
+    """A round's publications and withdrawals: who, when and, for a withdrawal, why. Append-only
+    (database triggers)."""
 
     class Kind(models.TextChoices):
         PUBLISHED = "published", _("Published")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    round = models.ForeignKey(AssessmentRound, models.CASCADE, related_name="events", verbose_name=_("round"))
+    # A round that has a record is kept with it.
+    round = models.ForeignKey(AssessmentRound, models.PROTECT, related_name="events", verbose_name=_("round"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)

@@ -109,3 +109,42 @@ def test_the_pages_on_a_phone(q3, phone_page, screenshot_dir):
         assert "驻点工作日志缺记" in page.inner_text("#my-criticisms")
         page.screenshot(path=screenshot_dir / "criticism-home-phone.png", full_page=True)
     assert not errors, errors
+
+
+@pytest.mark.browser
+def test_withdraw_correct_and_publish_again_on_a_phone(q3, phone_page, screenshot_dir):
+    """The administrator withdraws a published round with its reason; the organization department
+    corrects the inspection it used and publishes it again. The round's record keeps all three,
+    and a round with a record offers no deletion."""
+    from reports import assessments
+
+    page, w = phone_page, q3
+    errors = watch(page)
+    with time_machine.travel(NOW, tick=True):
+        round_ = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
+        assessments.publish(round_=round_, by=w.org_department)
+        browser_login(page, "admin")
+        page.goto(page.base_url + f"/reports/assessments/{round_.pk}/")
+        page.fill("#id_reason", "西区社区督查扣分录入有误，重新核算")
+        page.click('button:text-is("撤回发布")')
+        page.wait_for_selector(".messages li.success")
+        page.context.clear_cookies()
+        browser_login(page, "orgdept")
+        page.goto(page.base_url + f"/reports/assessments/{round_.pk}/")
+        assert "草稿" in page.inner_text("h1") and "删除草稿" not in page.inner_text("#manage")
+        page.screenshot(path=screenshot_dir / "assessment-withdrawn-phone.png", full_page=True)
+        page.goto(page.base_url + f"/reports/inspections/{w.inspection.pk}/edit/")
+        page.fill("#id_deduction", "3")
+        page.click("main form button[type=submit]")
+        page.wait_for_url(f"**/reports/inspections/{w.inspection.pk}/")
+        page.goto(page.base_url + f"/reports/assessments/{round_.pk}/")
+        page.click("#manage button.primary")  # publish, confirmed
+        page.wait_for_selector(".messages li.success")
+        record = page.locator("#manage ul.events li").all_inner_texts()
+        assert [line.split(" · ")[1:] for line in record] == [
+            ["已发布", "邓志红"], ["已撤回", "系统管理员", "西区社区督查扣分录入有误，重新核算"], ["已发布", "邓志红"]]
+        town1 = page.locator(f'#ranking tr[data-unit="town:{w.town1.pk}"]')
+        assert town1.locator(".score").inner_text() == "72.00"  # 75.00 − 3
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=screenshot_dir / "assessment-published-again-phone.png", full_page=True)
+    assert not errors, errors

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from reports import assessments, services
 from reports.inspections import Frozen
@@ -100,6 +101,22 @@ def test_only_an_administrator_withdraws_with_a_reason(q3):
         ("published", ""), ("withdrawn", "龙溪街道数据录入有误，重新核算")]
     with pytest.raises(Frozen):
         assessments.withdraw(round_=round_, by=q3.admin, reason="再次撤回")
+
+
+def test_a_round_once_published_keeps_its_record(q3, as_user):
+    round_ = assessments.create_round(by=q3.org_department, county=q3.county, period=Q3)
+    assessments.publish(round_=round_, by=q3.org_department)
+    assessments.withdraw(round_=round_, by=q3.admin, reason="补充新团队")
+    with pytest.raises(Frozen):
+        assessments.delete_round(round_=round_, by=q3.org_department)
+    page = as_user(q3.org_department).get(reverse("assessment-detail", args=[round_.pk])).content.decode()
+    assert "删除草稿" not in page and "撤回" in page
+    assert list(round_.events.values_list("kind", flat=True).order_by("pk")) == ["published", "withdrawn"]
+    # A draft never published has no record to keep.
+    draft = assessments.create_round(by=q3.org_department, county=q3.county, period="quarter:2026-Q2")
+    assert "删除草稿" in as_user(q3.org_department).get(reverse("assessment-detail", args=[draft.pk])).content.decode()
+    assessments.delete_round(round_=draft, by=q3.org_department)
+    assert list(AssessmentRound.objects.all()) == [round_]
 
 
 @pytest.mark.parametrize("weights, field", [

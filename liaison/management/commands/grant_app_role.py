@@ -2,13 +2,13 @@
 
 Run it as the tables' owner after every `migrate`: the application then connects as ROLE, which
 does not own the tables, so it cannot truncate them, drop the audit triggers or rewrite history.
-The two audit trails (the ledger's timeline and the attendance sheet's change log) take inserts
-only."""
+The three audit trails (the ledger's timeline, the attendance sheet's change log and the record
+of assessment rounds published and withdrawn) take inserts only."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-APPEND_ONLY = ("issues_event", "teams_attendancechange")
+APPEND_ONLY = ("issues_event", "teams_attendancechange", "reports_assessmentevent")
 
 
 class Command(BaseCommand):

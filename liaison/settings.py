@@ -324,7 +324,7 @@ SITE_NAME = _("Liaison")
 # Excel exports and imports (reports/exports.py, reports/imports.py). An export of more rows than
 # EXPORT_INLINE_ROWS is written by a worker; its file is kept EXPORT_KEEP_DAYS days, then deleted.
 # An import reads one .xlsx of at most IMPORT_MAX_MB and IMPORT_MAX_ROWS filled rows.
-EXPORT_INLINE_ROWS = 5000
+EXPORT_INLINE_ROWS = env.integer("EXPORT_INLINE_ROWS", 5000, minimum=0)
 EXPORT_KEEP_DAYS = env.integer("EXPORT_KEEP_DAYS", 7, minimum=1)
 IMPORT_MAX_BYTES = env.integer("IMPORT_MAX_MB", 5, minimum=1) * 1024 * 1024
 IMPORT_MAX_ROWS = env.integer("IMPORT_MAX_ROWS", 20000, minimum=1)

@@ -163,3 +163,4 @@ def test_the_worker_writes_the_same_safe_file(hostile):
     assert job.status == job.Status.DONE
     with job.file.open("rb") as f:
         assert assert_no_formula(f.read(), "issues job")
+    print("worker", CHECKED)

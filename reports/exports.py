@@ -160,7 +160,7 @@ def issues(user, data):
         s = scope.scope_for(user)
         sources, levels = _label(Issue.Source), _label(Level)
         statuses, ratings = _label(Issue.Status), _label(Issue.Satisfaction)
-        text, local = xlsx.text, xlsx.local
+        local = xlsx.local
         for (code, received, town, village, category, title, description, source, name, phone, responder_id,
              responder, username, level, status, team_id, town_id, department_id, team, step_town, department,
              due, ended, on_time, result, feedback, satisfaction) in queryset.values_list(*ISSUE_FIELDS).iterator(
@@ -172,10 +172,10 @@ def issues(user, data):
             if not sees_personal_data(s, issue):
                 name, phone = mask_name(name), mask_phone(phone)
             yield [
-                display_code(code), local(received), town, village, category, text(title), text(description),
-                sources.get(source, source), text(name), phone, responder or username, levels.get(level, level),
+                display_code(code), local(received), town, village, category, title, description,
+                sources.get(source, source), name, phone, responder or username, levels.get(level, level),
                 statuses.get(status, status), team or step_town or department or "", local(due), local(ended),
-                _yes_no(on_time) if ended else "", text(result), text(feedback), ratings.get(satisfaction, ""),
+                _yes_no(on_time) if ended else "", result, feedback, ratings.get(satisfaction, ""),
             ]
 
     period = _span(data.get("received_after"), data.get("received_before"))
@@ -198,7 +198,7 @@ def visits(user, data):
     cadres_through, households_through = Visit.cadres.through, Visit.households.through
 
     def rows():
-        kinds, text, local = _label(Visit.Kind), xlsx.text, xlsx.local
+        kinds, local = _label(Visit.Kind), xlsx.local
         fields = ("pk", "date", "kind", "village__town__name", "village__name", "team__name", "notes",
                   "needs_follow_up", "recorded_by__name", "recorded_by__username", "recorded_at")
         for chunk in _chunks(queryset.values_list(*fields).iterator(chunk_size=CHUNK)):
@@ -213,7 +213,7 @@ def visits(user, data):
             for pk, day, kind, town, village, team, notes, follow_up, by, username, at in chunk:
                 yield [
                     day, kinds.get(kind, kind), town, village, team, "、".join(cadres[pk]),
-                    text("、".join(homes[pk])), text(notes), _yes_no(follow_up), by or username, local(at),
+                    "、".join(homes[pk]), notes, _yes_no(follow_up), by or username, local(at),
                 ]
 
     period = _span(data.get("date_after"), data.get("date_before"))

@@ -134,11 +134,10 @@ def _checked(*, by, team, date, inspectors, findings, deduction, criticism, abse
         if day is None:
             errors["date"] = _("%(date)s was not a liaison day of %(team)s.") % {"date": date, "team": team.name}
     members = {m.user_id for m in Membership.objects.active_on(date).filter(team=team)}
-    outsiders = [u for u in list(absent_members) + list(criticised) if u.pk not in members]
-    if outsiders:
-        errors["criticised" if any(u in outsiders for u in criticised) else "absent_members"] = _(
-            "%(names)s were not members of the team on that day."
-        ) % {"names": "、".join(sorted({str(u) for u in outsiders}))}
+    for field, chosen in (("absent_members", absent_members), ("criticised", criticised)):
+        # Refused without naming anyone: an id outside the team may be any account's, of any county.
+        if any(u.pk not in members for u in chosen):
+            errors[field] = _("Choose only members of the team on that day.")
     if criticised and not (criticism or "").strip():
         errors["criticism"] = _("Write the criticism notice that names these members.")
     if errors:

@@ -10,8 +10,14 @@ height it needs: a spreadsheet keeps a written height and recomputes none, so a 
 default height shows the first line of a paragraph and hides the rest.
 
 Written with openpyxl's write-only mode, row by row to a temporary file, so that a sheet of a
-hundred thousand rows costs little memory. Every text cell goes through `text`: a value that
-would start a formula (= + - @, and the tab or return before them) is neutralised."""
+hundred thousand rows costs little memory.
+
+Every cell a sheet writes goes through one writer (`Sheet._safe`), whatever its column: the
+title, the headers, each row's cells (plain values and styled cells alike) and the lines below.
+A text a spreadsheet would read as a formula or an error (starting with = + - @, their
+full-width forms, a tab or a return, as OWASP lists them; or an error code such as #REF!) is
+written as text with Excel's quote prefix: shown as written, never evaluated, and still text when
+the cell is edited. Characters XML cannot carry are dropped."""
 
 import math
 import re
@@ -24,16 +30,19 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.pagebreak import Break
 
 SHANGHAI = ZoneInfo(settings.TIME_ZONE)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML 1.0 cannot carry (openpyxl refuses them).
 ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A text a spreadsheet would not keep as text: a formula's start (= + - @, full-width too, and the
+# tab or return before them), an error code, or a character XML refuses. One search a text cell.
+UNSAFE = re.compile(r"^[=+\-@\t\r＝＋－＠]|^#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A)$"
+                    r"|[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # What a sheet's name may not hold (Excel's rule).
 NOT_IN_SHEET_NAME = re.compile(r"[\\/?*\[\]:]")
 # openpyxl's default font (Calibri 11): every cell written as a plain value has it.
@@ -71,17 +80,6 @@ class Column(NamedTuple):
     wrap: bool = False  # long text: wrapped, and the row made as tall as it needs
     center: bool = False  # a mark (√ ×), centred
     joined: bool = False  # printed on the page of the column before it (a metric's figures stay together)
-
-
-def text(value):
-    """User text safe in a cell: never read as a formula, without characters XML refuses."""
-    if not value:
-        return value
-    if ILLEGAL.search(value):
-        value = ILLEGAL.sub("", value)
-    if value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def local(moment):
@@ -166,7 +164,7 @@ class Sheet:
                 cell.alignment = Alignment(wrap_text=column.wrap, horizontal="center" if column.center else None)
                 self._styled.append((index, column, cell))
 
-        heading = WriteOnlyCell(ws, value=text(str(title)))
+        heading = self.text_cell(str(title))
         heading.font = TITLE_FONT
         heading.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         title_lines = lines(heading.value, self.first_page_width, TITLE_SIZE)
@@ -176,7 +174,7 @@ class Sheet:
             ws.merged_cells.add(f"A1:{get_column_letter(first_page)}1")
         headers = []
         for column in self.columns:
-            cell = WriteOnlyCell(ws, value=str(column.header))
+            cell = self.text_cell(str(column.header))
             cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             headers.append(cell)
@@ -220,19 +218,51 @@ class Sheet:
             ws.col_breaks.append(Break(id=index))
         return breaks[0] if breaks else len(widths)
 
+    def text_cell(self, value):
+        """The one writer of text: a cell holding `value` without the characters XML refuses and,
+        when a spreadsheet would evaluate it (a formula's start, an error code), kept as text
+        with the quote prefix, shown as written."""
+        if ILLEGAL.search(value):
+            value = ILLEGAL.sub("", value)
+        cell = WriteOnlyCell(self.ws, value=value)
+        if UNSAFE.search(value):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        return cell
+
+    def _safe(self, row):
+        """The row with each text a spreadsheet would evaluate, or that XML refuses, written by
+        `text_cell`, whatever its column; a styled cell holding such a text kept as text too.
+        Returns the row and the indexes of the cells made."""
+        made = set()
+        for index, value in enumerate(row):
+            if value.__class__ is str:
+                if UNSAFE.search(value):
+                    row[index] = self.text_cell(value)
+                    made.add(index)
+            elif isinstance(value, Cell) and value.value.__class__ is str and UNSAFE.search(value.value):
+                value.data_type = "s"
+                value.quotePrefix = True
+        return row, made
+
     def append(self, row):
         """A row of the table: its long text wrapped, and the row as tall as that text."""
         tall = 1
-        if self._styled:
-            row = list(row)
-            for index, column, cell in self._styled:
-                value = row[index]
-                if isinstance(value, str) and value:
-                    if column.wrap:
-                        need = lines(value, column.width)
-                        if need == 1:
-                            continue  # a line of text needs no wrapping, and a plain cell is quicker
-                        tall = max(tall, need)
+        row, made = self._safe(list(row))
+        for index, column, cell in self._styled:
+            value = row[index]
+            own = index in made  # a text cell of this row's own, made safe
+            if own:
+                value = value.value
+            if isinstance(value, str) and value:
+                if column.wrap:
+                    need = lines(value, column.width)
+                    if need == 1 and not own:
+                        continue  # a line of text needs no wrapping, and a plain cell is quicker
+                    tall = max(tall, need)
+                if own:
+                    row[index]._style.alignmentId = cell._style.alignmentId  # the column's alignment
+                else:
                     cell.value = value
                     row[index] = cell
         number = self.rows + 3
@@ -248,13 +278,13 @@ class Sheet:
 
     def cell(self, value, number_format):
         """A styled cell for `append` (a rate as a percentage)."""
-        cell = WriteOnlyCell(self.ws, value=value)
+        cell = self.text_cell(value) if isinstance(value, str) else WriteOnlyCell(self.ws, value=value)
         cell.number_format = number_format
         return cell
 
     def total(self, value, number_format=None):
         """A cell of a total row, in bold."""
-        cell = WriteOnlyCell(self.ws, value=value)
+        cell = self.text_cell(value) if isinstance(value, str) else WriteOnlyCell(self.ws, value=value)
         cell.font = TOTAL_FONT
         if number_format:
             cell.number_format = number_format
@@ -263,14 +293,14 @@ class Sheet:
     def below(self, row=()):
         """A line under the table, outside its autofilter (a total, a legend, a signature);
         after the last `append`."""
-        self.ws.append(list(row))
+        self.ws.append(self._safe(list(row))[0])
         self.below_rows += 1
 
     def note(self, value, *, signature=False):
         """A line of text under the table, across the first page's width: a legend, or the
         line to sign on (with the room a signature takes)."""
         number = self.rows + self.below_rows + 3
-        cell = WriteOnlyCell(self.ws, value=str(value))
+        cell = self.text_cell(str(value))
         cell.alignment = Alignment(wrap_text=True, vertical="bottom" if signature else "top")
         tall = height(lines(cell.value, self.first_page_width))
         self.ws.row_dimensions[number].height = max(tall, 40) if signature else tall

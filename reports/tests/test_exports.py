@@ -105,9 +105,13 @@ def test_user_text_that_would_be_a_formula_is_neutralised(busy, client):
     )
     ws, rows = sheet(export(client, busy.cadre, "issues", "?mine=true"))
     row = next(r for r in ws.iter_rows(min_row=3) if "HYPERLINK" in str(r[5].value))
-    assert row[5].value == "'=HYPERLINK(\"http://x\")" and row[5].data_type == "s"
-    assert row[6].value == "'+1-2" and row[8].value == "'@王"
-    assert not any(str(v).startswith(("=", "+", "@")) for r in rows for v in r)
+    # Shown as written, kept as text (Excel's quote prefix): never evaluated, even once edited.
+    assert row[5].value == "=HYPERLINK(\"http://x\")" and row[5].data_type == "s" and row[5].quotePrefix
+    assert row[6].value == "+1-2" and row[6].quotePrefix and row[8].value == "@王" and row[8].quotePrefix
+    assert row[6].data_type == row[8].data_type == "s"
+    assert not row[2].quotePrefix  # plain text is written plain
+    # The other reader reads the texts as they were written.
+    assert ["=HYPERLINK(\"http://x\")", "+1-2"] in [r[5:7] for r in rows]
 
 
 def test_the_visit_ledger_follows_the_diary(busy, client):

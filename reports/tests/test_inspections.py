@@ -41,7 +41,7 @@ def test_recording_an_inspection_tells_nobody(q3):
     ({"date": date(2026, 12, 1)}, "date", "不能登记未来日期的督查。"),
     ({"inspectors": "  "}, "inspectors", "请填写督查人员。"),
     ({"criticised": "cadre"}, "criticism", "点名成员时请填写通报批评内容。"),
-    ({"absent_members": "other_cadre"}, "absent_members", "刘伟强 当天不是该驻点团队成员。"),
+    ({"absent_members": "other_cadre"}, "absent_members", "只能选择当天的驻点团队成员。"),
 ])
 def test_bad_input_is_refused_in_chinese_and_nothing_saved(q3, extra, field, message):
     before = Inspection.objects.count()
@@ -198,3 +198,45 @@ def test_the_inspection_form_shows_every_error_at_once(q3, as_user):
     assert errors["deduction"] == ["扣分须在 0 到 10 分之间。"]
     assert not Inspection.objects.filter(date=date(2026, 9, 8)).exists()
     assert 'class="card stack inspection-form" novalidate>' in response.content.decode()
+
+
+def test_ids_outside_the_team_that_day_are_refused_without_naming_anyone(q3, api_as):
+    """Ids of any account (they are sequential) never answer with a name (issue 20, item 6): an
+    account of another county, of another team of the county, with no team, or none at all,
+    gets one and the same refusal; nothing is written."""
+    from teams.models import Membership, Role, User
+
+    outsider = User.objects.create_user(username="longmen_cadre", name="赵外县")
+    Membership.objects.create(team=q3.other_team, user=outsider, role=Role.TOWN_CADRE, start_date=date(2025, 1, 1))
+    api = api_as(q3.org_department)
+    before = Inspection.objects.count()
+    answers = set()
+    for person, username, name in ((outsider.pk, "longmen_cadre", "赵外县"),
+                                   (q3.other_cadre.pk, "other_cadre", "刘伟强"),
+                                   (q3.town_office.pk, "town", "叶嘉欣"), (999999, None, None)):
+        for field in ("criticised", "absent_members"):
+            payload = {"team": q3.team_a.pk, "date": "2026-09-08", "inspectors": "县委组织部督查组",
+                       "criticism": "通报", field: [q3.cadre.pk, person]}
+            response = api.post("/api/v1/inspections/", payload, format="json")
+            body = response.content.decode()
+            assert response.status_code == 400, body
+            assert set(response.json()) == {field}, body
+            for text in filter(None, (name, username)):
+                assert text not in body, (field, text)
+            answers.add((field, body))
+    # The same refusal whoever the id is, or if it is nobody's: the answer tells nothing apart.
+    assert len(answers) == 2
+    assert "只能选择当天的驻点团队成员。" in answers.pop()[1]
+    assert Inspection.objects.count() == before
+    # Members of the team that day are taken.
+    payload = {"team": q3.team_a.pk, "date": "2026-09-08", "inspectors": "督查组", "criticism": "通报",
+               "criticised": [q3.cadre.pk], "absent_members": [q3.lawyer.pk]}
+    assert api.post("/api/v1/inspections/", payload, format="json").status_code == 201
+
+
+def test_the_service_refuses_outsiders_without_naming_them(q3):
+    with pytest.raises(ValidationError) as refused:
+        record(q3, date=date(2026, 9, 8), criticism="通报", criticised=[q3.other_cadre],
+               absent_members=[q3.town_office])
+    assert set(refused.value.message_dict) == {"criticised", "absent_members"}
+    assert "刘伟强" not in str(refused.value) and "叶嘉欣" not in str(refused.value)

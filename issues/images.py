@@ -1,6 +1,7 @@
 """Photos of a problem as phones take them (JPEG, PNG, WebP, HEIC, GIF): each one is decoded
 with Pillow before it is kept, so that a file is stored only if it is such a picture, bounded in
-size, and under the extension of the format it decoded as, whatever its name said.
+bytes and in pixels (the pixels read from its header, before anything is decoded), and under
+the extension of the format it decoded as, whatever its name said.
 
 What is stored is never the file sent but the picture encoded again, alone: turned upright as its
 EXIF orientation says, then without any metadata — no EXIF (a phone's photo carries where it was
@@ -65,18 +66,27 @@ def _clean(image, kind):
     return buffer.getvalue()
 
 
+class TooManyPixels(Exception):
+    pass
+
+
 def _cleaned(file):
-    """(format, the re-encoded bytes) if Pillow reads the file through as one of ours, else None."""
+    """(format, the re-encoded bytes) if Pillow reads the file through as one of ours, else None;
+    TooManyPixels, before anything is decoded, if its header says more than PHOTO_MAX_PIXELS."""
     try:
         file.seek(0)
+        # Opening reads the header only: the size is known before a pixel is decoded.
         with Image.open(file, formats=list(EXTENSIONS)) as image:
+            if image.width * image.height > settings.PHOTO_MAX_PIXELS:
+                raise TooManyPixels
             image.verify()
         file.seek(0)
         with Image.open(file, formats=list(EXTENSIONS)) as image:
-            if image.width * image.height > Image.MAX_IMAGE_PIXELS:
-                return None
             kind = image.format
             return kind, _clean(image, kind)
+    except (TooManyPixels, Image.DecompressionBombError):
+        # Pillow's own bound (twice MAX_IMAGE_PIXELS) refuses the largest claims in Image.open.
+        raise TooManyPixels from None
     except Exception:  # a malformed file makes Pillow raise almost anything
         return None
     finally:
@@ -104,7 +114,12 @@ def accept(files):
         if file.size > settings.PHOTO_MAX_BYTES:
             errors.append(_("%(name)s is larger than %(size)s.") % {"name": name, "size": largest})
             continue
-        cleaned = _cleaned(file)
+        try:
+            cleaned = _cleaned(file)
+        except TooManyPixels:
+            errors.append(_("%(name)s has more than %(limit)s million pixels: send a smaller picture.")
+                          % {"name": name, "limit": settings.PHOTO_MAX_PIXELS // 1_000_000})
+            continue
         if cleaned is None:
             errors.append(_("%(name)s is not a photo in a format we take (JPG, PNG, WebP, HEIC or GIF).")
                           % {"name": name})

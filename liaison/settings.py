@@ -294,10 +294,12 @@ INSPECTION_MAX_DEDUCTION = env.integer("INSPECTION_MAX_DEDUCTION", 10, minimum=1
 
 # What a request may send: any body at most REQUEST_MAX_BYTES (DRF's JSON included, see
 # teams/request_size.py); an issue's photos each at most PHOTO_MAX_BYTES, PHOTOS_PER_ISSUE of
-# them, so the register page's body may be that much larger.
+# them, so the register page's body may be that much larger. A photo has at most PHOTO_MAX_PIXELS
+# pixels, read from its header before anything is decoded (a few KB of PNG can claim 90 million).
 REQUEST_MAX_BYTES = env.integer("REQUEST_MAX_KB", 1024, minimum=64) * 1024
 PHOTO_MAX_BYTES = env.integer("PHOTO_MAX_MB", 10, minimum=1) * 1024 * 1024
 PHOTOS_PER_ISSUE = env.integer("PHOTOS_PER_ISSUE", 9, minimum=0)
+PHOTO_MAX_PIXELS = env.integer("PHOTO_MAX_MEGAPIXELS", 40, minimum=1, maximum=170) * 1_000_000
 UPLOAD_MAX_BYTES = REQUEST_MAX_BYTES + PHOTOS_PER_ISSUE * PHOTO_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 

@@ -5,6 +5,7 @@ and an issue in how many it has. The register page answers a refusal with the fo
 import io
 import os
 import struct
+import time
 import zlib
 
 import pytest
@@ -179,8 +180,42 @@ def test_a_decompression_bomb_is_refused_before_it_is_decoded(world, register, m
     bomb = _claiming(image_bytes("PNG", (1, 1)), width, height)
     with pytest.raises(ValidationError) as refused:
         register(world, photos=[SimpleUploadedFile("bomb.png", bomb)])
-    assert "photos" in refused.value.message_dict
+    assert refused.value.message_dict["photos"] == ["照片“bomb.png”超过了 40 百万像素，请缩小后再上传。"]
     assert not stored(media)
+
+
+def png_of_zeros(width, height):
+    """A real, whole 1-bit PNG of `width`×`height` black pixels: its rows compress to almost
+    nothing, so a few KB decode to tens of millions of pixels."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = zlib.compress(b"\x00" * ((width + 7) // 8 + 1) * height, 9)
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def test_a_photo_of_88_megapixels_is_refused_from_its_header(world, as_user, fields, media, now):
+    """11000×8000 is under Pillow's own bomb bound (89.5 million): it used to be decoded and kept."""
+    eighty_eight = png_of_zeros(11000, 8000)
+    assert len(eighty_eight) < 20 * 1024
+    client = as_user(world.cadre)
+    started = time.monotonic()
+    response = client.post(reverse("issue-register"), {
+        **fields, "photos": [SimpleUploadedFile("scan.png", eighty_eight)],
+    })
+    assert time.monotonic() - started < 2  # refused before a pixel is decoded
+    assert response.status_code == 200
+    assert response.context["form"].errors["photos"] == ["照片“scan.png”超过了 40 百万像素，请缩小后再上传。"]
+    assert not Issue.objects.exists() and not stored(media)
+
+
+def test_the_pixel_bound_is_the_setting(world, register, media, settings):
+    settings.PHOTO_MAX_PIXELS = 3000
+    with pytest.raises(ValidationError) as refused:
+        register(world, photos=[SimpleUploadedFile("a.png", image_bytes("PNG", (64, 48)))])  # 3072 pixels
+    assert "a.png" in refused.value.message_dict["photos"][0]
+    issue = register(world, photos=[SimpleUploadedFile("b.png", image_bytes("PNG", (60, 50)))])  # 3000 pixels
+    assert issue.photos.count() == 1
 
 
 def test_the_register_page_takes_a_body_as_large_as_its_photos_need(world, as_user, fields, media, now, settings):

@@ -18,6 +18,7 @@ from teams.filters import (
     TownFilter,
     VillageFilter,
 )
+from teams.listing import MAX_IDS
 from teams.models import Attendance, Department, LiaisonDay, Membership, Team, Town, Village
 from teams.serializers import (
     AttendanceEntrySerializer,
@@ -169,13 +170,13 @@ class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-date", "team_id", "pk")
         )
 
-    @extend_schema(request=AttendanceEntrySerializer(many=True), responses=LiaisonDaySerializer)
+    @extend_schema(request=AttendanceEntrySerializer(many=True, max_length=MAX_IDS), responses=LiaisonDaySerializer)
     @action(detail=True, methods=["post"])
     def attendance(self, request, pk=None):
         """[{"member": user_id, "status": "present"|"absent"|"leave", "note": …}]: the leader
         marks anyone; a member checks in or asks for leave for themselves."""
         day = self.get_object()
-        entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False)
+        entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False, max_length=MAX_IDS)
         entries.is_valid(raise_exception=True)
         try:
             services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)

@@ -13,6 +13,7 @@ from axes.helpers import get_client_username
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
 from django.db.models import Max
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -73,12 +74,15 @@ class TooManyTokens(Throttled):
 def token_for(user):
     """A new API token for one device or script: (the token's row, its key). The key is shown
     this once; only its digest is kept. Expired tokens of the user are removed first."""
-    now = timezone.now()
-    AuthToken.objects.filter(user=user, expiry__lte=now).delete()
-    live = list(AuthToken.objects.filter(user=user).order_by("expiry").values_list("expiry", flat=True))
-    if len(live) >= settings.API_TOKENS_PER_USER:
-        raise TooManyTokens(wait=math.ceil((live[0] - now).total_seconds()))
-    return AuthToken.objects.create(user=user, expiry=settings.API_TOKEN_LIFETIME)
+    with transaction.atomic():
+        # One sign-in of the user at a time here, so that two at once cannot pass the bound together.
+        list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        now = timezone.now()
+        AuthToken.objects.filter(user=user, expiry__lte=now).delete()
+        live = list(AuthToken.objects.filter(user=user).order_by("expiry").values_list("expiry", flat=True))
+        if len(live) >= settings.API_TOKENS_PER_USER:
+            raise TooManyTokens(wait=math.ceil((live[0] - now).total_seconds()))
+        return AuthToken.objects.create(user=user, expiry=settings.API_TOKEN_LIFETIME)
 
 
 def revoke_token(token):

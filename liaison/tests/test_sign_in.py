@@ -230,3 +230,14 @@ def test_a_token_issued_before_the_move_to_per_device_tokens_keeps_working(world
     assert api_with(key).get("/api/v1/me/").json()["username"] == "cadre"
     with time_machine.travel(issued + TOKEN_LIFETIME + timedelta(minutes=1)):
         assert api_with(key).get("/api/v1/me/").status_code == 401
+
+
+def test_sign_ins_at_once_cannot_pass_the_token_bound_together(tworld, settings):
+    """Six scripts of one account ask for a token at the same instant, on six connections."""
+    from issues.tests.test_concurrency import run_together
+    from teams import auth
+
+    settings.API_TOKENS_PER_USER = 3
+    results = run_together(*[lambda: auth.token_for(tworld.cadre)] * 6)
+    assert sorted(kind for kind, _ in results) == ["error"] * 3 + ["ok"] * 3, results
+    assert all(isinstance(value, auth.TooManyTokens) for kind, value in results if kind == "error")

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from issues import public, ratelimit
 from issues.models import Issue
@@ -62,7 +62,7 @@ def _to_status(code):
 
 
 @never_cache
-@require_GET
+@require_safe
 def status(request, token):
     """The status page behind its signed link (a receipt's QR code, or where a lookup leads)."""
     found = public.status_by_token(token)
@@ -74,7 +74,7 @@ def status(request, token):
     return render(request, "public/status.html", context)
 
 
-@require_GET
+@require_safe
 def index(request):
     """The lookup form, then the villages' teams: towns first, a town's villages when one is
     chosen, or the villages matching a search."""
@@ -90,7 +90,7 @@ def index(request):
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def lookup(request):
     """GET: the form. POST: on to the status page, or the form with the typo or the neutral answer."""
     form = LookupForm(request.POST if request.method == "POST" else None)
@@ -141,7 +141,7 @@ def _notice_or_404(pk):
     return notice
 
 
-@require_GET
+@require_safe
 def village(request, pk):
     return render(request, "public/village.html", {"notice": _notice_or_404(pk)})
 
@@ -155,7 +155,7 @@ def qr_svg(url):
     return mark_safe(svg[svg.index("<svg"):])
 
 
-@require_GET
+@require_safe
 def village_card(request, pk):
     """联系卡: an A6 card to print and hand out, with a QR code that opens the notice."""
     notice = _notice_or_404(pk)

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-APP_ORDER = ["teams", "visits", "issues", "reports", "auth", "authtoken", "axes"]
+APP_ORDER = ["teams", "visits", "issues", "reports", "auth", "knox", "axes"]
 # Third-party apps whose names Django shows in English.
-APP_NAMES = {"authtoken": _("API tokens"), "axes": _("Sign-in records")}
+APP_NAMES = {"knox": _("API tokens"), "axes": _("Sign-in records")}
 
 
 class LiaisonAdminSite(admin.AdminSite):

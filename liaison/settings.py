@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens, one per device, kept only as a digest (teams/auth.py)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -189,9 +189,12 @@ AXES_LOCKOUT_CALLABLE = "teams.auth.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # failures are what counts; a log of every sign-in would only grow
 # A session ends after this long without a request (teams.auth.IdleSessionMiddleware).
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 8 * 60, minimum=5) * 60
-# An API token works this long after it is issued; signing out, a new password or a deactivated
-# account revokes it at once (teams/auth.py).
+# An API token works this long after it is issued. Each sign-in through the API (a script, a
+# phone) gets its own token: DELETE on the token endpoint revokes that one; a new password or a
+# deactivated account revokes them all; signing out of the site revokes none (teams/auth.py).
 API_TOKEN_LIFETIME = timedelta(hours=env.integer("API_TOKEN_HOURS", 24, minimum=1))
+API_TOKENS_PER_USER = env.integer("API_TOKENS_PER_USER", 20, minimum=1)
+REST_KNOX = {"TOKEN_TTL": API_TOKEN_LIFETIME, "AUTH_HEADER_PREFIX": "Token"}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -294,10 +297,12 @@ INSPECTION_MAX_DEDUCTION = env.integer("INSPECTION_MAX_DEDUCTION", 10, minimum=1
 
 # What a request may send: any body at most REQUEST_MAX_BYTES (DRF's JSON included, see
 # teams/request_size.py); an issue's photos each at most PHOTO_MAX_BYTES, PHOTOS_PER_ISSUE of
-# them, so the register page's body may be that much larger.
+# them, so the register page's body may be that much larger. A photo has at most PHOTO_MAX_PIXELS
+# pixels, read from its header before anything is decoded (a few KB of PNG can claim 90 million).
 REQUEST_MAX_BYTES = env.integer("REQUEST_MAX_KB", 1024, minimum=64) * 1024
 PHOTO_MAX_BYTES = env.integer("PHOTO_MAX_MB", 10, minimum=1) * 1024 * 1024
 PHOTOS_PER_ISSUE = env.integer("PHOTOS_PER_ISSUE", 9, minimum=0)
+PHOTO_MAX_PIXELS = env.integer("PHOTO_MAX_MEGAPIXELS", 40, minimum=1, maximum=170) * 1_000_000
 UPLOAD_MAX_BYTES = REQUEST_MAX_BYTES + PHOTOS_PER_ISSUE * PHOTO_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 

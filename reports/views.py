@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from reports import periods as P
 from reports import selectors, services, tasks
@@ -262,7 +262,7 @@ def coverage(request):
     })
 
 
-@require_GET
+@require_safe
 def public_statistics(request):
     """The residents' statistics: per town, this year's issues and how they were handled."""
     year, computed_at, rows = selectors.public_statistics()

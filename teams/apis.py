@@ -2,11 +2,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from teams import auth, scope, services
@@ -18,6 +17,7 @@ from teams.filters import (
     TownFilter,
     VillageFilter,
 )
+from teams.listing import MAX_IDS
 from teams.models import Attendance, Department, LiaisonDay, Membership, Team, Town, Village
 from teams.serializers import (
     AttendanceEntrySerializer,
@@ -31,34 +31,37 @@ from teams.serializers import (
 from teams.web import Conflict
 
 
-class TokenView(ObtainAuthToken):
-    """POST username and password → {"token": …, "expires_at": …}; DELETE with the token revokes it."""
+class TokenView(APIView):
+    """POST username and password → {"token": …, "expires_at": …}, a new token for this device or
+    script each time; DELETE with a token revokes that token only."""
+
+    throttle_classes = ()
+    serializer_class = AuthTokenSerializer
 
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "DELETE" else []
 
-    def get_serializer_context(self):
+    def get_serializer(self, *args, **kwargs):
         # django-axes marks the request it is handed when it locks a sign-in out, and its middleware
         # answers from that mark: hand it Django's request rather than DRF's wrapper around it.
-        return {**super().get_serializer_context(), "request": self.request._request}
+        return self.serializer_class(*args, context={"request": self.request._request, "view": self}, **kwargs)
 
     @extend_schema(
+        request=AuthTokenSerializer,
         responses=inline_serializer(
             "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
-        )
+        ),
     )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = auth.token_for(serializer.validated_data["user"])
-        return Response({"token": token.key, "expires_at": auth.expires_at(token)})
+        token, key = auth.token_for(serializer.validated_data["user"])
+        return Response({"token": key, "expires_at": auth.expires_at(token)})
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, *args, **kwargs):
-        auth.revoke_tokens(request.user)
+        auth.revoke_token(request.auth)
         return Response(status=204)
-
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's own JSON parser
 
 
 def positions_of(user):
@@ -169,13 +172,13 @@ class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
             .order_by("-date", "team_id", "pk")
         )
 
-    @extend_schema(request=AttendanceEntrySerializer(many=True), responses=LiaisonDaySerializer)
+    @extend_schema(request=AttendanceEntrySerializer(many=True, max_length=MAX_IDS), responses=LiaisonDaySerializer)
     @action(detail=True, methods=["post"])
     def attendance(self, request, pk=None):
         """[{"member": user_id, "status": "present"|"absent"|"leave", "note": …}]: the leader
         marks anyone; a member checks in or asks for leave for themselves."""
         day = self.get_object()
-        entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False)
+        entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False, max_length=MAX_IDS)
         entries.is_valid(raise_exception=True)
         try:
             services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)

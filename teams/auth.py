@@ -1,7 +1,9 @@
-"""Signing in: sessions that end after SESSION_COOKIE_AGE without a request; API tokens that
-expire (API_TOKEN_LIFETIME) and are revoked when their holder signs out, gets a new password or
-is deactivated; and the answer to a sign-in that django-axes has locked out, on the login pages
-and the API alike (settings: AXES_*)."""
+"""Signing in: sessions that end after SESSION_COOKIE_AGE without a request; API tokens, one
+per sign-in through the API (a script, a phone: django-rest-knox keeps only their digest), that
+expire (API_TOKEN_LIFETIME), are revoked one by one with DELETE on the token endpoint and all
+together by a new password or a deactivated account, while signing out of the site leaves them
+alone; and the answer to a sign-in that django-axes has locked out, on the login pages and the
+API alike (settings: AXES_*)."""
 
 import math
 import time
@@ -10,7 +12,8 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
 from django.db.models import Max
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -18,9 +21,12 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import AuthenticationFailed
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication
+from knox.crypto import hash_token
+from knox.models import AuthToken
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 
 SESSION_REFRESHED = "session_refreshed_at"
 SESSION_REFRESH_SECONDS = 60
@@ -52,37 +58,72 @@ def _session_refreshed_on_sign_in(sender, request, user, **kwargs):
 
 
 def expires_at(token):
-    return token.created + settings.API_TOKEN_LIFETIME
+    return token.expiry
+
+
+class TooManyTokens(Throttled):
+    """The user already holds API_TOKENS_PER_USER tokens that work: 429 until the first expires."""
+
+    def __init__(self, wait):
+        super().__init__(wait=wait, detail=_(
+            "You already have %(count)d API tokens in use. Revoke those you no longer need "
+            "(DELETE /api/v1/auth/token/ with each), or wait until one expires."
+        ) % {"count": settings.API_TOKENS_PER_USER})
 
 
 def token_for(user):
-    """The user's API token; a new one if the last has expired."""
-    token, created = Token.objects.get_or_create(user=user)
-    if not created and expires_at(token) <= timezone.now():
-        token.delete()
-        token = Token.objects.create(user=user)
-    return token
+    """A new API token for one device or script: (the token's row, its key). The key is shown
+    this once; only its digest is kept. Expired tokens of the user are removed first."""
+    with transaction.atomic():
+        # One sign-in of the user at a time here, so that two at once cannot pass the bound together.
+        list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        now = timezone.now()
+        AuthToken.objects.filter(user=user, expiry__lte=now).delete()
+        live = list(AuthToken.objects.filter(user=user).order_by("expiry").values_list("expiry", flat=True))
+        if len(live) >= settings.API_TOKENS_PER_USER:
+            raise TooManyTokens(wait=math.ceil((live[0] - now).total_seconds()))
+        return AuthToken.objects.create(user=user, expiry=settings.API_TOKEN_LIFETIME)
+
+
+def revoke_token(token):
+    """One device's token: the one a request was authenticated with."""
+    if isinstance(token, AuthToken):
+        AuthToken.objects.filter(digest=token.digest).delete()
 
 
 def revoke_tokens(user):
-    Token.objects.filter(user=user).delete()
+    """Every API token of the user: a new password, a deactivated account."""
+    AuthToken.objects.filter(user=user).delete()
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """DRF's token, refused (and deleted) once API_TOKEN_LIFETIME has passed since it was issued."""
+    """`Authorization: Token <key>`, found by its digest; refused (and deleted) once expired, with
+    a message that says so."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
-        if expires_at(token) <= timezone.now():
+        try:
+            digest = hash_token(key.decode())
+        except (UnicodeDecodeError, ValueError):
+            raise AuthenticationFailed(_("Invalid token.")) from None
+        token = AuthToken.objects.select_related("user").filter(digest=digest).first()
+        if token is None:
+            raise AuthenticationFailed(_("Invalid token."))
+        if token.expiry is not None and token.expiry <= timezone.now():
             token.delete()
             raise AuthenticationFailed(_("This token has expired: request a new one with your username and password."))
-        return user, token
+        if not token.user.is_active:
+            raise AuthenticationFailed(_("User inactive or deleted."))
+        return token.user, token
 
 
-@receiver(user_logged_out)
-def _revoke_on_sign_out(sender, request, user, **kwargs):
-    if user is not None:
-        revoke_tokens(user)
+class ExpiringTokenScheme(OpenApiAuthenticationExtension):
+    """The schema's name for it, as for DRF's token before: `Authorization: Token <key>`."""
+
+    target_class = ExpiringTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)

@@ -9,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
 from teams import scope
+from teams.listing import some
 from teams.models import User, Village
 from visits import selectors, services
 from visits.filters import HouseholdFilter, VisitFilter
@@ -100,11 +101,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         errors = {}
         if len(cadres) != len(cadre_ids):
             errors["cadres"] = _("Unknown cadre: %(ids)s.") % {
-                "ids": ", ".join(str(i) for i in sorted(cadre_ids - {c.pk for c in cadres}))
+                "ids": some(sorted(cadre_ids - {c.pk for c in cadres}), ", ")
             }
         if len(households) != len(household_ids):
             errors["households"] = _("Unknown household: %(ids)s.") % {
-                "ids": ", ".join(str(i) for i in sorted(household_ids - {h.pk for h in households}))
+                "ids": some(sorted(household_ids - {h.pk for h in households}), ", ")
             }
         if errors:
             raise ValidationError(errors)

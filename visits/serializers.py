@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from teams.listing import IdListField
 from visits.models import Household, HouseholdTag, Visit
 
 
@@ -54,7 +55,7 @@ class VisitInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Visit.Kind.choices)
     date = serializers.DateField()
     village = serializers.IntegerField()
-    cadres = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
-    households = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    cadres = IdListField(required=False, default=list)
+    households = IdListField(required=False, default=list)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     needs_follow_up = serializers.BooleanField(required=False, default=False)

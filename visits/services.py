@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from teams import changes, scope, texts
+from teams.listing import some
 from teams.models import Membership, User
 from visits.models import Household, Visit
 from visits.scope import keeps_roll, loggable_teams
@@ -121,17 +122,17 @@ def log_visit(*, by, kind, date, village, cadres=(), households=(), notes="", ne
         # Named only if the user may see them: anyone else is the id they sent.
         seen = set(scope.visible(by, User).filter(pk__in=[c.pk for c in outsiders]).values_list("pk", flat=True))
         errors["cadres"] = _("Not members of %(team)s on that date: %(names)s.") % {
-            "team": team, "names": "、".join(str(c) if c.pk in seen else str(c.pk) for c in outsiders)
+            "team": team, "names": some(str(c) if c.pk in seen else str(c.pk) for c in outsiders)
         }
     households = list(Household.objects.filter(pk__in=[h.pk for h in households]).order_by("pk"))
     elsewhere = [str(h) for h in households if h.village_id != village.pk]
     if elsewhere:
         errors["households"] = _("These households live in another village, not in %(village)s: %(names)s.") % {
-            "village": village, "names": "、".join(elsewhere)
+            "village": village, "names": some(elsewhere)
         }
     elif any(not h.is_active_on(date) for h in households):
         errors["households"] = _("A household that had moved out by that date cannot be visited: %(names)s.") % {
-            "names": "、".join(str(h) for h in households if not h.is_active_on(date))
+            "names": some(h for h in households if not h.is_active_on(date))
         }
     if kind == Visit.Kind.HOUSEHOLD and not households:
         errors.setdefault("households", _("A household visit covers at least one household."))

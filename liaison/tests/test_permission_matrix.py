@@ -22,7 +22,7 @@ from django.contrib.admin import site
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import TokenProxy
+from knox.models import AuthToken
 
 from issues import public
 from issues import services as issue_services
@@ -200,7 +200,7 @@ def matrix_world(busy_world):
     Position.objects.create(user=w.staff, kind=Position.Kind.TOWN_OFFICE, town=w.town2)
     w.staff.user_permissions.set(Permission.objects.filter(codename__in=STAFF_PERMISSIONS))
     Group.objects.create(name="镇街驻点办")
-    TokenProxy.objects.create(user=w.cadre)
+    AuthToken.objects.create(user=w.cadre)
     rated = issue_services.register(
         by=w.cadre, village=w.village_a, category=w.issue_a.category, title="路灯不亮", description="三巷路灯",
         source="reception", reporter_name="王秀英", reporter_phone="13912345678",

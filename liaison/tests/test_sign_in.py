@@ -1,7 +1,8 @@
 """Signing in is protected: failed sign-ins of one account from one address lock it out for a
 while on the login page, the admin's and the API's token (with a Chinese message that says
-when to try again); API tokens expire and are revoked by signing out, a new password or
-deactivation; a session ends after a working day without a request."""
+when to try again); API tokens, one per device or script, expire, are revoked one by one with
+DELETE and all together by a new password or deactivation, never by signing out of the site;
+a session ends after a working day without a request."""
 
 from datetime import timedelta
 
@@ -116,35 +117,73 @@ def test_a_token_expires_and_a_new_one_is_issued_in_its_place(world):
         assert api_with(renewed).get("/api/v1/me/").status_code == 200
 
 
-def test_signing_out_of_the_site_revokes_the_token(world, client):
+def test_signing_out_of_the_site_leaves_the_scripts_tokens_working(world, client):
+    """A browser's session and a script's token are separate: signing out ends the session only."""
     token = token_request("cadre", PASSWORD).json()["token"]
     sign_in(client, "/accounts/login/", "cadre", PASSWORD)
+    assert signed_in_as(client) == "cadre"
     client.post("/accounts/logout/")
-    assert api_with(token).get("/api/v1/me/").status_code == 401
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+    assert api_with(token).get("/api/v1/me/").status_code == 200
 
 
-def test_delete_on_the_token_endpoint_revokes_it(world):
-    token = token_request("cadre", PASSWORD).json()["token"]
-    api = api_with(token)
-    assert api.delete("/api/v1/auth/token/").status_code == 204
-    assert api.get("/api/v1/me/").status_code == 401
+def test_each_sign_in_on_the_api_gets_its_own_token_and_delete_revokes_only_it(world):
+    phone, script = (token_request("cadre", PASSWORD).json()["token"] for _ in range(2))
+    assert phone != script
+    assert api_with(phone).get("/api/v1/me/").status_code == 200
+    assert api_with(script).get("/api/v1/me/").status_code == 200
+    assert api_with(phone).delete("/api/v1/auth/token/").status_code == 204
+    assert api_with(phone).get("/api/v1/me/").status_code == 401
+    assert api_with(script).get("/api/v1/me/").status_code == 200
     assert APIClient().delete("/api/v1/auth/token/").status_code == 401
 
 
-def test_a_new_password_revokes_the_token(world):
+def test_only_a_digest_of_the_token_is_kept(world):
+    from knox.models import AuthToken
+
     token = token_request("cadre", PASSWORD).json()["token"]
+    assert len(token) == 64
+    kept, = AuthToken.objects.filter(user=world.cadre).values_list("digest", "token_key")
+    assert token not in kept and not any(token in value or value == token for value in kept)
+
+
+def test_a_user_holds_a_bounded_number_of_tokens(world, settings):
+    settings.API_TOKENS_PER_USER = 3
+    tokens = [token_request("cadre", PASSWORD).json()["token"] for _ in range(3)]
+    refused = token_request("cadre", PASSWORD)
+    assert refused.status_code == 429 and "已有 3 个" in refused.json()["detail"]
+    assert 0 < int(refused["Retry-After"]) <= TOKEN_LIFETIME.total_seconds()
+    assert api_with(tokens[0]).delete("/api/v1/auth/token/").status_code == 204
+    assert token_request("cadre", PASSWORD).status_code == 200
+    with time_machine.travel(timezone.now() + TOKEN_LIFETIME + timedelta(minutes=1)):
+        assert token_request("cadre", PASSWORD).status_code == 200  # the expired ones are cleared
+
+
+def test_a_new_password_revokes_every_token(world):
+    tokens = [token_request("cadre", PASSWORD).json()["token"] for _ in range(2)]
     world.cadre.set_password("a-new-liaison-password")
     world.cadre.save()
-    assert api_with(token).get("/api/v1/me/").status_code == 401
+    for token in tokens:
+        assert api_with(token).get("/api/v1/me/").status_code == 401
 
 
 def test_deactivation_revokes_the_token(world):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     token = token_request("cadre", PASSWORD).json()["token"]
+    assert api_with(token).get("/api/v1/me/").status_code == 200
     world.cadre.is_active = False
     world.cadre.save()
-    assert not Token.objects.filter(key=token).exists()
+    assert not AuthToken.objects.filter(user=world.cadre).exists()
+    assert api_with(token).get("/api/v1/me/").status_code == 401
+
+
+def test_a_token_of_another_shape_is_refused_as_invalid(world):
+    for header in ("Token \u00e9\u00e9", "Token " + "0" * 64, "Token zz"):
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=header)
+        response = api.get("/api/v1/me/")
+        assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
 
 
 def test_other_saves_of_the_user_keep_the_token(world):
@@ -165,3 +204,40 @@ def test_a_session_ends_after_a_working_day_without_a_request(world, client):
         traveller.shift(idle + timedelta(minutes=1))
         response = client.get("/issues/")
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_token_issued_before_the_move_to_per_device_tokens_keeps_working(world, django_db_blocker):
+    """teams/migrations/0007 carries DRF's tokens (one per user, key in clear) over to knox's table
+    under the same key, until the same expiry, and deletes DRF's rows."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    key = "0123456789abcdef0123456789abcdef01234567"  # DRF's keys: 40 hex characters
+    issued = timezone.now() - timedelta(hours=2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz NOT NULL, "
+            "user_id bigint NOT NULL UNIQUE)"
+        )
+        cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, %s)", [key, issued, world.cadre.pk])
+    with connection.schema_editor(atomic=False) as editor:
+        import_module("teams.migrations.0007_api_tokens_per_device").carry_over(apps, editor)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM authtoken_token")
+        assert cursor.fetchone() == (0,)
+    assert api_with(key).get("/api/v1/me/").json()["username"] == "cadre"
+    with time_machine.travel(issued + TOKEN_LIFETIME + timedelta(minutes=1)):
+        assert api_with(key).get("/api/v1/me/").status_code == 401
+
+
+def test_sign_ins_at_once_cannot_pass_the_token_bound_together(tworld, settings):
+    """Six scripts of one account ask for a token at the same instant, on six connections."""
+    from issues.tests.test_concurrency import run_together
+    from teams import auth
+
+    settings.API_TOKENS_PER_USER = 3
+    results = run_together(*[lambda: auth.token_for(tworld.cadre)] * 6)
+    assert sorted(kind for kind, _ in results) == ["error"] * 3 + ["ok"] * 3, results
+    assert all(isinstance(value, auth.TooManyTokens) for kind, value in results if kind == "error")

@@ -96,6 +96,11 @@ class AttendanceEntrySerializer(serializers.Serializer):
     seen = serializers.ChoiceField(choices=Attendance.Status.choices, required=False, help_text=_(
         "The row's status as the client last saw it: if someone else has changed it since, the answer is 409."
     ))
+    seen_at = serializers.DateTimeField(required=False, help_text=_(
+        "The row's `updated_at` as the client last saw it (the liaison day's rows give it): if the row has "
+        "changed in any way since, its note included, the answer is 409. Without it (or `seen`), the row is "
+        "judged as the request found it on arrival."
+    ))
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -335,6 +335,8 @@ def _changed_since(row, entry, arrived):
     the entry asks for is not a conflict (a double tap checks in once)."""
     if entry.get("seen") and row.status != entry["seen"]:
         return True
+    if entry.get("seen_at") and row.updated_at != entry["seen_at"]:
+        return True
     if arrived is None or _version(arrived) == _version(row):
         return False
     note = (entry.get("note") or "").strip()
@@ -349,7 +351,8 @@ def record_attendance(*, liaison_day, by, entries):
     `member` (a user id), `status` and `note`. The team leader (or an administrator) marks
     anyone; a member checks themselves in on the day or asks for leave with a reason.
     Every change is logged; setting a row to what it already is changes nothing. An entry may
-    carry `seen`, the status the user saw: if the row has changed since, nothing is saved and
+    carry `seen`, the status the user saw, and `seen_at`, the row's `updated_at` they saw (its
+    version: a note changed is a change too): if the row has changed since, nothing is saved and
     SheetChanged says whose row (two people marking the same row never silently overwrite).
 
     Without `seen` (DESIGN.md's contract does not name it, so it stays optional) the version is

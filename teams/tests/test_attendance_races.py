@@ -158,3 +158,10 @@ def test_the_sheet_does_not_overwrite_a_note_changed_meanwhile(tworld, tday, cli
     assert "李丽芳的考勤刚刚被他人登记，请刷新考勤表查看后再试。" in response.content.decode()
     assert Attendance.objects.get(liaison_day=tday, member=cadre).note == "迟到十分钟"
     assert version, "the sheet carries each row's version"
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00", "9999-12-31T23:59:59-08:00", "yesterday"])
+def test_a_version_no_clock_reaches_is_a_400(world, today_day, api_as, moment):
+    body = [{"member": world.cadre.pk, "status": "present", "seen_at": moment}]
+    response = api_as(world.leader).post(f"/api/v1/liaison-days/{today_day.pk}/attendance/", body, format="json")
+    assert response.status_code == 400 and "seen_at" in response.json()[0]

@@ -3,10 +3,12 @@ production mode), on the demo data (`seed_demo`), as the audit of issue 20 measu
 
     BASE=http://127.0.0.1:8000 .venv/bin/python benchmarks/races.py
 
-1. Attendance: ROUNDS times, N requests at once (a barrier, one connection each) POST the
-   same row of the demo team's most recent open sheet as its leader, each with its own note,
-   without `seen`. Every 200 answer but the one whose note the row keeps was overwritten:
-   a lost update.
+1. Attendance: ROUNDS times, N requests (one connection each; half released together by a
+   barrier, half as soon as the first answer is back) POST the same row of the demo team's most
+   recent open sheet as its leader, each with its own note: without a version, then with
+   `seen_at` read before. Every 200 answer but the one whose note the row keeps was overwritten:
+   a lost update (without a version, a request that reached the server after another committed
+   overwrites it knowingly as far as the server can tell; it is still counted).
 2. Issue actions: ROUNDS times, on a new issue, N escalations without `step` by the leader
    and the cadre (both may escalate from the village): half at once, half as soon as the first
    answer is back (people who loaded the page before the winner acted); then N resolves by
@@ -73,7 +75,6 @@ def at_once(calls, then=()):
 
 def attendance(leader, cadre_id, team_id):
     days = get(leader, "/api/v1/liaison-days/", team=team_id, date_before=date.today().isoformat())["results"]
-    requests_sent, codes, lost = 0, Counter(), 0
     for day in days:
         probe = requests.post(f"{BASE}/api/v1/liaison-days/{day['id']}/attendance/", headers=leader, timeout=30,
                               json=[{"member": cadre_id, "status": "present", "note": "probe"}])
@@ -82,18 +83,26 @@ def attendance(leader, cadre_id, team_id):
     else:
         sys.exit("No open attendance sheet of the leader's team with the cadre's row.")
     path = f"/api/v1/liaison-days/{day['id']}/attendance/"
-    for r in range(ROUNDS):
-        notes = [f"race {r}-{i}" for i in range(N)]
-        calls = [(leader, path, [{"member": cadre_id, "status": ("present", "absent")[i % 2], "note": notes[i]}])
-                 for i in range(N)]
-        answers = at_once(calls)
-        requests_sent += N
-        codes.update(status for status, _ in answers)
-        row = next(a for a in get(leader, f"/api/v1/liaison-days/{day['id']}/")["attendance"]
-                   if a["member"] == cadre_id)
-        lost += sum(1 for i, (status, _) in enumerate(answers) if status == 200 and notes[i] != row["note"])
-    print(f"attendance, day {day['date']}: {requests_sent} requests, {dict(sorted(codes.items()))}, "
-          f"lost updates {lost}")
+
+    def row():
+        return next(a for a in get(leader, f"/api/v1/liaison-days/{day['id']}/")["attendance"]
+                    if a["member"] == cadre_id)
+
+    for versioned in (False, True):
+        requests_sent, codes, lost = 0, Counter(), 0
+        for r in range(ROUNDS):
+            seen = {"seen_at": row()["updated_at"]} if versioned else {}
+            notes = [f"race {versioned:d} {r}-{i}" for i in range(N)]
+            calls = [(leader, path, [{"member": cadre_id, "status": ("present", "absent")[i % 2], "note": notes[i],
+                                      **seen}]) for i in range(N)]
+            # Half at once, half as soon as the first answer is back (they read the sheet before it).
+            answers = at_once(calls[: N // 2], calls[N // 2:])
+            requests_sent += N
+            codes.update(status for status, _ in answers)
+            final = row()["note"]
+            lost += sum(1 for i, (status, _) in enumerate(answers) if status == 200 and notes[i] != final)
+        print(f"attendance {'with seen_at' if versioned else 'without a version'}, day {day['date']}: "
+              f"{requests_sent} requests, {dict(sorted(codes.items()))}, lost updates {lost}")
 
 
 def issue_actions(leader, cadre, village_id, category):

@@ -125,8 +125,36 @@ def _check(issue, by, action, refusal):
     """The state first (409), then the permission (403)."""
     if not issue.allows(action):
         raise TransitionNotAllowed(refusal % {"status": issue.get_status_display()})
-    if not may(by, issue, action):
-        raise PermissionDenied(_("You may not make this change to this issue."))
+    _check_permission(issue, by, action)
+
+
+def _check_permission(issue, by, action):
+    """The permission, judged on the issue as read under its lock. Someone who could take this
+    action on one of the issue's earlier steps, and cannot now, lost it because the issue moved
+    on (someone escalated it, or answered and reopened it) since they loaded it: that is a
+    transition not allowed from the current state (409, "someone else changed it"), whether or
+    not the client sent the step it saw. Only someone who never could is refused (403)."""
+    if may(by, issue, action):
+        return
+    if _moved_away_from(by, issue, action):
+        raise TransitionNotAllowed(
+            _("Someone else has changed this issue since you opened it; it is now with %(handler)s. "
+              "Reload it to see what changed.") % {"handler": issue.current_step.handler}
+        )
+    raise PermissionDenied(_("You may not make this change to this issue."))
+
+
+def _moved_away_from(user, issue, action):
+    """Whether the user could take `action` on the issue at one of its earlier steps."""
+    if user is None:
+        return False
+    earlier = Step.objects.filter(issue=issue).exclude(pk=issue.current_step_id).order_by("-opened_at", "-pk")
+    for step in earlier:
+        then = Issue(pk=issue.pk, village=issue.village, first_responder_id=issue.first_responder_id)
+        then.current_step = step
+        if may(user, then, action):
+            return True
+    return False
 
 
 def _event(issue, *, kind, by, at, step=None, public_note="", internal_note="", satisfaction=""):
@@ -365,8 +393,8 @@ def rate(*, issue, satisfaction, comment="", by=None, seen_step=None):
         raise TransitionNotAllowed(_("The issue is still being handled; it can be rated once it is answered."))
     if locked.satisfaction:
         raise TransitionNotAllowed(_("This answer has already been rated."))
-    if by is not None and not may(by, locked, "rate"):
-        raise PermissionDenied(_("You may not make this change to this issue."))
+    if by is not None:
+        _check_permission(locked, by, "rate")
     now = timezone.now()
     locked.satisfaction = satisfaction
     locked.satisfaction_comment = comment

@@ -50,6 +50,8 @@ class SheetForm(forms.Form):
             self.fields[f"seen-{row.member_id}"] = forms.ChoiceField(
                 choices=Attendance.Status.choices, required=False
             )
+            # The row's version the leader saw: a note someone else changed since is not overwritten either.
+            self.fields[f"seen_at-{row.member_id}"] = forms.DateTimeField(required=False)
 
     def entries(self):
         """What to hand to `services.record_attendance`; a note not sent stays as it was."""
@@ -61,6 +63,7 @@ class SheetForm(forms.Form):
                     "member": row.member_id, "status": self.cleaned_data[status],
                     "note": self.cleaned_data[note] if note in self.data else row.note,
                     "seen": self.cleaned_data[f"seen-{row.member_id}"] or None,
+                    "seen_at": self.cleaned_data[f"seen_at-{row.member_id}"],
                 })
         return entries
 
@@ -69,6 +72,7 @@ class SheetForm(forms.Form):
         for row in self.rows:
             status, note = f"status-{row.member_id}", f"note-{row.member_id}"
             row.seen = self.data.get(f"seen-{row.member_id}", row.status)
+            row.seen_at = self.data.get(f"seen_at-{row.member_id}", row.updated_at.isoformat())
             row.status = self.data.get(status, row.status)
             row.note = self.data.get(note, row.note)
             row.errors = [*self.errors.get(status, []), *self.errors.get(note, [])]

@@ -85,6 +85,17 @@ class LiaisonDaySerializer(serializers.ModelSerializer):
         ]
 
 
+class RowVersionField(serializers.DateTimeField):
+    """A row's `updated_at` as the client saw it; a moment no clock reaches (year 1 in Shanghai
+    is before year 1 in UTC) is a wrong value, not a server error."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            self.fail("invalid", format="ISO 8601")
+
+
 class AttendanceEntrySerializer(serializers.Serializer):
     member = serializers.IntegerField()
     status = serializers.ChoiceField(
@@ -95,6 +106,11 @@ class AttendanceEntrySerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
     seen = serializers.ChoiceField(choices=Attendance.Status.choices, required=False, help_text=_(
         "The row's status as the client last saw it: if someone else has changed it since, the answer is 409."
+    ))
+    seen_at = RowVersionField(required=False, help_text=_(
+        "The row's `updated_at` as the client last saw it (the liaison day's rows give it): if the row has "
+        "changed in any way since, its note included, the answer is 409. Without it (or `seen`), the row is "
+        "judged as the request found it on arrival."
     ))
 
 

@@ -325,16 +325,48 @@ def can_mark_sheet(user, liaison_day):
     return s.is_admin or liaison_day.team_id in s.leader_team_ids
 
 
+def _version(row):
+    return (row.status, row.note, row.updated_by_id, row.updated_at, row.checked_in_at)
+
+
+def _changed_since(row, entry, arrived):
+    """Whether the locked `row` is no longer what the entry was based on: the status the user
+    saw (`seen`), or the row as the request found it on arrival; a row that already is what
+    the entry asks for is not a conflict (a double tap checks in once)."""
+    if entry.get("seen") and row.status != entry["seen"]:
+        return True
+    if entry.get("seen_at") and row.updated_at != entry["seen_at"]:
+        return True
+    if arrived is None or _version(arrived) == _version(row):
+        return False
+    note = (entry.get("note") or "").strip()
+    if entry["status"] == Attendance.Status.PRESENT == row.status and not note:
+        note = row.note
+    return (row.status, row.note) != (entry["status"], note)
+
+
 @transaction.atomic
 def record_attendance(*, liaison_day, by, entries):
     """Set attendance rows of one liaison day, all or nothing. `entries` are dicts with
     `member` (a user id), `status` and `note`. The team leader (or an administrator) marks
     anyone; a member checks themselves in on the day or asks for leave with a reason.
     Every change is logged; setting a row to what it already is changes nothing. An entry may
-    carry `seen`, the status the user saw: if the row has changed since, nothing is saved and
+    carry `seen`, the status the user saw, and `seen_at`, the row's `updated_at` they saw (its
+    version: a note changed is a change too): if the row has changed since, nothing is saved and
     SheetChanged says whose row (two people marking the same row never silently overwrite).
 
+    Without `seen` (DESIGN.md's contract does not name it, so it stays optional) the version is
+    the row as this request found it when it arrived, read before the lock: a row that another
+    request changed between that read and the lock is not overwritten either (409), unless this
+    entry asks for what the row already is. Every change is thus based on the state it replaces;
+    one that is not is a 409 for every client, never a silent overwrite.
+
     Returns the rows that changed."""
+    entries = list(entries)
+    members = [e["member"] for e in entries]
+    arrived = {
+        row.member_id: row for row in Attendance.objects.filter(liaison_day_id=liaison_day.pk, member_id__in=members)
+    }
     day = LiaisonDay.objects.select_for_update().select_related("team").get(pk=liaison_day.pk)
     leads = can_mark_sheet(by, day)
     if not leads and day.team_id not in scope.scope_for(by).member_team_ids:
@@ -348,12 +380,11 @@ def record_attendance(*, liaison_day, by, entries):
             % {"date": day.date.isoformat(), "closed": day.sheet_closes_on().isoformat()}
         )
     rows = {row.member_id: row for row in Attendance.objects.select_for_update().filter(liaison_day=day)}
-    entries = list(entries)
     # Only people the user may see are named: anyone else is the id they sent.
     names = dict(scope.visible(by, User).filter(pk__in=[e["member"] for e in entries]).values_list("pk", "name"))
     changed_meanwhile = [
         names.get(e["member"]) or str(e["member"]) for e in entries
-        if e.get("seen") and e["member"] in rows and rows[e["member"]].status != e["seen"]
+        if e["member"] in rows and _changed_since(rows[e["member"]], e, arrived.get(e["member"]))
     ]
     if changed_meanwhile:
         raise SheetChanged(

@@ -160,8 +160,16 @@ def test_the_escalate_form_says_the_reason_is_public_and_keeps_an_internal_note(
 
 
 def test_action_of_another_level_is_forbidden(world, at_town, as_user):
-    response = as_user(world.cadre).post(reverse("issue-action", args=[at_town.code, "resolve"]), {"result": "好了"})
+    # The team's lawyer never could escalate it, at the village or at the town.
+    response = as_user(world.lawyer).post(
+        reverse("issue-action", args=[at_town.code, "escalate"]), {"reason": "需住建局", "department": world.dept2.pk}
+    )
     assert response.status_code == 403
+    # The cadre could, before it went up: the issue moved on, which is what the cadre is told.
+    response = as_user(world.cadre).post(
+        reverse("issue-action", args=[at_town.code, "resolve"]), {"result": "好了"}, follow=True
+    )
+    assert "该问题在您打开后已被他人处理，现由罗阳街道办理，请刷新后查看。" in response.content.decode()
     assert reload(at_town).status == "open"
 
 

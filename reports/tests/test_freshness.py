@@ -373,7 +373,8 @@ def test_a_burst_of_corrections_committed_during_in_process_refreshes_leaves_eve
             thread.start()
         for thread in threads:
             thread.join(120)
-        assert sorted(set(answers)) == [200] and len(answers) == 20
+        # Corrections racing on one row: one wins each round, the others are told (409), none lost.
+        assert set(answers) <= {200, 409} and 200 in answers and len(answers) == 20, answers
         assert not PendingChange.objects.exists()
         assert differences(w.county) == []
 

@@ -11,8 +11,9 @@ The script migrates and seeds the demo county (as the owner, DATABASE_URL), make
 1. every write that feeds the figures or queues work, with Redis up, stopped and frozen: the
    answer, its time, the rows it wrote, and how long until the work it left is done once Redis
    is back;
-2. races: 20 concurrent edits of one attendance row, and an issue's actions racing an
-   escalation (requests, answers, lost updates, 403 instead of 409);
+2. races (benchmarks/races.py): concurrent edits of one attendance row, without a version and
+   with seen_at, and an issue's actions racing an escalation (requests, answers, lost updates,
+   403 instead of 409);
 3. a whole worker killed (SIGKILL) mid-export: how long until a new worker has finished it;
 4. what the application's role may do to the audit trails (each statement, the database's answer);
 5. every Excel export written with hostile names and texts: the cells checked, and formulas found.
@@ -31,7 +32,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -180,6 +180,8 @@ class Stack:
         self.tmp = tempfile.mkdtemp(prefix="liaison-audit-")
         self.env = {**os.environ, **PRODUCTION, "DATABASE_URL": APP_URL, "REDIS_URL": redis.url,
                     "MEDIA_ROOT": str(Path(self.tmp) / "media"), "EXPORT_INLINE_ROWS": "10",
+                    # races.py speaks plain HTTP without the proxy's header.
+                    "SECURE_SSL_REDIRECT": "0",
                     "CACHE_KEY_PREFIX": "audit"}
         self.web = subprocess.Popen([BIN / "gunicorn", "liaison.wsgi", "--workers", "3", "--threads", "4",
                                      "--bind", f"127.0.0.1:{self.port}", "--timeout", "120"], cwd=ROOT, env=self.env,
@@ -321,65 +323,18 @@ def writes(stack):
 
 
 def races(stack):
-    from django.utils import timezone
-
-    from issues.models import Issue
-    from teams.models import AttendanceChange, LiaisonDay, Team
-
-    leader = api(stack.base, "leader")
-    team = Team.objects.filter(memberships__user__username="leader").first()
-    day = LiaisonDay.objects.filter(team=team, date__lt=timezone.localdate()).order_by("-date").first()
-    row = day.attendance.order_by("pk").first()
-    seen = row.status
-    before = AttendanceChange.objects.filter(attendance=row).count()
-    n = 20
-    barrier, answers = threading.Barrier(n), []
-
-    def edit(i):
-        barrier.wait()
-        status, _, _ = leader.request("POST", f"/api/v1/liaison-days/{day.pk}/attendance/", body=[
-            {"member": row.member_id, "status": ["present", "absent", "leave"][i % 3], "note": f"改{i}", "seen": seen}])
-        answers.append(status)
-
-    threads = [threading.Thread(target=edit, args=(i,)) for i in range(n)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    changed = AttendanceChange.objects.filter(attendance=row).count() - before
-    ok = answers.count(200)
-    lost = max(ok - 1, 0) if ok else 0
-    print(f"\n2. Races\n   attendance: {n} concurrent edits of one row with the same seen: "
-          f"{ok} × 200, {answers.count(409)} × 409, other {sorted(set(answers) - {200, 409})}; "
-          f"change log entries {changed}; lost updates {lost}")
-    if lost:
-        failures.append(f"attendance race: {lost} lost updates")
-
-    cadre = api(stack.base, "cadre")
-    issue = Issue.objects.filter(current_step__team=team, status="open", level="village") \
-        .order_by("-pk").first()
-    step = issue.current_step_id
-    n = 24
-    barrier, answers = threading.Barrier(n), []
-
-    def act(i):
-        barrier.wait()
-        if i == 0:
-            status, _, _ = leader.request("POST", f"/api/v1/issues/{issue.code}/escalate/",
-                                          body={"reason": "需镇里协调", "step": step})
-        else:
-            status, _, _ = cadre.request("POST", f"/api/v1/issues/{issue.code}/progress/",
-                                         body={"note": f"进展{i}", "step": step})
-        answers.append((i, status))
-
-    threads = [threading.Thread(target=act, args=(i,)) for i in range(n)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
-    escalated = dict(answers)[0]
-    losers = [s for i, s in answers if i and s != 200]
-    print(f"   issue: 1 escalation ({escalated}) racing {n - 1} progress notes on the step the clients saw: "
-          f"{sum(1 for i, s in answers if i and s == 200)} × 200, {losers.count(409)} × 409, "
-          f"{losers.count(403)} × 403, other {sorted(set(losers) - {409, 403})}")
-    if losers.count(403):
-        failures.append(f"issue race: {losers.count(403)} × 403 instead of 409")
+    """benchmarks/races.py against the stack: attendance without a version and with seen_at,
+    issue actions racing an escalation."""
+    print("\n2. Races (benchmarks/races.py)")
+    out = subprocess.run([BIN / "python", ROOT / "benchmarks" / "races.py"], env={**os.environ, "BASE": stack.base},
+                         capture_output=True, text=True, check=True).stdout
+    print("   " + out.strip().replace("\n", "\n   "))
+    versioned = re.search(r"with seen_at.*lost updates (\d+)", out)
+    forbidden = re.search(r"403-instead-of-409 (\d+)", out)
+    if not versioned or int(versioned.group(1)):
+        failures.append("attendance with seen_at lost updates")
+    if not forbidden or int(forbidden.group(1)):
+        failures.append("issue actions: 403 instead of 409")
 
 
 def kill(stack):

@@ -358,11 +358,11 @@ def kill(stack):
 def audit():
     import psycopg2
 
-    from reports.models import AssessmentResult, AssessmentRound
+    from reports.models import AssessmentResult, AssessmentRound, Inspection
 
     published = AssessmentRound.objects.filter(status="published").first()
     result = AssessmentResult.objects.filter(round=published).first()
-    used = published.inspections.first() if hasattr(published, "inspections") else None
+    used = Inspection.objects.filter(results__round=published).first()
     statements = [
         "DELETE FROM reports_assessmentevent",
         "UPDATE reports_assessmentevent SET reason = 'x'",
@@ -370,10 +370,11 @@ def audit():
         f"UPDATE reports_assessmentresult SET score = score + 10 WHERE id = {result.pk}",
         f"DELETE FROM reports_assessmentresult WHERE id = {result.pk}",
         f"UPDATE reports_assessmentround SET status = 'draft' WHERE id = {published.pk}",
-        "DELETE FROM issues_event", "TRUNCATE issues_event", "UPDATE teams_attendancechange SET note = 'x'",
+        "DELETE FROM issues_event", "TRUNCATE issues_event", "UPDATE teams_attendancechange SET to_note = 'x'",
     ]
     if used is not None:
-        statements.append(f"UPDATE reports_inspection SET deduction = 0 WHERE id = {used.pk}")
+        statements += [f"UPDATE reports_inspection SET deduction = 0 WHERE id = {used.pk}",
+                       f"DELETE FROM reports_inspection_criticised WHERE inspection_id = {used.pk}"]
     print("\n4. The application's role (liaison_app) against the audit trails")
     conn = psycopg2.connect(APP_URL)
     for sql in statements:
@@ -389,6 +390,11 @@ def audit():
     conn.close()
 
 
+def hostile(model, i, name):
+    """A formula-like name, cut to what the field holds."""
+    return (HOSTILE[i % len(HOSTILE)] + name[:4])[:model._meta.get_field("name").max_length]
+
+
 def excel(stack, county):
     from openpyxl import load_workbook
 
@@ -398,10 +404,10 @@ def excel(stack, county):
 
     # Hostile values in every name a sheet prints: people, units, places, free text.
     for i, user in enumerate(User.objects.filter(memberships__team__village__town__county=county).distinct()):
-        User.objects.filter(pk=user.pk).update(name=HOSTILE[i % len(HOSTILE)] + user.name[:2])
+        User.objects.filter(pk=user.pk).update(name=hostile(User, i, user.name))
     for model in (Town, Village, Team, Department):
         for i, obj in enumerate(model.objects.all()):
-            model.objects.filter(pk=obj.pk).update(name=HOSTILE[i % len(HOSTILE)] + obj.name[:4])
+            model.objects.filter(pk=obj.pk).update(name=hostile(model, i, obj.name))
     Visit.objects.filter(notes="").update(notes=HOSTILE[0])
     orgdept = api(stack.base, "orgdept")
     team = Team.objects.filter(village__town__county=county).first()

@@ -362,7 +362,9 @@ def audit():
 
     published = AssessmentRound.objects.filter(status="published").first()
     result = AssessmentResult.objects.filter(round=published).first()
-    used = Inspection.objects.filter(results__round=published).first()
+    behind = Inspection.objects.filter(results__round=published)
+    used = behind.filter(deduction__gt=0).first()
+    named = behind.filter(absent_members__isnull=False).first()
     statements = [
         "DELETE FROM reports_assessmentevent",
         "UPDATE reports_assessmentevent SET reason = 'x'",
@@ -374,14 +376,16 @@ def audit():
     ]
     if used is not None:
         statements += [f"UPDATE reports_inspection SET deduction = 0 WHERE id = {used.pk}",
-                       f"DELETE FROM reports_inspection_criticised WHERE inspection_id = {used.pk}"]
+                       f"DELETE FROM reports_assessmentresult_inspections WHERE inspection_id = {used.pk}"]
+    if named is not None:
+        statements.append(f"DELETE FROM reports_inspection_absent_members WHERE inspection_id = {named.pk}")
     print("\n4. The application's role (liaison_app) against the audit trails")
     conn = psycopg2.connect(APP_URL)
     for sql in statements:
         try:
             with conn, conn.cursor() as c:
                 c.execute(sql)
-            answer, refused = "COMMITTED", False
+                answer, refused = f"COMMITTED ({c.rowcount} rows)", False
         except psycopg2.Error as e:
             answer, refused = f"{e.pgcode} {str(e).splitlines()[0][:110]}", True
         print(f"   {sql[:70]:70} → {answer}")
@@ -428,7 +432,7 @@ def excel(stack, county):
         status, content, _ = orgdept.request("GET", urlsplit(job["download"]).path)
         assert status == 200, (body, status)
         book = load_workbook(io.BytesIO(content))
-        cells = formulas = hostile = 0
+        cells = formulas = hostile_cells = 0
         for sheet in book.worksheets:
             for row in sheet.iter_rows():
                 for cell in row:
@@ -436,11 +440,11 @@ def excel(stack, county):
                         continue
                     cells += 1
                     formulas += cell.data_type == "f"
-                    hostile += isinstance(cell.value, str) and any(h in cell.value for h in HOSTILE)
+                    hostile_cells += isinstance(cell.value, str) and any(h in cell.value for h in HOSTILE)
         with zipfile.ZipFile(io.BytesIO(content)) as z:
             xml_formulas = sum(len(re.findall(rb"<f[ >]", z.read(n))) for n in z.namelist()
                                if n.startswith("xl/worksheets/"))
-        print(f"   {body['kind']:10} {cells:7} cells, {hostile:5} with a hostile value, formulas {formulas} "
+        print(f"   {body['kind']:10} {cells:7} cells, {hostile_cells:5} with a hostile value, formulas {formulas} "
               f"(<f> elements in the sheets' XML: {xml_formulas})")
         total_cells, total_formulas = total_cells + cells, total_formulas + formulas + xml_formulas
     if total_formulas:

@@ -120,3 +120,27 @@ def test_no_format_suffix_routes(busy_world, api_as):
     response = api.post(f"/api/v1/liaison-days/{busy_world.day_a.pk}/attendance.json", [], format="json")
     assert response.status_code == 404
     assert api.get("/api/v1/towns.json").status_code == 404
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize("path", [
+    "/api/v1/towns/1.5/", "/api/v1/issues/AB.CD/", "/api/v1/nothing/", "/api/v1/towns/1/nothing/", "/api/v2/",
+    "/api/", "/api/v1/liaison-days/1/attendance/x/", "/api/v1/nothing",
+])
+def test_a_path_no_route_takes_under_api_is_a_json_404_even_in_development(world, api_as, settings, debug, path):
+    """DEBUG's technical 404 page was HTML; the router's misses are answered by the API's own
+    last route, in the user's language."""
+    settings.DEBUG = debug
+    api = api_as(world.leader)
+    response = api.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到。"}
+    api.cookies["django_language"] = "en"
+    assert api.post(path, {}, format="json").json() == {"detail": "Not found."}
+
+
+def test_a_path_that_misses_only_its_slash_is_still_sent_to_it(world, api_as, settings):
+    settings.DEBUG = True
+    response = api_as(world.leader).get("/api/v1/towns?county=1")
+    assert (response.status_code, response["Location"]) == (301, "/api/v1/towns/?county=1")

@@ -1,5 +1,8 @@
 """GET /api/v1/metrics/?unit=team:12&period=month:2026-11: a unit's figures for a period."""
 
+import re
+from datetime import date
+
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
@@ -37,13 +40,30 @@ def parse_unit(value):
     return kind, unit_id
 
 
+# The periods the API names, the schema's pattern and the server's one rule: years FIRST_YEAR to
+# LAST_YEAR, and week 53 only in the years that have one (week:7802-W53 fitted the old pattern and
+# was refused). Every key the pattern takes is a period.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+_YEAR = r"20[0-9]{2}"
+_LONG_YEARS = "|".join(str(year) for year in range(FIRST_YEAR, LAST_YEAR + 1)
+                       if date(year, 12, 28).isocalendar().week == 53)
+PERIOD_PATTERN = (
+    rf"^(?:week:(?:{_YEAR}-W(?:0[1-9]|[1-4][0-9]|5[0-2])|(?:{_LONG_YEARS})-W53)"
+    rf"|month:{_YEAR}-(?:0[1-9]|1[0-2])|quarter:{_YEAR}-Q[1-4]|year:{_YEAR})$"
+)
+_PERIOD = re.compile(PERIOD_PATTERN, re.ASCII)
+
+
 def parse_period(value):
-    try:
+    if _PERIOD.match(value or ""):
         return periods.parse(value)
-    except ValueError:
+    if not re.match(periods.PATTERN, value or "", re.ASCII):
         raise ValidationError({"period": [_(
             "Name the period as week:2026-W47, month:2026-11, quarter:2026-Q4 or year:2026."
-        )]}) from None
+        )]})
+    raise ValidationError({"period": [_(
+        "A period lies between %(first)d and %(last)d, and week 53 only in a year that has one."
+    ) % {"first": FIRST_YEAR, "last": LAST_YEAR}]})
 
 
 def figures(row):
@@ -62,8 +82,9 @@ class MetricsView(APIView):
         parameters=[
             OpenApiParameter("unit", OpenApiTypes.STR, required=True, pattern=UNIT_PATTERN,
                              description="team:ID, town:ID, county:ID or department:ID"),
-            OpenApiParameter("period", OpenApiTypes.STR, required=True, pattern=periods.PATTERN,
-                             description="week:2026-W47, month:2026-11, quarter:2026-Q4 or year:2026"),
+            OpenApiParameter("period", OpenApiTypes.STR, required=True, pattern=PERIOD_PATTERN,
+                             description="week:2026-W47, month:2026-11, quarter:2026-Q4 or year:2026; "
+                                         "years 2000 to 2099, week 53 only in a year that has one"),
         ],
         responses=inline_serializer("Metrics", {
             "unit": serializers.CharField(), "period": serializers.CharField(),

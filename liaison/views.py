@@ -6,6 +6,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 
 from issues import selectors as issue_selectors
@@ -60,10 +61,12 @@ def not_found(request, exception):
     return page_not_found(request, exception)
 
 
+@csrf_exempt
 def api_not_found(request, rest=""):
     """Every path under /api/ that no route takes (the last route of liaison/urls.py): JSON in the
     user's language, in development too, where DEBUG's technical page would answer HTML. A path
-    that misses only its trailing slash is sent to it, as CommonMiddleware's APPEND_SLASH would."""
+    that misses only its trailing slash is sent to it, as CommonMiddleware's APPEND_SLASH would.
+    Exempt from the CSRF check, which would answer a POST with its HTML 403 (it changes nothing)."""
     if settings.APPEND_SLASH and not request.path_info.endswith("/"):
         try:
             match = resolve(f"{request.path_info}/", urlconf=getattr(request, "urlconf", None))

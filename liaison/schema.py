@@ -38,3 +38,24 @@ def texts_without_nul(result, generator, request, public):
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 _no_nul(media.get("schema"), components, seen)
     return result
+
+
+def text_is_a_string():
+    """DRF's text field reads a JSON number as its digits (`"explanation": 0.5` is "0.5"), which a
+    schema's `type: string` does not say, and Schemathesis had to be told to let it pass. The API
+    reads a text from a JSON string only; anything else is refused with DRF's own words ("不是有效的
+    字符串。"). Forms and query strings send strings: nothing changes for them. Once, at start-up
+    (LiaisonConfig.ready)."""
+    from rest_framework.fields import CharField
+
+    lenient = CharField.to_internal_value
+    if getattr(lenient, "strings_only", False):
+        return
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return lenient(self, data)
+
+    to_internal_value.strings_only = True
+    CharField.to_internal_value = to_internal_value

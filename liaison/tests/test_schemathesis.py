@@ -18,6 +18,7 @@ never a 400. A text comes as a JSON string, as the schema says (a number for it 
 liaison/schema.py). The run's figures are printed at the end of the session (conftest.py)."""
 
 import contextlib
+import io
 from collections import Counter
 
 import pytest
@@ -42,6 +43,13 @@ TOTALS = Counter()
 
 
 def counting(environ, start_response):
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    where = (environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body.decode("latin-1"))
+    if any(nul in text for text in where for nul in ("\x00", "%00", "\\u0000")):
+        TOTALS["with NUL"] += 1
+
     def counted(status, headers, *args):
         TOTALS["requests"] += 1
         TOTALS[f"{status[0]}xx"] += 1

@@ -1,18 +1,35 @@
 """POST /api/v1/public/issue-status/: the status page's answer as JSON, for residents' apps and
 mini-programs. No login; the same neutral answer and the same limits as the page."""
 
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from issues import public, ratelimit
+from issues import codes, public, ratelimit
+
+# What `public.clean_code` reads as a code's shape: ten characters of the receipt's alphabet, in
+# either case, with spaces or dashes anywhere (the receipt prints ABCD-EFGH-JK). Python's `\s` is
+# the whitespace `codes.normalize` drops. The check character is the one rule left to the server.
+_LETTERS = codes.ALPHABET + "".join(c.lower() for c in codes.ALPHABET if c.isalpha())
+CODE_PATTERN = rf"^[\s-]*(?:[{_LETTERS}][\s-]*){{{codes.LENGTH}}}$"
+PHONE_LAST4_PATTERN = r"^[0-9]{4}$"
+# public.clean_phone_last4's words.
+PHONE_LAST4_MESSAGE = gettext_lazy("Enter the last four digits of the phone number you gave.")
 
 
+# The schema states the code's shape and the four digits, and the server refuses exactly what the
+# patterns refuse: a character that `upper()` turns into a letter of the alphabet (ſ → S) included.
 class IssueStatusRequest(serializers.Serializer):
-    code = serializers.CharField(max_length=20)
-    phone_last4 = serializers.CharField(max_length=4)
+    code = serializers.CharField(max_length=20, validators=[
+        RegexValidator(CODE_PATTERN, message=public.TYPO_MESSAGE, code="typo"),
+    ])
+    phone_last4 = serializers.CharField(max_length=4, validators=[
+        RegexValidator(PHONE_LAST4_PATTERN, message=PHONE_LAST4_MESSAGE, code="phone"),
+    ])
 
     def validate_code(self, value):
         return public.clean_code(value)

@@ -1,4 +1,7 @@
+from datetime import UTC, datetime
+
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -107,6 +110,27 @@ class IssueDetailSerializer(IssueSerializer):
         return allowed_actions(self.context["request"].user, issue)
 
 
+class ReceivedAtField(serializers.DateTimeField):
+    """DRF's, with the service's words for a time that cannot be held in the local time zone or in
+    UTC (`0001-01-01T00:00:00` read in Asia/Shanghai is before year 1 in UTC): DRF's own check of the
+    made-aware time raised an OverflowError, a 500, and an aware one got a bare "out of range"."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:
+            pass
+        except serializers.ValidationError as error:
+            if error.get_codes() != ["overflow"]:
+                raise
+        from issues.services import received_at_refusal
+
+        parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+        edge = datetime.min if parsed is None or parsed.year <= 1 else datetime.max
+        refusal = received_at_refusal(edge.replace(tzinfo=UTC), timezone.now())
+        raise serializers.ValidationError(refusal, code="overflow")
+
+
 class RegisterSerializer(serializers.Serializer):
     """Free text is bounded by the service (`services.TITLE` …), whose refusal names the field."""
 
@@ -119,7 +143,7 @@ class RegisterSerializer(serializers.Serializer):
     visit = serializers.PrimaryKeyRelatedField(queryset=Visit.objects.all(), required=False, allow_null=True)
     reporter_name = serializers.CharField()
     reporter_phone = serializers.CharField(max_length=20)
-    received_at = serializers.DateTimeField(required=False, allow_null=True)
+    received_at = ReceivedAtField(required=False, allow_null=True)
 
 
 class ActionSerializer(serializers.Serializer):

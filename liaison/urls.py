@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import IsAuthenticated
 
@@ -37,6 +37,8 @@ urlpatterns = [
     path("api/v1/", include(("liaison.api_urls", "api"))),
     path("api/schema/", schema_view, name="schema"),
     path("api/docs/", docs_view, name="api-docs"),
+    # Last: whatever else is asked under /api/ is a JSON 404, whatever DEBUG says.
+    re_path(r"^api/(?P<rest>.*)$", views.api_not_found),
 ]
 
 handler404 = views.not_found

@@ -1,10 +1,12 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 
 from issues import selectors as issue_selectors
@@ -55,5 +57,21 @@ def _home(request):
 def not_found(request, exception):
     """API clients get JSON like every other API answer; people get the site's page."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+        return api_not_found(request)
     return page_not_found(request, exception)
+
+
+@csrf_exempt
+def api_not_found(request, rest=""):
+    """Every path under /api/ that no route takes (the last route of liaison/urls.py): JSON in the
+    user's language, in development too, where DEBUG's technical page would answer HTML. A path
+    that misses only its trailing slash is sent to it, as CommonMiddleware's APPEND_SLASH would.
+    Exempt from the CSRF check, which would answer a POST with its HTML 403 (it changes nothing)."""
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            match = resolve(f"{request.path_info}/", urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return JsonResponse({"detail": _("Not found.")}, status=404)

@@ -1,9 +1,13 @@
 """GET /api/v1/metrics/?unit=team:12&period=month:2026-11: a unit's figures for a period."""
 
+import re
+from datetime import date
+
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -36,13 +40,30 @@ def parse_unit(value):
     return kind, unit_id
 
 
+# The periods the API names, the schema's pattern and the server's one rule: years FIRST_YEAR to
+# LAST_YEAR, and week 53 only in the years that have one (week:7802-W53 fitted the old pattern and
+# was refused). Every key the pattern takes is a period.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+_YEAR = r"20[0-9]{2}"
+_LONG_YEARS = "|".join(str(year) for year in range(FIRST_YEAR, LAST_YEAR + 1)
+                       if date(year, 12, 28).isocalendar().week == 53)
+PERIOD_PATTERN = (
+    rf"^(?:week:(?:{_YEAR}-W(?:0[1-9]|[1-4][0-9]|5[0-2])|(?:{_LONG_YEARS})-W53)"
+    rf"|month:{_YEAR}-(?:0[1-9]|1[0-2])|quarter:{_YEAR}-Q[1-4]|year:{_YEAR})$"
+)
+_PERIOD = re.compile(PERIOD_PATTERN, re.ASCII)
+
+
 def parse_period(value):
-    try:
+    if _PERIOD.match(value or ""):
         return periods.parse(value)
-    except ValueError:
+    if not re.match(periods.PATTERN, value or "", re.ASCII):
         raise ValidationError({"period": [_(
             "Name the period as week:2026-W47, month:2026-11, quarter:2026-Q4 or year:2026."
-        )]}) from None
+        )]})
+    raise ValidationError({"period": [_(
+        "A period lies between %(first)d and %(last)d, and week 53 only in a year that has one."
+    ) % {"first": FIRST_YEAR, "last": LAST_YEAR}]})
 
 
 def figures(row):
@@ -61,8 +82,9 @@ class MetricsView(APIView):
         parameters=[
             OpenApiParameter("unit", OpenApiTypes.STR, required=True, pattern=UNIT_PATTERN,
                              description="team:ID, town:ID, county:ID or department:ID"),
-            OpenApiParameter("period", OpenApiTypes.STR, required=True, pattern=periods.PATTERN,
-                             description="week:2026-W47, month:2026-11, quarter:2026-Q4 or year:2026"),
+            OpenApiParameter("period", OpenApiTypes.STR, required=True, pattern=PERIOD_PATTERN,
+                             description="week:2026-W47, month:2026-11, quarter:2026-Q4 or year:2026; "
+                                         "years 2000 to 2099, week 53 only in a year that has one"),
         ],
         responses=inline_serializer("Metrics", {
             "unit": serializers.CharField(), "period": serializers.CharField(),
@@ -262,8 +284,83 @@ class ExportSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(reverse("api:export-download", args=[job.pk]))
 
 
+# The filters an export takes beside its kind are a list page's query string: a few short texts.
+# Bounded, so that a body cannot store megabytes of filters, and free of NUL, which PostgreSQL's
+# jsonb refuses (a DataError, a 500). The schema says the same (ExportRequestSchema below).
+MAX_FILTERS = 30
+MAX_FILTER_NAME = 40
+MAX_FILTER_TEXT = 200
+MAX_FILTER_VALUES = 20
+NO_NUL = "^[^\\x00]*$"
+_FILTER_TEXT = {"type": "string", "maxLength": MAX_FILTER_TEXT, "pattern": NO_NUL}
+_FILTER_SCALAR = [_FILTER_TEXT, {"type": "number"}, {"type": "boolean"}]
+FILTER_VALUE_SCHEMA = {"anyOf": [*_FILTER_SCALAR, {
+    "type": "array", "maxItems": MAX_FILTER_VALUES, "items": {"anyOf": _FILTER_SCALAR},
+}]}
+
+
+def _filter_value_refusal(value, inside_list=False):
+    """Why one filter's value cannot be taken, or None."""
+    if isinstance(value, list) and not inside_list:
+        if len(value) > MAX_FILTER_VALUES:
+            return _("A filter takes at most %(limit)d values.") % {"limit": MAX_FILTER_VALUES}
+        return next(filter(None, (_filter_value_refusal(item, True) for item in value)), None)
+    if isinstance(value, str):
+        if "\x00" in value:
+            return _("Null characters are not allowed.")
+        if len(value) > MAX_FILTER_TEXT:
+            return _("A filter's value cannot be longer than %(limit)d characters.") % {"limit": MAX_FILTER_TEXT}
+        return None
+    if isinstance(value, bool | int | float):
+        return None
+    return _("A filter's value is a text, a number, true or false, or a list of them.")
+
+
+def filter_refusals(filters):
+    """{name: [why]} for the filters that cannot be taken; a name that cannot be one is under `detail`."""
+    if len(filters) > MAX_FILTERS:
+        return {"detail": [_("An export takes at most %(limit)d filters.") % {"limit": MAX_FILTERS}]}
+    refusals = {}
+    for name, value in filters.items():
+        if "\x00" in name or len(name) > MAX_FILTER_NAME:
+            refusals["detail"] = [_("A filter's name has at most %(limit)d characters and no NUL.") % {
+                "limit": MAX_FILTER_NAME}]
+        elif why := _filter_value_refusal(value):
+            refusals[name] = [why]
+    return refusals
+
+
+class ExportKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(exports.KINDS), **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or data not in self.choices:
+            raise ValidationError(_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(exports.KINDS)})
+        return data
+
+
 class ExportRequestSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text="issues, visits, attendance, dashboard or assessment")
+    """The kind, and the list's filters as further members of the same object."""
+
+    kind = ExportKindField(help_text="issues, visits, attendance, dashboard or assessment")
+
+    def validate(self, attrs):
+        refusals = filter_refusals({k: v for k, v in self.initial_data.items() if k != "kind"})
+        if refusals:
+            raise ValidationError(refusals)
+        return attrs
+
+
+class ExportRequestSchema(OpenApiSerializerExtension):
+    """The filters beside the kind, as the schema of any further member (OpenAPI 3.0 cannot bound
+    their names: a name longer than MAX_FILTER_NAME or with a NUL is refused too)."""
+
+    target_class = ExportRequestSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "additionalProperties": FILTER_VALUE_SCHEMA, "maxProperties": MAX_FILTERS + 1}
 
 
 class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -52,6 +52,10 @@ def test_register_bad_input_is_400_and_writes_nothing(world, api_as, category, n
 @pytest.mark.parametrize("field,value,message", [
     ("received_at", "1900-01-01T09:00:00+08:00", "受理时间不能早于一年前。"),
     ("received_at", "2025-11-15T09:00:00+08:00", "受理时间不能早于一年前。"),
+    # Beyond what a datetime holds once made aware or moved to UTC: was an OverflowError, a 500.
+    ("received_at", "0001-01-01T00:00:00", "受理时间不能早于一年前。"),
+    ("received_at", "0001-01-01T05:00:00+14:00", "受理时间不能早于一年前。"),
+    ("received_at", "9999-12-31T23:59:59-10:00", "受理时间不能晚于现在。"),
     ("reporter_phone", "无电话", "请填写11位手机号码"),
     ("reporter_phone", "1391234", "请填写11位手机号码"),
 ])

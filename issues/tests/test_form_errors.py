@@ -59,3 +59,14 @@ def test_a_cadre_of_one_village_finds_it_chosen(world, as_user, now):
     Membership.objects.create(team=world.team_b, user=world.cadre, role=Role.TOWN_CADRE, start_date=date(2026, 1, 1))
     html = as_user(world.cadre).get(reverse("issue-register")).content.decode()
     assert chosen(html) == [""]
+
+
+def test_a_time_received_at_the_calendars_edge_is_refused_with_the_forms_words(world, as_user, category, now):
+    response = as_user(world.cadre).post(reverse("issue-register"), {
+        "village": world.village_a.pk, "category": category.pk, "source": "phone", "title": "噪音扰民",
+        "description": "夜间施工", "reporter_name": "张三", "reporter_phone": "13912345678",
+        "received_at": "0001-01-01T00:00",
+    })
+    assert response.status_code == 200
+    assert response.context["form"].errors["received_at"] == ["受理时间不能早于一年前。"]
+    assert not Issue.objects.exists()

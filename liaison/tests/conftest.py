@@ -85,5 +85,6 @@ def pytest_terminal_summary(terminalreporter):
     totals, answers = module.TOTALS, ", ".join(f"{module.TOTALS[c]} {c}" for c in ("2xx", "3xx", "4xx", "5xx"))
     terminalreporter.write_line(
         f"schemathesis: {len(module.operations())} operations × {len(module.PERSONAS)} personas, "
-        f"{totals['examples']} examples, {totals['requests']} requests ({answers}), {totals['failures']} failures"
+        f"{totals['examples']} examples, {totals['requests']} requests ({answers}; {totals['with NUL']} with a NUL), "
+        f"{totals['failures']} failures"
     )

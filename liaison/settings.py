@@ -142,6 +142,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
 }
+# A request never waits on the broker after its commit (reports/broker.py): what it could not
+# publish, and what a dead worker left, is in the database, and the sweeper publishes it again
+# every SWEEP_SECONDS. A refresh or an export whose work has not moved for JOB_STALL_SECONDS
+# (no heartbeat: each town, each thousand rows) is published again, JOB_RETRIES times, then fails.
+# The stall must outlast the longest step without a heartbeat (about 3 s at the Dongguan scale).
+JOB_STALL_SECONDS = env.integer("JOB_STALL_SECONDS", 120, minimum=1)
+JOB_RETRIES = 3
+SWEEP_SECONDS = env.integer("SWEEP_SECONDS", 60, minimum=1)
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_BEAT_SCHEDULE = {
@@ -156,6 +164,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-metrics": {
         "task": "reports.tasks.refresh_all",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "sweep-unpublished-work": {
+        "task": "reports.tasks.sweep",
+        "schedule": SWEEP_SECONDS,
     },
 }
 

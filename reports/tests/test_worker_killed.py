@@ -21,7 +21,7 @@ from issues.models import Category, Issue
 from liaison.celery import app
 from liaison.tests.test_celery_worker import database_url, start_worker, stop, wait_for
 from reports import exports, services, tasks
-from reports.models import ExportJob, Refresh
+from reports.models import Refresh
 
 STALL = 3
 SWEEP = 1
@@ -60,16 +60,16 @@ def test_work_of_a_killed_worker_is_finished_by_a_new_one_within_the_stall_bound
     else:
         services.refresh_in_process(tworld.county)
         table = "teams_liaisonday"
+    if work == "export":
+        job = exports.start(user=tworld.org_department, kind="issues", data={"town": str(tworld.town1.pk)})
+    else:
+        job = services.start_full_refresh(tworld.county)
+        assert tasks.dispatch_full_refresh(job)
+    model = type(job)
+    locked(holder, table)  # the worker is certainly mid-task when it is killed
     first = start_worker(app.conf.task_default_queue, **env)
     second = beat = None
     try:
-        locked(holder, table)  # the worker is certainly mid-task when it is killed
-        if work == "export":
-            job = exports.start(user=tworld.org_department, kind="issues", data={"town": str(tworld.town1.pk)})
-        else:
-            job = services.start_full_refresh(tworld.county)
-            assert tasks.dispatch_full_refresh(job)
-        model = type(job)
         wait_for(lambda: waits_on(table), 60, "the worker never started the work")
         assert model.objects.get(pk=job.pk).status in ("queued", "running")
         first.kill()

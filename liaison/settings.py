@@ -131,7 +131,8 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # Every task is idempotent (each must stay so), so a task whose worker dies is run again rather
 # than lost. It is acknowledged once it has finished; if the process running it dies, it goes back
 # on the queue at once; if the whole worker dies, Redis hands it out again once the visibility
-# timeout has passed since it was handed out. That timeout must outlast the longest task, or a slow
+# timeout has passed since it was handed out (exports and refreshes sooner: the sweeper, below).
+# That timeout must outlast the longest task, or a slow
 # run is started a second time: 5 minutes is a hundred times the longest, generating eight weeks of
 # liaison days for Dongguan's 593 teams (about 3 s).
 CELERY_TASK_ACKS_LATE = True

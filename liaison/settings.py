@@ -132,9 +132,9 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # than lost. It is acknowledged once it has finished; if the process running it dies, it goes back
 # on the queue at once; if the whole worker dies, Redis hands it out again once the visibility
 # timeout has passed since it was handed out (exports and refreshes sooner: the sweeper, below).
-# That timeout must outlast the longest task, or a slow
-# run is started a second time: 5 minutes is a hundred times the longest, generating eight weeks of
-# liaison days for Dongguan's 593 teams (about 3 s).
+# That timeout must outlast the longest task, or a slow run is started a second time: 5 minutes is
+# a hundred times the longest, generating eight weeks of liaison days for Dongguan's 593 teams
+# (about 3 s).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -151,6 +151,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 JOB_STALL_SECONDS = env.integer("JOB_STALL_SECONDS", 120, minimum=1)
 JOB_RETRIES = 3
 SWEEP_SECONDS = env.integer("SWEEP_SECONDS", 60, minimum=1)
+# Celery's own bound on establishing a broker connection (4 s by default) on a frozen Redis.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_BEAT_SCHEDULE = {

@@ -131,9 +131,10 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 # Every task is idempotent (each must stay so), so a task whose worker dies is run again rather
 # than lost. It is acknowledged once it has finished; if the process running it dies, it goes back
 # on the queue at once; if the whole worker dies, Redis hands it out again once the visibility
-# timeout has passed since it was handed out. That timeout must outlast the longest task, or a slow
-# run is started a second time: 5 minutes is a hundred times the longest, generating eight weeks of
-# liaison days for Dongguan's 593 teams (about 3 s).
+# timeout has passed since it was handed out (exports and refreshes sooner: the sweeper, below).
+# That timeout must outlast the longest task, or a slow run is started a second time: 5 minutes is
+# a hundred times the longest, generating eight weeks of liaison days for Dongguan's 593 teams
+# (about 3 s).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -142,6 +143,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
 }
+# A request never waits on the broker after its commit (reports/broker.py): what it could not
+# publish, and what a dead worker left, is in the database, and the sweeper publishes it again
+# every SWEEP_SECONDS. A refresh or an export whose work has not moved for JOB_STALL_SECONDS
+# (no heartbeat: each town, each thousand rows) is published again, JOB_RETRIES times, then fails.
+# The stall must outlast the longest step without a heartbeat (about 3 s at the Dongguan scale).
+JOB_STALL_SECONDS = env.integer("JOB_STALL_SECONDS", 120, minimum=1)
+JOB_RETRIES = 3
+SWEEP_SECONDS = env.integer("SWEEP_SECONDS", 60, minimum=1)
+# Celery's own bound on establishing a broker connection (4 s by default) on a frozen Redis.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_REDIS_SOCKET_TIMEOUT = REDIS_SOCKET_TIMEOUT
 CELERY_BEAT_SCHEDULE = {
@@ -156,6 +167,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-metrics": {
         "task": "reports.tasks.refresh_all",
         "schedule": crontab(hour=2, minute=30),
+    },
+    "sweep-unpublished-work": {
+        "task": "reports.tasks.sweep",
+        "schedule": SWEEP_SECONDS,
     },
 }
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ from issues.codes import display as display_code
 from issues.models import Issue, Level
 from issues.scope import sees_personal_data
 from issues.selectors import ledger_filter
-from reports import assessments, metrics, selectors, xlsx
+from reports import assessments, broker, metrics, selectors, xlsx
 from reports import periods as P
 from reports.models import COUNTS, METRICS, ExportJob, Unit
 from reports.xlsx import Column
@@ -544,39 +545,92 @@ def start(*, user, kind, data, small_now=False):
     data = plain(data)
     export = prepare(user, kind, data)
     job = ExportJob.objects.create(user=user, kind=kind, filters=data, total=export.count(),
-                                   language=translation.get_language() or settings.LANGUAGE_CODE)
+                                   language=translation.get_language() or settings.LANGUAGE_CODE,
+                                   heartbeat_at=timezone.now())
     if small_now and job.total <= settings.EXPORT_INLINE_ROWS:
         run(job.pk)
         job.refresh_from_db()
     else:
-        transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
+        # Never on the request's critical path: unpublished (the broker down), the sweeper publishes it.
+        transaction.on_commit(lambda: broker.publish(tasks.run_export, job.pk))
     return job
 
 
+class Superseded(Exception):
+    """The sweeper gave this run's job to another worker: this one stops writing."""
+
+
+def _claim(job_id):
+    """Take a queued job: the run's number, or None (done, failed, or another worker has it)."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().filter(pk=job_id, status=ExportJob.Status.QUEUED).first()
+        if job is None:
+            return None
+        job.status, job.rows, job.runs, job.heartbeat_at = ExportJob.Status.RUNNING, 0, job.runs + 1, timezone.now()
+        job.save(update_fields=["status", "rows", "runs", "heartbeat_at"])
+        return job.runs
+
+
+def _progress(job_id, run_number, rows):
+    if not ExportJob.objects.filter(pk=job_id, runs=run_number, status=ExportJob.Status.RUNNING).update(
+            rows=rows, heartbeat_at=timezone.now()):
+        raise Superseded
+
+
 def run(job_id):
-    """The worker's part: write the job's file, noting the rows written as it goes. Run again
-    (a worker that died mid-way) it starts afresh; a job already done is left as it is."""
-    claimed = ExportJob.objects.filter(pk=job_id, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]) \
-        .update(status=ExportJob.Status.RUNNING, rows=0)
-    if not claimed:
+    """The worker's part: take the queued job, write its file, noting the rows written as it goes
+    (its heartbeat). A job whose worker died is queued again by the sweeper (`stalled`) and
+    starts afresh; a job done, failed or taken by another worker is left as it is. Only the
+    latest run writes its rows and its result: one the sweeper gave up on stops."""
+    run_number = _claim(job_id)
+    if run_number is None:
         return
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     try:
         with translation.override(job.language):
             export = prepare(job.user, job.kind, job.filters)
             with tempfile.TemporaryFile() as target:
-                rows = write(export, target, progress=lambda n: ExportJob.objects.filter(pk=job_id).update(rows=n))
+                rows = write(export, target, progress=lambda n: _progress(job_id, run_number, n))
                 target.seek(0)
                 job.file.save(export.filename, File(target), save=False)
+    except Superseded:
+        return
     except Exception:
         logger.exception("Export %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(status=ExportJob.Status.FAILED, finished_at=timezone.now())
+        ExportJob.objects.filter(pk=job_id, runs=run_number, status=ExportJob.Status.RUNNING).update(
+            status=ExportJob.Status.FAILED, failure=ExportJob.Failure.ERROR, finished_at=timezone.now())
         return
     now = timezone.now()
-    ExportJob.objects.filter(pk=job_id).update(
+    if not ExportJob.objects.filter(pk=job_id, runs=run_number, status=ExportJob.Status.RUNNING).update(
         status=ExportJob.Status.DONE, file=job.file.name, rows=rows, total=max(rows, job.total), finished_at=now,
-        expires_at=now + timedelta(days=settings.EXPORT_KEEP_DAYS),
-    )
+        expires_at=now + timedelta(days=settings.EXPORT_KEEP_DAYS), heartbeat_at=now,
+    ):
+        job.file.delete(save=False)  # another run took the job meanwhile: its file is the one kept
+
+
+def stalled(now=None):
+    """The sweeper's rule for exports: a job queued or running whose work has not moved for
+    JOB_STALL_SECONDS (never published, the broker being down; or its worker died) is queued
+    again, JOB_RETRIES times at most; after that it fails, saying no worker finished it, and
+    the purge removes it a day later. Returns the ids to publish."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STALL_SECONDS)
+    again = []
+    with transaction.atomic():
+        for job in ExportJob.objects.select_for_update(skip_locked=True).annotate(
+            moved=Coalesce("heartbeat_at", "created_at")).filter(
+            status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING), moved__lt=cutoff,
+        ).order_by("pk"):
+            if job.retries >= settings.JOB_RETRIES:
+                job.status, job.failure, job.finished_at = (
+                    ExportJob.Status.FAILED, ExportJob.Failure.NO_WORKER, now)
+                job.save(update_fields=["status", "failure", "finished_at"])
+            else:
+                job.status, job.retries, job.heartbeat_at = ExportJob.Status.QUEUED, job.retries + 1, now
+                job.save(update_fields=["status", "retries", "heartbeat_at"])
+                again.append(job.pk)
+    return again
+
 
 
 def jobs_of(user):

@@ -38,7 +38,7 @@ FIGURES = [f"{metric}_{part}" for metric in METRICS for part in ("num", "den")] 
 
 class Refresh(models.Model):
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
+        QUEUED = "queued", _("Waiting for a worker")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
@@ -54,6 +54,10 @@ class Refresh(models.Model):
         verbose_name=_("requested by"),
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When its work last moved (asked for, published again, a town done): the sweeper publishes a
+    # refresh whose work has not moved for JOB_STALL_SECONDS again, `retries` times at most.
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    retries = models.PositiveSmallIntegerField(_("published again"), default=0)
 
     class Meta:
         verbose_name = _("metrics refresh")
@@ -299,10 +303,14 @@ class ExportJob(models.Model):
     follows its progress, and only the user who asked may download it until it expires."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
+        QUEUED = "queued", _("Waiting for a worker")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+
+    class Failure(models.TextChoices):
+        ERROR = "error", _("The export failed. Try again; if it fails again, tell the administrator.")
+        NO_WORKER = "no-worker", _("No worker finished the export in time. Export again from the page it came from.")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("user"))
     kind = models.CharField(_("kind"), max_length=20)
@@ -316,6 +324,13 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # When its work last moved (asked for, published again, rows written): the sweeper publishes a
+    # job whose work has not moved for JOB_STALL_SECONDS again, `retries` times at most, then fails it.
+    heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    retries = models.PositiveSmallIntegerField(_("published again"), default=0)
+    # Each worker that takes the job counts one: only the latest run may write its rows and result.
+    runs = models.PositiveSmallIntegerField(_("runs"), default=0)
+    failure = models.CharField(_("why it failed"), max_length=10, choices=Failure.choices, blank=True)
 
     class Meta:
         verbose_name = _("export")

@@ -17,8 +17,10 @@ different moments; its `computed_at` is the oldest of theirs."""
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min, Q, Sum
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from reports import metrics
@@ -54,8 +56,9 @@ def current(county_id):
 
 
 def start_full_refresh(county, *, by=None):
+    now = timezone.now()
     return Refresh.objects.create(
-        county=county, computed_at=timezone.now(), towns_total=Town.objects.filter(county=county).count(),
+        county=county, computed_at=now, heartbeat_at=now, towns_total=Town.objects.filter(county=county).count(),
         requested_by=by,
     )
 
@@ -123,7 +126,7 @@ def refresh_town(refresh_id, town_id):
     """One town of a full refresh; running it again gives the same rows. Nothing if a newer
     refresh finished first and deleted this one."""
     refresh = Refresh.objects.filter(pk=refresh_id).first()
-    if refresh is None:
+    if refresh is None or refresh.status == Refresh.Status.FAILED:
         return
     Refresh.objects.filter(pk=refresh_id, status=Refresh.Status.QUEUED).update(status=Refresh.Status.RUNNING)
     with transaction.atomic():
@@ -131,7 +134,9 @@ def refresh_town(refresh_id, town_id):
         first, last = window(timezone.localdate(refresh.computed_at))
         _replace_town(refresh, town_id, periods_in(first, last), timezone.now())
         # Last, so that towns computed side by side wait on this row only for a moment.
-        Refresh.objects.filter(pk=refresh_id).update(towns_done=F("towns_done") + 1)
+        # A town computed again (the sweeper published the refresh again) is not counted twice.
+        Refresh.objects.filter(pk=refresh_id).update(towns_done=Least(F("towns_done") + 1, F("towns_total")),
+                                                     heartbeat_at=timezone.now())
 
 
 def finish_refresh(refresh_id):
@@ -141,8 +146,8 @@ def finish_refresh(refresh_id):
     different ones."""
     with transaction.atomic():
         refresh = Refresh.objects.select_for_update().select_related("county").filter(pk=refresh_id).first()
-        if refresh is None:
-            return
+        if refresh is None or refresh.status in (Refresh.Status.DONE, Refresh.Status.FAILED):
+            return  # finished already (published twice), or given up by the sweeper
         first, last = window(timezone.localdate(refresh.computed_at))
         _replace_county(refresh, periods_in(first, last), timezone.now())
         refresh.status, refresh.finished_at = Refresh.Status.DONE, timezone.now()
@@ -164,6 +169,48 @@ def refresh_in_process(county, *, by=None):
 
 def fail_refresh(refresh_id):
     Refresh.objects.filter(pk=refresh_id).exclude(status=Refresh.Status.DONE).update(status=Refresh.Status.FAILED)
+
+
+def towns_to_compute(refresh_id):
+    """A worker takes up the refresh: the towns it has not computed yet (all of them the first
+    time), or None if it is done or failed. Its heartbeat moves: the sweeper waits again."""
+    refresh = Refresh.objects.filter(
+        pk=refresh_id, status__in=(Refresh.Status.QUEUED, Refresh.Status.RUNNING)).first()
+    if refresh is None:
+        return None
+    Refresh.objects.filter(pk=refresh_id).update(heartbeat_at=timezone.now())
+    done = Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN).values_list("unit_id", flat=True)
+    return list(Town.objects.filter(county=refresh.county_id).exclude(pk__in=done).order_by("pk")
+                .values_list("pk", flat=True))
+
+
+def stalled_refreshes(now=None):
+    """The sweeper's rule for refreshes: one queued or running whose work has not moved for
+    JOB_STALL_SECONDS (never published, the broker being down; or its worker died) is published
+    again, JOB_RETRIES times at most; after that it fails, so that "refresh now" is free again and
+    the dashboard says the last refresh failed. Returns the ids to publish."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STALL_SECONDS)
+    again = []
+    with transaction.atomic():
+        stalled = Refresh.objects.select_for_update(skip_locked=True).annotate(
+            moved=Coalesce("heartbeat_at", "computed_at")).filter(
+            status__in=(Refresh.Status.QUEUED, Refresh.Status.RUNNING), moved__lt=cutoff).order_by("pk")
+        for refresh in stalled:
+            if refresh.retries >= settings.JOB_RETRIES:
+                refresh.status, refresh.finished_at = Refresh.Status.FAILED, now
+                refresh.save(update_fields=["status", "finished_at"])
+            else:
+                refresh.retries, refresh.heartbeat_at = refresh.retries + 1, now
+                refresh.save(update_fields=["retries", "heartbeat_at"])
+                again.append(refresh.pk)
+    return again
+
+
+def counties_pending():
+    """The counties with changes the figures have not applied yet: the sweeper queues their
+    incremental refresh (coalesced with one already queued, `tasks.queue_pending`)."""
+    return sorted(set(PendingChange.objects.values_list("county_id", flat=True)))
 
 
 def note_change(town_id, since):

@@ -1,12 +1,16 @@
-"""Celery work for the figures; the rules are in `services`."""
+"""Celery work for the figures; the rules are in `services`. What a request hands to the workers
+goes through `broker.publish`, which never fails the request: what it could not publish, the
+sweeper (`sweep`, every minute) publishes again."""
 
 import logging
 
 from celery import chord, shared_task
 from django.core.cache import cache
 
-from reports import services
-from teams.models import County, Town
+from reports import broker, services
+from teams.models import County
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -24,11 +28,23 @@ def fail_refresh(*_args, refresh_id):
     services.fail_refresh(refresh_id)
 
 
+@shared_task
+def start_refresh(refresh_id):
+    """On a worker: one task per town still to compute, then the county's; the queue shares the
+    towns among the workers. Published again by the sweeper, it computes only what is missing."""
+    towns = services.towns_to_compute(refresh_id)
+    if towns is None:
+        return
+    finish = finish_refresh.s(refresh_id).on_error(fail_refresh.s(refresh_id=refresh_id))
+    if towns:
+        chord([refresh_town.si(refresh_id, town_id) for town_id in towns], finish).delay()
+    else:
+        finish.delay([])
+
+
 def dispatch_full_refresh(refresh):
-    """One task per town, then the county's: the queue shares the towns among the workers."""
-    towns = Town.objects.filter(county=refresh.county_id).values_list("pk", flat=True)
-    work = [refresh_town.si(refresh.pk, town_id) for town_id in towns]
-    chord(work, finish_refresh.s(refresh.pk).on_error(fail_refresh.s(refresh_id=refresh.pk))).delay()
+    """Hand the refresh to the workers: one small message, never waited on (see `broker`)."""
+    return broker.publish(start_refresh, refresh.pk)
 
 
 @shared_task
@@ -38,9 +54,6 @@ def refresh_all():
         dispatch_full_refresh(services.start_full_refresh(county))
 
 
-logger = logging.getLogger(__name__)
-
-
 def queued_key(county_id):
     return f"reports:refresh-queued:{county_id}"
 
@@ -48,14 +61,17 @@ def queued_key(county_id):
 def queue_pending(county_id):
     """Queue the county's incremental refresh unless one is queued and not yet started: a burst
     of changes costs one refresh. The task forgets the mark before it reads the pending changes,
-    so a change committed after that queues the next one."""
+    so a change committed after that queues the next one. The cache and the broker are the same
+    Redis: if the cache does not answer, nothing is published, and the sweeper queues the
+    refresh later (the pending changes are in the database)."""
+    if not broker.available():
+        return False
     try:
         first = cache.add(queued_key(county_id), 1, timeout=60)
-    except Exception:
-        logger.warning("Cache unavailable: queueing the refresh of county %s without coalescing", county_id)
-        first = True
-    if first:
-        apply_pending.apply_async((county_id,), countdown=1, expires=3600)
+    except Exception as error:
+        broker.unavailable(error, f"the refresh of county {county_id}")
+        return False
+    return broker.publish(apply_pending, county_id, countdown=1, expires=3600) if first else True
 
 
 @shared_task
@@ -75,6 +91,26 @@ def run_export(job_id):
     from reports import exports
 
     exports.run(job_id)
+
+
+@shared_task
+def sweep():
+    """Every minute (CELERY_BEAT_SCHEDULE): publish what a request could not (the broker was
+    down) and what a dead worker left: the incremental refresh of counties with pending changes,
+    refreshes and export jobs whose work has not moved for JOB_STALL_SECONDS (the rules, and
+    when they give up, are in `services.stalled_refreshes` and `exports.stalled`)."""
+    from reports import exports
+
+    counties = services.counties_pending()
+    for county_id in counties:
+        queue_pending(county_id)
+    refreshes = services.stalled_refreshes()
+    for refresh_id in refreshes:
+        broker.publish(start_refresh, refresh_id)
+    jobs = exports.stalled()
+    for job_id in jobs:
+        broker.publish(run_export, job_id)
+    return {"counties": counties, "refreshes": refreshes, "exports": jobs}
 
 
 @shared_task

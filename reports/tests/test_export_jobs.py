@@ -108,7 +108,7 @@ def test_a_large_export_is_written_by_the_worker_with_its_progress_on_the_page(t
     job = ExportJob.objects.get()
     assert response["Location"] == f"/reports/exports/{job.pk}/"
     page = client.get(response["Location"]).content.decode()
-    assert "排队中" in page or "进行中" in page
+    assert "等待处理程序" in page or "进行中" in page
     seen = set()
     worker = start_worker(queue, MEDIA_ROOT=str(tmp_path))
     try:

@@ -1,0 +1,106 @@
+"""A whole worker killed with SIGKILL in the middle of an export or a refresh: its message comes
+back only after the visibility timeout (5 minutes), but the job's row says no work has moved, so
+the sweeper (beat, every SWEEP_SECONDS) queues it again once JOB_STALL_SECONDS have passed, and a
+new worker finishes it — with the production default of 120 s, within about three minutes; here
+the test's short bound. The killed run can no longer write: only the latest run does."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import psycopg2
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+
+from issues.models import Category, Issue
+from liaison.celery import app
+from liaison.tests.test_celery_worker import database_url, start_worker, stop, wait_for
+from reports import exports, services, tasks
+from reports.models import Refresh
+
+STALL = 3
+SWEEP = 1
+
+
+def locked(holder, table):
+    holder.cursor().execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+
+
+def waits_on(table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock' AND query LIKE %s", [f'%"{table}"%'])
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.celery_worker
+@pytest.mark.parametrize("work", ["export", "refresh"])
+def test_work_of_a_killed_worker_is_finished_by_a_new_one_within_the_stall_bound(tworld, tmp_path, work):
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    cache.delete(tasks.queued_key(tworld.county.pk))
+    env = {"JOB_STALL_SECONDS": str(STALL), "SWEEP_SECONDS": str(SWEEP), "MEDIA_ROOT": str(tmp_path)}
+    db = connection.settings_dict
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+                              port=db["PORT"] or 5432)
+    if work == "export":
+        category = Category.objects.create(code="kill-test", name="民生", group=Category.Group.COMMITTEE)
+        now = timezone.now()
+        Issue.objects.bulk_create(
+            Issue(code=f"K{i:09d}", title=f"问题{i}", description="描述", category=category, source="reception",
+                  village=tworld.village_a, reporter_name="王秀英", reporter_phone="13912345678",
+                  first_responder=tworld.cadre, received_at=now - timedelta(minutes=i))
+            for i in range(50))
+        table = "issues_issue"
+    else:
+        services.refresh_in_process(tworld.county)
+        table = "teams_liaisonday"
+    if work == "export":
+        job = exports.start(user=tworld.org_department, kind="issues", data={"town": str(tworld.town1.pk)})
+    else:
+        job = services.start_full_refresh(tworld.county)
+        assert tasks.dispatch_full_refresh(job)
+    model = type(job)
+    locked(holder, table)  # the worker is certainly mid-task when it is killed
+    first = start_worker(app.conf.task_default_queue, **env)
+    second = beat = None
+    try:
+        wait_for(lambda: waits_on(table), 60, "the worker never started the work")
+        assert model.objects.get(pk=job.pk).status in ("queued", "running")
+        first.kill()
+        first.wait(timeout=10)
+        killed = time.monotonic()
+        holder.rollback()
+        second = start_worker(app.conf.task_default_queue, **env)
+        beat = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "liaison", "beat", "--loglevel=WARNING",
+             "--schedule", str(tmp_path / "beat-schedule")],
+            cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL, **env},
+        )
+        wait_for(lambda: model.objects.get(pk=job.pk).status == "done", 60, "the work was never finished")
+        seconds = time.monotonic() - killed
+        print(f"\n{work}: finished {seconds:.1f} s after its worker was killed (stall bound {STALL} s)")
+    finally:
+        holder.close()
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                stop(process)
+        if beat is not None:
+            beat.terminate()
+            beat.wait(timeout=30)
+    job.refresh_from_db()
+    if work == "export":
+        assert (job.runs, job.rows, job.retries) == (2, 50, 1)
+        assert job.file and (tmp_path / job.file.name).exists()
+    else:
+        assert services.current(tworld.county.pk) == job and job.retries == 1
+        assert not Refresh.objects.exclude(pk=job.pk).exists()
+    # Well before the visibility timeout (300 s) would have handed the message out again.
+    assert seconds < STALL + SWEEP + 20, seconds
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == 300

@@ -284,50 +284,13 @@ class ExportSerializer(serializers.ModelSerializer):
         return self.context["request"].build_absolute_uri(reverse("api:export-download", args=[job.pk]))
 
 
-# The filters an export takes beside its kind are a list page's query string: a few short texts.
-# Bounded, so that a body cannot store megabytes of filters, and free of NUL, which PostgreSQL's
-# jsonb refuses (a DataError, a 500). The schema says the same (ExportRequestSchema below).
-MAX_FILTERS = 30
-MAX_FILTER_NAME = 40
-MAX_FILTER_TEXT = 200
-MAX_FILTER_VALUES = 20
+# The schema of the filters an export takes beside its kind, as `exports.filter_refusals` bounds them.
 NO_NUL = "^[^\\x00]*$"
-_FILTER_TEXT = {"type": "string", "maxLength": MAX_FILTER_TEXT, "pattern": NO_NUL}
+_FILTER_TEXT = {"type": "string", "maxLength": exports.MAX_FILTER_TEXT, "pattern": NO_NUL}
 _FILTER_SCALAR = [_FILTER_TEXT, {"type": "number"}, {"type": "boolean"}]
 FILTER_VALUE_SCHEMA = {"anyOf": [*_FILTER_SCALAR, {
-    "type": "array", "maxItems": MAX_FILTER_VALUES, "items": {"anyOf": _FILTER_SCALAR},
+    "type": "array", "maxItems": exports.MAX_FILTER_VALUES, "items": {"anyOf": _FILTER_SCALAR},
 }]}
-
-
-def _filter_value_refusal(value, inside_list=False):
-    """Why one filter's value cannot be taken, or None."""
-    if isinstance(value, list) and not inside_list:
-        if len(value) > MAX_FILTER_VALUES:
-            return _("A filter takes at most %(limit)d values.") % {"limit": MAX_FILTER_VALUES}
-        return next(filter(None, (_filter_value_refusal(item, True) for item in value)), None)
-    if isinstance(value, str):
-        if "\x00" in value:
-            return _("Null characters are not allowed.")
-        if len(value) > MAX_FILTER_TEXT:
-            return _("A filter's value cannot be longer than %(limit)d characters.") % {"limit": MAX_FILTER_TEXT}
-        return None
-    if isinstance(value, bool | int | float):
-        return None
-    return _("A filter's value is a text, a number, true or false, or a list of them.")
-
-
-def filter_refusals(filters):
-    """{name: [why]} for the filters that cannot be taken; a name that cannot be one is under `detail`."""
-    if len(filters) > MAX_FILTERS:
-        return {"detail": [_("An export takes at most %(limit)d filters.") % {"limit": MAX_FILTERS}]}
-    refusals = {}
-    for name, value in filters.items():
-        if "\x00" in name or len(name) > MAX_FILTER_NAME:
-            refusals["detail"] = [_("A filter's name has at most %(limit)d characters and no NUL.") % {
-                "limit": MAX_FILTER_NAME}]
-        elif why := _filter_value_refusal(value):
-            refusals[name] = [why]
-    return refusals
 
 
 class ExportKindField(serializers.ChoiceField):
@@ -346,7 +309,7 @@ class ExportRequestSerializer(serializers.Serializer):
     kind = ExportKindField(help_text="issues, visits, attendance, dashboard or assessment")
 
     def validate(self, attrs):
-        refusals = filter_refusals({k: v for k, v in self.initial_data.items() if k != "kind"})
+        refusals = exports.filter_refusals({k: v for k, v in self.initial_data.items() if k != "kind"})
         if refusals:
             raise ValidationError(refusals)
         return attrs
@@ -354,13 +317,13 @@ class ExportRequestSerializer(serializers.Serializer):
 
 class ExportRequestSchema(OpenApiSerializerExtension):
     """The filters beside the kind, as the schema of any further member (OpenAPI 3.0 cannot bound
-    their names: a name longer than MAX_FILTER_NAME or with a NUL is refused too)."""
+    their names: a name longer than exports.MAX_FILTER_NAME or with a NUL is refused too)."""
 
     target_class = ExportRequestSerializer
 
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_basic_serializer(self.target, direction)
-        return {**schema, "additionalProperties": FILTER_VALUE_SCHEMA, "maxProperties": MAX_FILTERS + 1}
+        return {**schema, "additionalProperties": FILTER_VALUE_SCHEMA, "maxProperties": exports.MAX_FILTERS + 1}
 
 
 class ExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -486,11 +486,54 @@ KIND_LABELS = {
 }
 
 
+# The filters an export takes beside its kind are a list page's query string: a few short texts.
+# Bounded, so that a body cannot store megabytes of filters, and free of NUL, which PostgreSQL's
+# jsonb refuses (a DataError, a 500). Pages and the API alike; the API's schema says the same
+# (apis.ExportRequestSchema).
+MAX_FILTERS = 30
+MAX_FILTER_NAME = 40
+MAX_FILTER_TEXT = 200
+MAX_FILTER_VALUES = 20
+
+
+def _filter_value_refusal(value, inside_list=False):
+    """Why one filter's value cannot be taken, or None."""
+    if isinstance(value, list) and not inside_list:
+        if len(value) > MAX_FILTER_VALUES:
+            return _("A filter takes at most %(limit)d values.") % {"limit": MAX_FILTER_VALUES}
+        return next(filter(None, (_filter_value_refusal(item, True) for item in value)), None)
+    if isinstance(value, str):
+        if "\x00" in value:
+            return _("Null characters are not allowed.")
+        if len(value) > MAX_FILTER_TEXT:
+            return _("A filter's value cannot be longer than %(limit)d characters.") % {"limit": MAX_FILTER_TEXT}
+        return None
+    if isinstance(value, bool | int | float):
+        return None
+    return _("A filter's value is a text, a number, true or false, or a list of them.")
+
+
+def filter_refusals(filters):
+    """{name: [why]} for the filters that cannot be taken; a name that cannot be one is under `detail`."""
+    if len(filters) > MAX_FILTERS:
+        return {"detail": [_("An export takes at most %(limit)d filters.") % {"limit": MAX_FILTERS}]}
+    refusals = {}
+    for name, value in filters.items():
+        if "\x00" in name or len(name) > MAX_FILTER_NAME:
+            refusals["detail"] = [_("A filter's name has at most %(limit)d characters and no NUL.") % {
+                "limit": MAX_FILTER_NAME}]
+        elif why := _filter_value_refusal(value):
+            refusals[name] = [why]
+    return refusals
+
+
 def prepare(user, kind, data):
     """The export of `kind` with the page's filters `data`; ValidationError for a kind or a
     filter that is not one."""
     if kind not in KINDS:
         raise UnknownKind({"kind": [_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(KINDS)}]})
+    if refusals := filter_refusals(data):
+        raise ValidationError(refusals)
     return KINDS[kind](user, data)
 
 

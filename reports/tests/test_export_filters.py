@@ -5,7 +5,7 @@ nothing is stored; the schema says the same bounds."""
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from reports.apis import MAX_FILTER_NAME, MAX_FILTER_TEXT, MAX_FILTER_VALUES, MAX_FILTERS
+from reports.exports import MAX_FILTER_NAME, MAX_FILTER_TEXT, MAX_FILTER_VALUES, MAX_FILTERS
 from reports.models import ExportJob
 
 EXPORTS = "/api/v1/exports/"
@@ -69,3 +69,16 @@ def test_an_unknown_kind_is_refused_with_the_kinds_and_the_schema_lists_them(api
     assert request["maxProperties"] == MAX_FILTERS + 1
     text = request["additionalProperties"]["anyOf"][0]
     assert (text["maxLength"], text["pattern"]) == (MAX_FILTER_TEXT, "^[^\\x00]*$")
+
+
+@pytest.mark.parametrize("query", ["foo=%00", "q=%E5%89%8D%00%E5%90%8E", "status=" + "x" * (MAX_FILTER_TEXT + 1)])
+def test_the_pages_export_refuses_the_same_filters_with_a_message(world, now, as_user, settings, tmp_path, query):
+    """Started from a list page, a large export's filters go into the same jsonb column: the same
+    rule, told as a message on the page it came from (it was a DataError, a 500)."""
+    settings.MEDIA_ROOT, settings.EXPORT_INLINE_ROWS = tmp_path, 0
+    client = as_user(world.org_department)
+    response = client.post(f"/reports/exports/issues/?{query}", follow=True)
+    assert response.status_code == 200
+    texts = [str(m) for m in response.context["messages"]]
+    assert any("NUL" in text or str(MAX_FILTER_TEXT) in text for text in texts), texts
+    assert not ExportJob.objects.exists()

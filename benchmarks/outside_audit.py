@@ -268,7 +268,8 @@ def writes(stack):
         new = "leave" if row.status != "leave" else "present"
         before = AttendanceChange.objects.count()
         status, content, took = leader.request("POST", f"/api/v1/liaison-days/{day.pk}/attendance/", body=[
-            {"member": row.member_id, "status": new, "note": "", "seen": row.status}])
+            {"member": row.member_id, "status": new, "note": "外出开会" if new == "leave" else "",
+             "seen": row.status}])
         if status == 400:
             print("     ", content.decode()[:200])
         return status, took, AttendanceChange.objects.count() - before

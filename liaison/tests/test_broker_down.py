@@ -1,5 +1,6 @@
 """Redis stopped or frozen under a real server (gunicorn, a redis-server of the test's own): every
-write that feeds the figures or hands work to the workers answers its success at once — it was
+write that feeds the figures or hands work to the workers (a new issue, a progress note, a visit,
+attendance, "refresh now", a large export) answers its success at once — it was
 committed — and writes its row once; once Redis is back, the sweeper publishes what the requests
 could not, and a worker does it: the figures' pending changes, the export, the refresh.
 
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import PASSWORD
-from issues.models import Event
+from issues.models import Category, Event, Issue
 from liaison.tests.test_celery_worker import database_url, wait_for
 from liaison.tests.test_redis_down import free_port
 from reports import broker
@@ -121,7 +122,11 @@ def test_writes_answer_at_once_with_redis_down_and_the_sweeper_publishes_their_w
         else:
             redis.freeze()
         today = timezone.localdate().isoformat()
+        category = Category.objects.order_by("pk").first().code
         writes = {
+            "register": lambda: cadre.post(f"{base}/api/v1/issues/", json={
+                "title": "村口路灯不亮", "description": "村口路灯坏了三天。", "category": category, "source": "reception",
+                "village": w.village_a.pk, "reporter_name": "王秀英", "reporter_phone": "13912345678"}, timeout=60),
             "progress": lambda: cadre.post(f"{base}/api/v1/issues/{w.issue_a.code}/progress/", json={
                 "note": "已联系供电所", "step": w.issue_a.current_step_id}, timeout=60),
             "visit": lambda: cadre.post(f"{base}/api/v1/visits/", json={
@@ -146,6 +151,7 @@ def test_writes_answer_at_once_with_redis_down_and_the_sweeper_publishes_their_w
         assert max(times.values()) < PROMPT, times
 
         # Each write once, and its work waiting in the database.
+        assert Issue.objects.filter(title="村口路灯不亮").count() == 1
         assert Event.objects.filter(issue=w.issue_a, kind=Event.Kind.PROGRESS).count() == 1
         assert Visit.objects.filter(notes="来访登记").count() == 1
         assert Attendance.objects.get(liaison_day=w.day_a, member=w.cadre).status == Attendance.Status.LEAVE

@@ -126,7 +126,8 @@ def test_writes_answer_at_once_with_redis_down_and_the_sweeper_publishes_their_w
         writes = {
             "register": lambda: cadre.post(f"{base}/api/v1/issues/", json={
                 "title": "村口路灯不亮", "description": "村口路灯坏了三天。", "category": category,
-                "source": "reception", "village": w.village_a.pk, "reporter_name": "王秀英", "reporter_phone": "13912345678"}, timeout=60),
+                "source": "reception", "village": w.village_a.pk, "reporter_name": "王秀英",
+                "reporter_phone": "13912345678"}, timeout=60),
             "progress": lambda: cadre.post(f"{base}/api/v1/issues/{w.issue_a.code}/progress/", json={
                 "note": "已联系供电所", "step": w.issue_a.current_step_id}, timeout=60),
             "visit": lambda: cadre.post(f"{base}/api/v1/visits/", json={

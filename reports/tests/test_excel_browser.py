@@ -119,3 +119,9 @@ def test_the_export_buttons_and_a_jobs_page_on_a_phone(tworld, phone_page, scree
     assert "下载文件" in page.inner_text(".export-job")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, screenshot_dir, "export-job-phone.png")
+    # A job still waiting for a worker says so, and offers no file to download yet.
+    waiting = exports.start(user=User.objects.get(username="admin"), kind="issues", data={})
+    page.goto(page.base_url + f"/reports/exports/{waiting.pk}/")
+    assert page.locator(".export-waiting").is_visible()
+    assert "等待处理程序" in page.inner_text(".export-job")
+    assert not page.locator(".export-download").is_visible()

@@ -146,10 +146,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # A request never waits on the broker after its commit (reports/broker.py): what it could not
 # publish, and what a dead worker left, is in the database, and the sweeper publishes it again
 # every SWEEP_SECONDS. A refresh or an export whose work has not moved for JOB_STALL_SECONDS
-# (no heartbeat: each town, each thousand rows) is published again, JOB_RETRIES times, then fails.
-# The stall must outlast the longest step without a heartbeat (about 3 s at the Dongguan scale).
+# (no heartbeat: each town, each thousand rows) is published again: while it waits for a worker,
+# until it has waited JOB_QUEUED_LIMIT (a refresh: services.STALE_REFRESH); once running, until
+# its worker has died JOB_RETRIES times. Then it fails. The stall must outlast the longest step
+# without a heartbeat (about 3 s at the Dongguan scale).
 JOB_STALL_SECONDS = env.integer("JOB_STALL_SECONDS", 120, minimum=1)
 JOB_RETRIES = 3
+JOB_QUEUED_LIMIT = timedelta(minutes=30)
 SWEEP_SECONDS = env.integer("SWEEP_SECONDS", 60, minimum=1)
 # Celery's own bound on establishing a broker connection (4 s by default) on a frozen Redis.
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT

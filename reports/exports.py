@@ -652,10 +652,12 @@ def run(job_id):
 
 
 def stalled(now=None):
-    """The sweeper's rule for exports: a job queued or running whose work has not moved for
-    JOB_STALL_SECONDS (never published, the broker being down; or its worker died) is queued
-    again, JOB_RETRIES times at most; after that it fails, saying no worker finished it, and
-    the purge removes it a day later. Returns the ids to publish."""
+    """The sweeper's rule for exports whose work has not moved for JOB_STALL_SECONDS: a job
+    queued (never published, the broker being down; or waiting behind other work) is published
+    again, until it has waited JOB_QUEUED_LIMIT; a job running (its worker died) is queued again
+    until JOB_RETRIES runs have died. Then it fails, saying no worker finished it, and the purge
+    removes it a day later. Published twice, a job is still taken by one run (`_claim`).
+    Returns the ids to publish."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.JOB_STALL_SECONDS)
     again = []
@@ -664,7 +666,8 @@ def stalled(now=None):
             moved=Coalesce("heartbeat_at", "created_at")).filter(
             status__in=(ExportJob.Status.QUEUED, ExportJob.Status.RUNNING), moved__lt=cutoff,
         ).order_by("pk"):
-            if job.retries >= settings.JOB_RETRIES:
+            if job.status == ExportJob.Status.RUNNING and job.runs > settings.JOB_RETRIES or \
+                    job.status == ExportJob.Status.QUEUED and job.created_at < now - settings.JOB_QUEUED_LIMIT:
                 job.status, job.failure, job.finished_at = (
                     ExportJob.Status.FAILED, ExportJob.Failure.NO_WORKER, now)
                 job.save(update_fields=["status", "failure", "finished_at"])

@@ -123,14 +123,18 @@ def _replace_county(refresh, period_list, now):
 
 
 def refresh_town(refresh_id, town_id):
-    """One town of a full refresh; running it again gives the same rows. Nothing if a newer
-    refresh finished first and deleted this one."""
+    """One town of a full refresh. Nothing if the refresh is over (done, failed, or deleted by a
+    newer one that finished first) or has this town already (published twice by the sweeper): a
+    late task must not change a refresh whose county rows are computed, and a repeated one need
+    not compute again (the incremental refresh keeps a computed town exact)."""
     refresh = Refresh.objects.filter(pk=refresh_id).first()
-    if refresh is None or refresh.status == Refresh.Status.FAILED:
+    if refresh is None or refresh.status in (Refresh.Status.DONE, Refresh.Status.FAILED):
         return
     Refresh.objects.filter(pk=refresh_id, status=Refresh.Status.QUEUED).update(status=Refresh.Status.RUNNING)
     with transaction.atomic():
         Town.objects.select_for_update().filter(pk=town_id).first()
+        if Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN, unit_id=town_id).exists():
+            return
         first, last = window(timezone.localdate(refresh.computed_at))
         _replace_town(refresh, town_id, periods_in(first, last), timezone.now())
         # Last, so that towns computed side by side wait on this row only for a moment.
@@ -185,10 +189,12 @@ def towns_to_compute(refresh_id):
 
 
 def stalled_refreshes(now=None):
-    """The sweeper's rule for refreshes: one queued or running whose work has not moved for
-    JOB_STALL_SECONDS (never published, the broker being down; or its worker died) is published
-    again, JOB_RETRIES times at most; after that it fails, so that "refresh now" is free again and
-    the dashboard says the last refresh failed. Returns the ids to publish."""
+    """The sweeper's rule for refreshes whose work has not moved for JOB_STALL_SECONDS: one
+    queued (never published, the broker being down; or waiting behind other work) is published
+    again, until it has waited STALE_REFRESH; one running (its worker died, or its towns wait)
+    JOB_RETRIES times. Then it fails, so that "refresh now" is free again and the dashboard says
+    the last refresh failed. Published twice, a refresh computes each town once
+    (`refresh_town`). Returns the ids to publish."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.JOB_STALL_SECONDS)
     again = []
@@ -197,11 +203,13 @@ def stalled_refreshes(now=None):
             moved=Coalesce("heartbeat_at", "computed_at")).filter(
             status__in=(Refresh.Status.QUEUED, Refresh.Status.RUNNING), moved__lt=cutoff).order_by("pk")
         for refresh in stalled:
-            if refresh.retries >= settings.JOB_RETRIES:
+            running = refresh.status == Refresh.Status.RUNNING
+            if running and refresh.retries >= settings.JOB_RETRIES or \
+                    not running and refresh.computed_at < now - STALE_REFRESH:
                 refresh.status, refresh.finished_at = Refresh.Status.FAILED, now
                 refresh.save(update_fields=["status", "finished_at"])
             else:
-                refresh.retries, refresh.heartbeat_at = refresh.retries + 1, now
+                refresh.retries, refresh.heartbeat_at = refresh.retries + running, now
                 refresh.save(update_fields=["retries", "heartbeat_at"])
                 again.append(refresh.pk)
     return again

@@ -331,18 +331,20 @@ def _version(row):
 
 def _changed_since(row, entry, arrived):
     """Whether the locked `row` is no longer what the entry was based on: the status the user
-    saw (`seen`), or the row as the request found it on arrival; a row that already is what
-    the entry asks for is not a conflict (a double tap checks in once)."""
+    saw (`seen`), its version (`seen_at`), or the row as the request found it on arrival. A row
+    that already is what the entry asks for is not a conflict, versioned or not: a double tap
+    checks in once, and a client retrying a save that went through is not told someone else
+    changed it."""
+    note = (entry.get("note") or "").strip()
+    if entry["status"] == Attendance.Status.PRESENT == row.status and not note:
+        note = row.note
+    if (row.status, row.note) == (entry["status"], note):
+        return False
     if entry.get("seen") and row.status != entry["seen"]:
         return True
     if entry.get("seen_at") and row.updated_at != entry["seen_at"]:
         return True
-    if arrived is None or _version(arrived) == _version(row):
-        return False
-    note = (entry.get("note") or "").strip()
-    if entry["status"] == Attendance.Status.PRESENT == row.status and not note:
-        note = row.note
-    return (row.status, row.note) != (entry["status"], note)
+    return arrived is not None and _version(arrived) != _version(row)
 
 
 @transaction.atomic

@@ -139,6 +139,23 @@ def test_with_the_rows_version_even_late_edits_are_409(tworld, tday):
     assert AttendanceChange.objects.filter(attendance__member=cadre).count() == 1
 
 
+def test_a_versioned_save_sent_again_after_it_went_through_is_not_a_conflict(tworld, tday):
+    """A phone that lost the answer sends the same save again, with the version it had: the row
+    already is what it asks, so it is told so (200), not that someone else changed it."""
+    api = APIClient()
+    api.force_authenticate(tworld.leader)
+    row = next(r for r in api.get(f"/api/v1/liaison-days/{tday.pk}/").json()["attendance"]
+               if r["member"] == tworld.cadre.pk)
+    body = [{"member": tworld.cadre.pk, "status": "leave", "note": "事假", "seen": row["status"],
+             "seen_at": row["updated_at"]}]
+    url = f"/api/v1/liaison-days/{tday.pk}/attendance/"
+    assert api.post(url, body, format="json").status_code == 200
+    assert api.post(url, body, format="json").status_code == 200
+    assert AttendanceChange.objects.filter(attendance__member=tworld.cadre).count() == 1
+    # A different save on the old version is still a conflict.
+    assert api.post(url, [{**body[0], "note": "病假"}], format="json").status_code == 409
+
+
 def test_the_sheet_does_not_overwrite_a_note_changed_meanwhile(tworld, tday, client):
     """The page sends the row's version: a note someone else wrote since is not overwritten by
     the (unchanged) note of the sheet the leader loaded."""

@@ -26,7 +26,7 @@ from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
 from knox.crypto import hash_token
 from knox.models import AuthToken
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed
 
 SESSION_REFRESHED = "session_refreshed_at"
 SESSION_REFRESH_SECONDS = 60
@@ -61,27 +61,18 @@ def expires_at(token):
     return token.expiry
 
 
-class TooManyTokens(Throttled):
-    """The user already holds API_TOKENS_PER_USER tokens that work: 429 until the first expires."""
-
-    def __init__(self, wait):
-        super().__init__(wait=wait, detail=_(
-            "You already have %(count)d API tokens in use. Revoke those you no longer need "
-            "(DELETE /api/v1/auth/token/ with each), or wait until one expires."
-        ) % {"count": settings.API_TOKENS_PER_USER})
-
-
 def token_for(user):
     """A new API token for one device or script: (the token's row, its key). The key is shown
-    this once; only its digest is kept. Expired tokens of the user are removed first."""
+    this once; only its digest is kept. Expired tokens of the user are removed first, and at
+    API_TOKENS_PER_USER the oldest: a script that signs in on every run (as it could when a user
+    had one token) keeps working, and whoever learns a password cannot lock its owner out."""
     with transaction.atomic():
         # One sign-in of the user at a time here, so that two at once cannot pass the bound together.
         list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
-        now = timezone.now()
-        AuthToken.objects.filter(user=user, expiry__lte=now).delete()
-        live = list(AuthToken.objects.filter(user=user).order_by("expiry").values_list("expiry", flat=True))
-        if len(live) >= settings.API_TOKENS_PER_USER:
-            raise TooManyTokens(wait=math.ceil((live[0] - now).total_seconds()))
+        AuthToken.objects.filter(user=user, expiry__lte=timezone.now()).delete()
+        oldest = AuthToken.objects.filter(user=user).order_by("-created").values_list("digest", flat=True)[
+            settings.API_TOKENS_PER_USER - 1:]
+        AuthToken.objects.filter(digest__in=list(oldest)).delete()
         return AuthToken.objects.create(user=user, expiry=settings.API_TOKEN_LIFETIME)
 
 

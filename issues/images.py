@@ -56,8 +56,7 @@ def _encoding(kind, source):
 def _clean(image, kind):
     """The picture's pixels (first frame), upright, encoded again as `kind` with no metadata."""
     image.load()
-    upright = ImageOps.exif_transpose(image)  # a copy, turned as the orientation tag said
-    clean = upright.copy()
+    clean = ImageOps.exif_transpose(image)  # a copy, turned as the orientation tag said
     clean.info = {key: image.info[key] for key in KEPT_INFO if key in image.info}
     if kind == "JPEG" and clean.mode not in ("L", "RGB", "CMYK"):
         clean = clean.convert("RGB")

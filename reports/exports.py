@@ -603,10 +603,12 @@ class Superseded(Exception):
     """The sweeper gave this run's job to another worker: this one stops writing."""
 
 
-def _claim(job_id):
-    """Take a queued job: the run's number, or None (done, failed, or another worker has it)."""
+def _claim(job_id, take_over=False):
+    """Take a queued job (or, to `take_over` from a run that died, a running one): the run's
+    number, or None (done, failed, or another worker has it)."""
+    statuses = (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING) if take_over else (ExportJob.Status.QUEUED,)
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().filter(pk=job_id, status=ExportJob.Status.QUEUED).first()
+        job = ExportJob.objects.select_for_update().filter(pk=job_id, status__in=statuses).first()
         if job is None:
             return None
         job.status, job.rows, job.runs, job.heartbeat_at = ExportJob.Status.RUNNING, 0, job.runs + 1, timezone.now()
@@ -620,12 +622,13 @@ def _progress(job_id, run_number, rows):
         raise Superseded
 
 
-def run(job_id):
+def run(job_id, take_over=False):
     """The worker's part: take the queued job, write its file, noting the rows written as it goes
     (its heartbeat). A job whose worker died is queued again by the sweeper (`stalled`) and
     starts afresh; a job done, failed or taken by another worker is left as it is. Only the
-    latest run writes its rows and its result: one the sweeper gave up on stops."""
-    run_number = _claim(job_id)
+    latest run writes its rows and its result: one the sweeper gave up on stops. A message handed
+    out again after its process died `take_over`s the job at once."""
+    run_number = _claim(job_id, take_over)
     if run_number is None:
         return
     job = ExportJob.objects.select_related("user").get(pk=job_id)

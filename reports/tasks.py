@@ -86,11 +86,13 @@ def apply_pending(county_id):
 # Excel exports (reports/exports.py).
 
 
-@shared_task
-def run_export(job_id):
+@shared_task(bind=True)
+def run_export(self, job_id):
     from reports import exports
 
-    exports.run(job_id)
+    # Handed out again because the process running it died (acks late, rejected on worker lost):
+    # the dead run still marks the job running, and this one takes it over at once.
+    exports.run(job_id, take_over=bool(self.request.delivery_info.get("redelivered")))
 
 
 @shared_task

@@ -104,3 +104,48 @@ def test_work_of_a_killed_worker_is_finished_by_a_new_one_within_the_stall_bound
     # Well before the visibility timeout (300 s) would have handed the message out again.
     assert seconds < STALL + SWEEP + 20, seconds
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == 300
+
+
+@pytest.mark.celery_worker
+def test_an_export_whose_process_dies_is_taken_over_at_once_by_the_next_process(tworld, tmp_path):
+    """Only the process running the export dies (out of memory, say): Celery hands its message
+    out again at once (acks late, rejected on worker lost), and the next process takes the job
+    over from the dead run without waiting for the sweeper (whose bound here is five minutes)."""
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    db = connection.settings_dict
+    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+                              port=db["PORT"] or 5432)
+    category = Category.objects.create(code="kill-child", name="民生", group=Category.Group.COMMITTEE)
+    now = timezone.now()
+    Issue.objects.bulk_create(
+        Issue(code=f"C{i:09d}", title=f"问题{i}", description="描述", category=category, source="reception",
+              village=tworld.village_a, reporter_name="王秀英", reporter_phone="13912345678",
+              first_responder=tworld.cadre, received_at=now - timedelta(minutes=i))
+        for i in range(30))
+    job = exports.start(user=tworld.org_department, kind="issues", data={"town": str(tworld.town1.pk)})
+    locked(holder, "issues_issue")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "liaison", "worker", "--pool=prefork", "--concurrency=1",
+         "-Q", app.conf.task_default_queue, "--without-heartbeat", "--without-gossip", "--without-mingle",
+         "--loglevel=WARNING"],
+        cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL,
+             "JOB_STALL_SECONDS": "300", "MEDIA_ROOT": str(tmp_path)},
+    )
+    try:
+        wait_for(lambda: waits_on("issues_issue"), 60, "the worker never started the export")
+        children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) == 1, children
+        os.kill(int(children[0]), 9)
+        killed = time.monotonic()
+        holder.rollback()
+        wait_for(lambda: type(job).objects.get(pk=job.pk).status == "done", 60, "the export was never finished")
+        seconds = time.monotonic() - killed
+        print(f"\nexport: finished {seconds:.1f} s after its process was killed")
+    finally:
+        holder.close()
+        stop(worker)
+    job.refresh_from_db()
+    assert (job.runs, job.rows, job.retries) == (2, 30, 0)
+    assert seconds < 30, seconds

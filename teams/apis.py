@@ -1,9 +1,11 @@
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -60,7 +62,9 @@ class TokenView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, *args, **kwargs):
-        auth.revoke_token(request.auth)
+        if not auth.revoke_token(request.auth):
+            raise ValidationError({"detail": _("This request was not signed with an API token: there is none to "
+                                               "revoke. Send the token with the request.")})
         return Response(status=204)
 
 

@@ -77,9 +77,12 @@ def token_for(user):
 
 
 def revoke_token(token):
-    """One device's token: the one a request was authenticated with."""
-    if isinstance(token, AuthToken):
-        AuthToken.objects.filter(digest=token.digest).delete()
+    """One device's token: the one a request was authenticated with. False if it was not one
+    (a browser's session)."""
+    if not isinstance(token, AuthToken):
+        return False
+    AuthToken.objects.filter(digest=token.digest).delete()
+    return True
 
 
 def revoke_tokens(user):

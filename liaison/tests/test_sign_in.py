@@ -139,6 +139,14 @@ def test_each_sign_in_on_the_api_gets_its_own_token_and_delete_revokes_only_it(w
     assert APIClient().delete("/api/v1/auth/token/").status_code == 401
 
 
+def test_delete_with_a_session_says_there_is_no_token_to_revoke(world, client):
+    token = token_request("cadre", PASSWORD).json()["token"]
+    client.force_login(world.cadre)
+    answer = client.delete("/api/v1/auth/token/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert answer.status_code == 400 and "没有可撤销的令牌" in answer.json()["detail"]
+    assert api_with(token).get("/api/v1/me/").status_code == 200
+
+
 def test_only_a_digest_of_the_token_is_kept(world):
     from knox.models import AuthToken
 

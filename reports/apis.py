@@ -40,10 +40,10 @@ def parse_unit(value):
     return kind, unit_id
 
 
-# The periods the API names, the schema's pattern and the server's one rule: years FIRST_YEAR to
-# LAST_YEAR, and week 53 only in the years that have one (week:7802-W53 fitted the old pattern and
-# was refused). Every key the pattern takes is a period.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
+# The schema's pattern of the keys `periods.parse` takes: years FIRST_YEAR to LAST_YEAR, and week 53
+# only in the years that have one (week:7802-W53 fitted the old pattern and was refused). Every key
+# the pattern takes is a period, and no other.
+FIRST_YEAR, LAST_YEAR = periods.FIRST_YEAR, periods.LAST_YEAR
 _YEAR = r"20[0-9]{2}"
 _LONG_YEARS = "|".join(str(year) for year in range(FIRST_YEAR, LAST_YEAR + 1)
                        if date(year, 12, 28).isocalendar().week == 53)
@@ -51,12 +51,13 @@ PERIOD_PATTERN = (
     rf"^(?:week:(?:{_YEAR}-W(?:0[1-9]|[1-4][0-9]|5[0-2])|(?:{_LONG_YEARS})-W53)"
     rf"|month:{_YEAR}-(?:0[1-9]|1[0-2])|quarter:{_YEAR}-Q[1-4]|year:{_YEAR})$"
 )
-_PERIOD = re.compile(PERIOD_PATTERN, re.ASCII)
 
 
 def parse_period(value):
-    if _PERIOD.match(value or ""):
+    try:
         return periods.parse(value)
+    except ValueError:
+        pass
     if not re.match(periods.PATTERN, value or "", re.ASCII):
         raise ValidationError({"period": [_(
             "Name the period as week:2026-W47, month:2026-11, quarter:2026-Q4 or year:2026."

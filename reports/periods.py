@@ -93,6 +93,8 @@ def between(kind, first, last):
     return periods
 
 
+# The years a key may name, on every page and in the API (whose schema says the same).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 PATTERN = (
     r"^(?:week:([1-9][0-9]{3})-W(0[1-9]|[1-4][0-9]|5[0-3])|month:([1-9][0-9]{3})-(0[1-9]|1[0-2])"
     r"|quarter:([1-9][0-9]{3})-Q([1-4])|year:([1-9][0-9]{3}))$"
@@ -101,11 +103,14 @@ _KEY = re.compile(PATTERN, re.ASCII)
 
 
 def parse(key):
-    """The Period a key names, or ValueError."""
+    """The Period a key names, or ValueError (also for a year outside FIRST_YEAR–LAST_YEAR, and
+    a week 53 in a year that has none)."""
     match = _KEY.match(key or "")
     if not match:
         raise ValueError(key)
     wy, ww, my, mm, qy, qq, yy = match.groups()
+    if not FIRST_YEAR <= int(wy or my or qy or yy) <= LAST_YEAR:
+        raise ValueError(key)
     if wy:
         return Period("week", date.fromisocalendar(int(wy), int(ww), 1))
     if my:

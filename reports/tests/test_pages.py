@@ -256,3 +256,18 @@ def test_records_take_a_constant_number_of_queries(world, as_user, django_assert
         # … the records counted, those that meet the figure (two counts), the page
         with django_assert_max_num_queries(14):
             assert client.get(url(world, "county", metric) + "&show=all").status_code == 200
+
+
+@pytest.mark.parametrize("period, expected", [
+    ("year:2026", 200), ("week:2026-W53", 200),
+    ("year:1999", 400), ("month:2100-01", 400), ("week:7802-W53", 400), ("week:2025-W53", 400),
+])
+def test_the_dashboard_takes_the_periods_the_api_takes(world, as_user, period, expected):
+    """One rule for the periods (`periods.parse`): the years 2000 to 2099, week 53 only where
+    there is one; a page and the API refuse the same keys."""
+    client = as_user(world.org_department)
+    page = client.get(reverse("dashboard", args=[Unit.COUNTY, world.county.pk]) + f"?period={period}")
+    assert page.status_code == expected
+    api = client.get("/api/v1/metrics/", {"unit": f"county:{world.county.pk}", "period": period})
+    # A period taken but never computed (in the future, say) is the API's 404.
+    assert (api.status_code == 400) == (expected == 400), api.content[:200]

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from core.web import Conflict
 from issues import selectors, services
 from issues.filters import IssueFilter, RatingFilter, StepFilter
 from issues.models import Event, Step
@@ -27,7 +28,6 @@ from issues.serializers import (
     StepFactSerializer,
 )
 from teams import scope
-from teams.web import Conflict
 
 
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):

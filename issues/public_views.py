@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core.web import whole_number
 from issues import public, ratelimit
 from issues.models import Issue
-from teams.web import whole_number
 
 
 class LookupForm(forms.Form):

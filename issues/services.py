@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core import texts
 from issues import deadlines, images, notifications
 from issues.models import Event, Issue, Level, Photo, Step
 from issues.scope import handles_step
-from teams import changes, texts
+from teams import changes
 from teams.models import Department, Membership, Village
 from teams.scope import scope_for
 from visits.models import Visit

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from core.request_size import takes_photos
+from core.web import add_service_error, paginate, query_without_page, whole_number
 from issues import forms, notifications, public_views, selectors, services
 from issues.deadlines import warning_threshold
 from issues.filters import IssueFilter
@@ -17,8 +19,6 @@ from issues.models import Issue, Level, Notification
 from issues.scope import sees_personal_data
 from teams import scope
 from teams.models import Membership, User
-from teams.request_size import takes_photos
-from teams.web import add_service_error, paginate, query_without_page, whole_number
 from visits.models import Visit
 from visits.scope import shows_personal_data
 

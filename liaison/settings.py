@@ -42,12 +42,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "knox",  # API tokens, one per device, kept only as a digest (teams/auth.py)
+    "knox",  # API tokens, one per device, kept only as a digest (core/auth.py)
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
     "liaison",
+    "core",
     "teams",
     "visits",
     "issues",
@@ -56,8 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Before anything reads a body (the CSRF check reads a form's): see teams/request_size.py.
-    "teams.request_size.RequestSizeLimit",
+    # Before anything reads a body (the CSRF check reads a form's): see core/request_size.py.
+    "core.request_size.RequestSizeLimit",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "liaison.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -191,9 +192,9 @@ LOGOUT_REDIRECT_URL = "login"
 # signing in never depends on Redis; its backend comes first and refuses a locked-out sign-in
 # before any password is checked, on the login page, the admin's and the API's token.
 INSTALLED_APPS.append("axes")
-MIDDLEWARE += ["teams.auth.IdleSessionMiddleware", "axes.middleware.AxesMiddleware"]  # axes last, as it requires
+MIDDLEWARE += ["core.auth.IdleSessionMiddleware", "axes.middleware.AxesMiddleware"]  # axes last, as it requires
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # teams.auth reads its attempts
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # core.auth reads its attempts
 AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
 # One account from one address: a town office signs in from one address behind its router, so
@@ -203,13 +204,13 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout do not prolong it, so that the message can say when it ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_LOCKOUT_CALLABLE = "teams.auth.lockout_response"
+AXES_LOCKOUT_CALLABLE = "core.auth.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # failures are what counts; a log of every sign-in would only grow
-# A session ends after this long without a request (teams.auth.IdleSessionMiddleware).
+# A session ends after this long without a request (core.auth.IdleSessionMiddleware).
 SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_MINUTES", 8 * 60, minimum=5) * 60
 # An API token works this long after it is issued. Each sign-in through the API (a script, a
 # phone) gets its own token: DELETE on the token endpoint revokes that one; a new password or a
-# deactivated account revokes them all; signing out of the site revokes none (teams/auth.py).
+# deactivated account revokes them all; signing out of the site revokes none (core/auth.py).
 API_TOKEN_LIFETIME = timedelta(hours=env.integer("API_TOKEN_HOURS", 24, minimum=1))
 API_TOKENS_PER_USER = env.integer("API_TOKENS_PER_USER", 20, minimum=1)
 REST_KNOX = {"TOKEN_TTL": API_TOKEN_LIFETIME, "AUTH_HEADER_PREFIX": "Token"}
@@ -237,23 +238,23 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "teams.auth.ExpiringTokenAuthentication",
+        "core.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # Our JSON parser answers 400 for a body nested too deeply to read (DRF's answers 500).
     "DEFAULT_PARSER_CLASSES": [
-        "teams.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     # JSON only: DRF's browsable pages style themselves inline, which the Content-Security-Policy
     # refuses; /api/docs/ is where a person explores the API.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "teams.pagination.Pages",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.Pages",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "teams.web.ApiSchema",
-    "EXCEPTION_HANDLER": "teams.web.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.web.ApiSchema",
+    "EXCEPTION_HANDLER": "core.web.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Liaison API",
@@ -270,7 +271,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Request bodies are documented as JSON, the API's format. Forms are read too (curl -d, the
     # tests' default), but cannot say what JSON does: a null, a list of objects.
-    "PARSER_WHITELIST": ["teams.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["core.parsers.JSONParser"],
     # Every text the API reads says it holds no NUL (liaison/schema.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "liaison.schema.texts_without_nul"],
     "ENUM_NAME_OVERRIDES": {
@@ -316,7 +317,7 @@ DASHBOARD_ALERT_PERCENT = env.integer("DASHBOARD_ALERT_PERCENT", 95, minimum=1, 
 INSPECTION_MAX_DEDUCTION = env.integer("INSPECTION_MAX_DEDUCTION", 10, minimum=1, maximum=100)
 
 # What a request may send: any body at most REQUEST_MAX_BYTES (DRF's JSON included, see
-# teams/request_size.py); an issue's photos each at most PHOTO_MAX_BYTES, PHOTOS_PER_ISSUE of
+# core/request_size.py); an issue's photos each at most PHOTO_MAX_BYTES, PHOTOS_PER_ISSUE of
 # them, so the register page's body may be that much larger. A photo has at most PHOTO_MAX_PIXELS
 # pixels, read from its header before anything is decoded (a few KB of PNG can claim 90 million).
 REQUEST_MAX_BYTES = env.integer("REQUEST_MAX_KB", 1024, minimum=64) * 1024

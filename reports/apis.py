@@ -16,12 +16,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.web import whole_number
 from reports import assessments, exports, inspections, periods, selectors
 from reports.models import COUNTS, METRICS, AssessmentRound, ExportJob, Inspection, Unit
 from teams import scope
 from teams.filters import IdFilter
 from teams.models import Team, User
-from teams.web import whole_number
 
 _metric = inline_serializer("Metric", {
     "numerator": serializers.IntegerField(), "denominator": serializers.IntegerField(),

@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.web import add_service_error, flash_errors, paginate, query_without_page, whole_number
 from reports import assessments, inspections, selectors, services
 from reports import periods as P
 from reports.assessment_forms import InspectionForm, RoundForm, WithdrawForm
 from reports.models import Unit
 from teams import scope
 from teams.models import Team, Town
-from teams.web import add_service_error, flash_errors, paginate, query_without_page, whole_number
 
 PAGE_SIZE = 50
 

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import texts
 from reports import periods as P
 from reports import services
 from reports.inspections import Frozen
@@ -46,7 +47,7 @@ from reports.models import (
     Snapshot,
     Unit,
 )
-from teams import scope, texts
+from teams import scope
 from teams.models import Team, Town
 
 # The metrics an assessment weighs, in the order pages show them, and DESIGN.md's default weights.

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.request_size import takes_photos
+from core.web import flash_errors
 from reports import exports, imports
 from reports.models import ExportJob, ImportBatch
-from teams.request_size import takes_photos
-from teams.web import flash_errors
 
 XLSX = exports.XLSX
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -27,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
+from core.web import whole_number
 from issues.codes import display as display_code
 from issues.models import Issue, Level
 from issues.scope import sees_personal_data
@@ -37,7 +39,6 @@ from reports.models import COUNTS, METRICS, ExportJob, Unit
 from reports.xlsx import Column
 from teams import scope
 from teams.models import Attendance, County, LiaisonDay, Membership, Role, Team, Town, Village
-from teams.web import whole_number
 from visits.filters import VisitFilter
 from visits.models import Visit
 from visits.validators import mask_name, mask_phone
@@ -583,8 +584,6 @@ def start(*, user, kind, data, small_now=False):
     """An export job, its filters checked first (ValidationError). The worker is asked once the
     job is committed; with `small_now`, a small one is written at once (the API's answer is then
     the finished job)."""
-    from reports import tasks
-
     data = plain(data)
     export = prepare(user, kind, data)
     job = ExportJob.objects.create(user=user, kind=kind, filters=data, total=export.count(),
@@ -595,7 +594,8 @@ def start(*, user, kind, data, small_now=False):
         job.refresh_from_db()
     else:
         # Never on the request's critical path: unpublished (the broker down), the sweeper publishes it.
-        transaction.on_commit(lambda: broker.publish(tasks.run_export, job.pk))
+        # The task by its name: tasks.py imports this module.
+        transaction.on_commit(lambda: broker.publish(current_app.signature("reports.tasks.run_export"), job.pk))
     return job
 
 

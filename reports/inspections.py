@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import texts
 from reports.models import AssessmentRound, Inspection
-from teams import scope, texts
+from teams import scope
 from teams.models import LiaisonDay, Membership
 
 INSPECTORS = texts.Bound.of(Inspection, "inspectors", gettext_lazy("Inspectors"))

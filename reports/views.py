@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from core.web import query_without_page, whole_number
 from reports import periods as P
 from reports import selectors, services, tasks
 from reports.models import COUNTS, METRICS, Refresh, Unit
 from teams import scope
-from teams.web import query_without_page, whole_number
 
 # A county department is judged on timely handling only (DESIGN.md: who owns a figure).
 UNIT_METRICS = {Unit.DEPARTMENT: ["timely"]}

@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.web import add_service_error
 from teams import changes, scope, services
 from teams.models import (
     Attendance,
@@ -24,7 +25,6 @@ from teams.models import (
     User,
     Village,
 )
-from teams.web import add_service_error
 
 
 class ScopedAdmin(admin.ModelAdmin):

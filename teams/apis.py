@@ -10,7 +10,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from teams import auth, scope, services
+from core import auth
+from core.listing import MAX_IDS
+from core.web import Conflict
+from teams import scope, services
 from teams.filters import (
     DepartmentFilter,
     LiaisonDayFilter,
@@ -19,7 +22,6 @@ from teams.filters import (
     TownFilter,
     VillageFilter,
 )
-from teams.listing import MAX_IDS
 from teams.models import Attendance, Department, LiaisonDay, Membership, Team, Town, Village
 from teams.serializers import (
     AttendanceEntrySerializer,
@@ -30,7 +32,6 @@ from teams.serializers import (
     TownSerializer,
     VillageSerializer,
 )
-from teams.web import Conflict
 
 
 class TokenView(APIView):

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class TeamsConfig(AppConfig):
     name = "teams"
     verbose_name = _("Teams and liaison days")
-
-    def ready(self):
-        from teams import auth  # noqa: F401  (connects the token revocations)

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from core.web import MAX_ID, whole_number
 from teams.models import Department, LiaisonDay, Membership, Team, Town, Village
-from teams.web import MAX_ID, whole_number
 
 
 class IdField(forms.Field):

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from teams import changes, scope, texts
+from core import texts
+from teams import changes, scope
 from teams.models import (
     MAX_TEAMS_PER_LEADER,
     REQUIRED_ROLES,

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.web import add_service_error, flash_errors, whole_number
 from teams import scope, selectors, services
 from teams.forms import MARKS, CancelForm, LeaveForm, RescheduleForm, SheetForm
 from teams.models import LiaisonDay, Membership, Team
-from teams.web import add_service_error, flash_errors, whole_number
 
 
 @login_required

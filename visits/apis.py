@@ -8,8 +8,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.listing import some
 from teams import scope
-from teams.listing import some
 from teams.models import User, Village
 from visits import selectors, services
 from visits.filters import HouseholdFilter, VisitFilter

@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.web import whole_number
 from teams.models import Membership, User
-from teams.web import whole_number
 from visits import selectors, services
 from visits.models import HouseholdTag, Visit
 
@@ -50,7 +50,7 @@ class VisitForm(forms.Form):
 
 class HouseholdForm(forms.Form):
     """A household of the roll. The checks on phone and ID number are the service's; its
-    errors come back onto these fields (`teams.web.add_service_error`), and so do the bounds
+    errors come back onto these fields (`core.web.add_service_error`), and so do the bounds
     of the name and the address (`services.HEAD_NAME`, `services.ADDRESS`)."""
 
     head_name = forms.CharField(

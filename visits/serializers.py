@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from teams.listing import IdListField
+from core.listing import IdListField
 from visits.models import Household, HouseholdTag, Visit
 
 

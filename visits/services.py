@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from teams import changes, scope, texts
-from teams.listing import some
+from core import texts
+from core.listing import some
+from teams import changes, scope
 from teams.models import Membership, User
 from visits.models import Household, Visit
 from visits.scope import keeps_roll, loggable_teams

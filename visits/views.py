@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.web import add_service_error, paginate, query_without_page, whole_number
 from teams import scope
 from teams.models import Team
-from teams.web import add_service_error, paginate, query_without_page, whole_number
 from visits import selectors, services
 from visits.filters import HouseholdFilter, VisitFilter
 from visits.forms import HouseholdForm, MoveOutForm, VisitForm

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
-from teams.web import MAX_ID
+from core.web import MAX_ID
 
 
 @pytest.fixture(scope="module")

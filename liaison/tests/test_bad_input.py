@@ -91,7 +91,7 @@ def test_odd_numbers_in_the_public_query_string_never_500(world, client, value):
         assert client.get("/public/", {name: value}).status_code in (200, 400, 404), (name, value)
 
 
-# Every request body is bounded (teams/request_size.py): DRF reads JSON straight from the stream,
+# Every request body is bounded (core/request_size.py): DRF reads JSON straight from the stream,
 # where Django's own bound does not apply, so a 30 MB description used to be stored.
 def _write_paths(world, issue, day):
     return ["/api/v1/households/", "/api/v1/visits/", "/api/v1/issues/", f"/api/v1/liaison-days/{day.pk}/attendance/",

@@ -1,10 +1,10 @@
-"""Lists of ids a request sends are bounded (teams.listing.MAX_IDS), checked before anything is
+"""Lists of ids a request sends are bounded (core.listing.MAX_IDS), checked before anything is
 queried, and a refusal names at most ten of the ids it refuses: an answer never echoes back
 what a request stuffed into it (up to 848 KB of refused ids were echoed)."""
 
 import pytest
 
-from teams.listing import MAX_IDS, some
+from core.listing import MAX_IDS, some
 from visits.models import Visit
 
 from .conftest import TODAY

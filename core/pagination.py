@@ -1,5 +1,5 @@
 """The API's pages: a module of their own, because DRF's modules import this one while
-`teams.web` imports them (so `whole_number` is imported when a page is asked for)."""
+`core.web` imports them (so `whole_number` is imported when a page is asked for)."""
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -15,7 +15,7 @@ class Pages(PageNumberPagination):
     max_page_size = 1000
 
     def get_page_size(self, request):
-        from teams.web import whole_number
+        from core.web import whole_number
 
         asked = request.query_params.get(self.page_size_query_param)
         if asked in (None, ""):

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The platform every app stands on (DESIGN.md's Apps): it imports no app."""
+
+    name = "core"
+
+    def ready(self):
+        from core import auth  # noqa: F401  (connects the token revocations)

@@ -59,9 +59,11 @@ def flash_errors(request, error):
 
 
 def api_exception_handler(exc, context):
-    """Errors as `{"detail": …}` or field errors; Django's ValidationError answered as 400,
-    PermissionDenied as 403 and Http404 as 404, like DRF's own."""
-    if isinstance(exc, ValidationError):
+    """Errors as `{"detail": …}` or field errors; a Conflict answered as 409, Django's
+    ValidationError as 400, PermissionDenied as 403 and Http404 as 404, like DRF's own."""
+    if isinstance(exc, Conflict):
+        exc = ConflictAnswer(exc.message)
+    elif isinstance(exc, ValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, PermissionDenied):
@@ -72,11 +74,19 @@ def api_exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
-class Conflict(exceptions.APIException):
-    """409: the transition lost a race or is not allowed from the current state."""
+class Conflict(Exception):
+    """A change refused for the state it met: another change got there first, or the object's
+    state does not allow it. The one such error: each app's (`TransitionNotAllowed`,
+    `SheetChanged`, `Frozen`) is this one by name, and the API answers every one 409 here
+    (`api_exception_handler`). `message` is for the user."""
 
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class ConflictAnswer(exceptions.APIException):
     status_code = 409
-    default_detail = "Conflict."
     default_code = "conflict"
 
 

@@ -8,7 +8,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from core.web import Conflict
 from issues import selectors, services
 from issues.filters import IssueFilter, RatingFilter, StepFilter
 from issues.models import Event, Step
@@ -72,10 +71,7 @@ class IssueViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         data = serializer_class(data=self.request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        try:
-            service(issue=issue, seen_step=fields.pop("step", None), **extra, **fields)
-        except services.TransitionNotAllowed as e:
-            raise Conflict(e.message) from None
+        service(issue=issue, seen_step=fields.pop("step", None), **extra, **fields)
         return self._detail(issue)
 
     @extend_schema(request=NoteSerializer, responses=IssueDetailSerializer)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core import texts
+from core.web import Conflict
 from issues import deadlines, images, notifications
 from issues.models import Event, Issue, Level, Photo, Step
 from issues.scope import handles_step
@@ -33,7 +34,7 @@ class LedgerError(Exception):
         self.message = message
 
 
-class TransitionNotAllowed(LedgerError):
+class TransitionNotAllowed(LedgerError, Conflict):
     """Not allowed from the issue's current state, or another change got there first (409)."""
 
 

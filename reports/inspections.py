@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import texts
+from core.web import Conflict
 from reports.models import AssessmentRound, Inspection
 from teams import scope
 from teams.models import LiaisonDay, Membership
@@ -29,12 +30,8 @@ CRITICISM = texts.Bound(2000, gettext_lazy("Criticism notice"))
 CHECKLIST = ("team_present", "notice_posted", "log_kept", "ledger_up_to_date")
 
 
-class Frozen(Exception):
+class Frozen(Conflict):
     """The change is not allowed in the object's current state (409); `message` is for the user."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 def _visible(s, qs):

@@ -12,7 +12,6 @@ from rest_framework.views import APIView
 
 from core import auth
 from core.listing import MAX_IDS
-from core.web import Conflict
 from teams import scope, services
 from teams.filters import (
     DepartmentFilter,
@@ -185,8 +184,5 @@ class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
         day = self.get_object()
         entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False, max_length=MAX_IDS)
         entries.is_valid(raise_exception=True)
-        try:
-            services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
-        except services.SheetChanged as conflict:
-            raise Conflict(str(conflict)) from None
+        services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
         return Response(LiaisonDaySerializer(self.get_queryset().get(pk=day.pk)).data)

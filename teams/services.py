@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from core import texts
+from core.web import Conflict
 from teams import changes, scope
 from teams.models import (
     MAX_TEAMS_PER_LEADER,
@@ -315,7 +316,7 @@ def change_membership(*, by, membership, end_date, public_phone=None):
     return membership
 
 
-class SheetChanged(Exception):
+class SheetChanged(Conflict):
     """Someone else marked a row since the user saw it (409); the message is for the user."""
 
 

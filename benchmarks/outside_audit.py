@@ -188,7 +188,9 @@ class Stack:
                                     stderr=open(Path(self.tmp) / "gunicorn.log", "w"))  # noqa: SIM115 (the server's)
         self.worker = None
         self.start_worker()
-        assert wait_for(lambda: Client(self.base).request("GET", "/public/", timeout=2)[0] == 200, 60), "gunicorn"
+        if not wait_for(lambda: Client(self.base).request("GET", "/public/", timeout=2)[0] == 200, 60):
+            self.stop()
+            sys.exit(f"gunicorn did not answer: see {self.tmp}/gunicorn.log")
 
     @property
     def base(self):
@@ -456,7 +458,11 @@ def excel(stack, county):
 def main():
     setup()
     redis = Redis()
-    stack = Stack(redis)
+    try:
+        stack = Stack(redis)
+    except BaseException:
+        redis.stop()
+        raise
     county = None
     try:
         if wanted("writes"):

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import auth  # noqa: F401  (connects the token revocations)
+        from core.schema import text_is_a_string
+
+        text_is_a_string()

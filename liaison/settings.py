@@ -272,8 +272,8 @@ SPECTACULAR_SETTINGS = {
     # Request bodies are documented as JSON, the API's format. Forms are read too (curl -d, the
     # tests' default), but cannot say what JSON does: a null, a list of objects.
     "PARSER_WHITELIST": ["core.parsers.JSONParser"],
-    # Every text the API reads says it holds no NUL (liaison/schema.py).
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "liaison.schema.texts_without_nul"],
+    # Every text the API reads says it holds no NUL (core/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.texts_without_nul"],
     "ENUM_NAME_OVERRIDES": {
         "IssueStatusEnum": "issues.models.Issue.Status",
         "TimelineEventKindEnum": "issues.models.Event.Kind",

@@ -6,7 +6,7 @@ is required; 405 for methods an operation does not have.
 
 Bounded (a fixed number of examples per operation, derandomized from a fixed seed) so that the
 run is the same every time and adds about three minutes to the suite. Strings may hold NUL
-(`allow-x00`): the schema says that no text the API reads holds one (liaison/schema.py), and the
+(`allow-x00`): the schema says that no text the API reads holds one (core/schema.py), and the
 server refuses it with a 400. Requests go to the WSGI application in-process, inside the test's
 transaction, so nothing outlives a test.
 
@@ -15,7 +15,7 @@ refused with 400 for a rule no JSON Schema can state (an ID number's check digit
 code's check character, a village outside the user's scope, a date in the future, a reason the
 service requires). Query parameters get no such allowance: a filter value the schema accepts is
 never a 400. A text comes as a JSON string, as the schema says (a number for it is a 400:
-liaison/schema.py). The run's figures are printed at the end of the session (conftest.py)."""
+core/schema.py). The run's figures are printed at the end of the session (conftest.py)."""
 
 import contextlib
 import io

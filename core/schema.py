@@ -45,7 +45,7 @@ def text_is_a_string():
     schema's `type: string` does not say, and Schemathesis had to be told to let it pass. The API
     reads a text from a JSON string only; anything else is refused with DRF's own words ("不是有效的
     字符串。"). Forms and query strings send strings: nothing changes for them. Once, at start-up
-    (LiaisonConfig.ready)."""
+    (CoreConfig.ready)."""
     from rest_framework.fields import CharField
 
     lenient = CharField.to_internal_value

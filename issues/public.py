@@ -34,6 +34,7 @@ RATEABLE = frozenset({Issue.Status.RESOLVED, Issue.Status.EXPLAINED, Issue.Statu
 TYPO_MESSAGE = gettext_lazy(
     "This tracking code has a typo: please check it against your receipt (10 letters and digits)."
 )
+PHONE_LAST4_MESSAGE = gettext_lazy("Enter the last four digits of the phone number you gave.")
 NOT_FOUND_MESSAGE = gettext_lazy(
     "No issue matches this tracking code and these phone digits. Please check both against your receipt."
 )
@@ -120,7 +121,7 @@ def clean_code(raw):
 def clean_phone_last4(raw):
     digits = (raw or "").strip()
     if len(digits) != 4 or not digits.isascii() or not digits.isdigit():
-        raise ValidationError(_("Enter the last four digits of the phone number you gave."), code="phone")
+        raise ValidationError(PHONE_LAST4_MESSAGE, code="phone")
     return digits
 
 

@@ -2,7 +2,6 @@
 mini-programs. No login; the same neutral answer and the same limits as the page."""
 
 from django.core.validators import RegexValidator
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -17,8 +16,6 @@ from issues import codes, public, ratelimit
 _LETTERS = codes.ALPHABET + "".join(c.lower() for c in codes.ALPHABET if c.isalpha())
 CODE_PATTERN = rf"^[\s-]*(?:[{_LETTERS}][\s-]*){{{codes.LENGTH}}}$"
 PHONE_LAST4_PATTERN = r"^[0-9]{4}$"
-# public.clean_phone_last4's words.
-PHONE_LAST4_MESSAGE = gettext_lazy("Enter the last four digits of the phone number you gave.")
 
 
 # The schema states the code's shape and the four digits, and the server refuses exactly what the
@@ -28,7 +25,7 @@ class IssueStatusRequest(serializers.Serializer):
         RegexValidator(CODE_PATTERN, message=public.TYPO_MESSAGE, code="typo"),
     ])
     phone_last4 = serializers.CharField(max_length=4, validators=[
-        RegexValidator(PHONE_LAST4_PATTERN, message=PHONE_LAST4_MESSAGE, code="phone"),
+        RegexValidator(PHONE_LAST4_PATTERN, message=public.PHONE_LAST4_MESSAGE, code="phone"),
     ])
 
     def validate_code(self, value):

@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.listing import IdListField
 from core.web import whole_number
 from reports import assessments, exports, inspections, periods, selectors
 from reports.models import COUNTS, METRICS, AssessmentRound, ExportJob, Inspection, Unit
@@ -143,15 +144,13 @@ class InspectionInputSerializer(serializers.Serializer):
     notice_posted = serializers.BooleanField(default=True)
     log_kept = serializers.BooleanField(default=True)
     ledger_up_to_date = serializers.BooleanField(default=True)
-    absent_members = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-                                           default=list, max_length=100)
+    absent_members = IdListField(default=list, max_length=100)
     findings = serializers.CharField(required=False, allow_blank=True, default="",
                                      max_length=inspections.FINDINGS.chars)
     deduction = serializers.DecimalField(max_digits=5, decimal_places=1, default=0)
     criticism = serializers.CharField(required=False, allow_blank=True, default="",
                                       max_length=inspections.CRITICISM.chars)
-    criticised = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
-                                       default=list, max_length=100)
+    criticised = IdListField(default=list, max_length=100)
 
 
 def _members(ids, members):

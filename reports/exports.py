@@ -681,7 +681,6 @@ def stalled(now=None):
     return again
 
 
-
 def jobs_of(user):
     """The user's own exports, newest first: nobody else's are ever listed or served."""
     return ExportJob.objects.filter(user=user).order_by("-created_at", "-pk")

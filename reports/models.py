@@ -55,7 +55,8 @@ class Refresh(models.Model):
     )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # When its work last moved (asked for, published again, a town done): the sweeper publishes a
-    # refresh whose work has not moved for JOB_STALL_SECONDS again, `retries` times at most.
+    # refresh whose work has not moved for JOB_STALL_SECONDS again (services.stalled_refreshes);
+    # `retries` counts the times it was found stalled while running.
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     retries = models.PositiveSmallIntegerField(_("published again"), default=0)
 
@@ -325,7 +326,8 @@ class ExportJob(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     # When its work last moved (asked for, published again, rows written): the sweeper publishes a
-    # job whose work has not moved for JOB_STALL_SECONDS again, `retries` times at most, then fails it.
+    # job whose work has not moved for JOB_STALL_SECONDS again, or fails it (exports.stalled);
+    # `retries` counts those publications.
     heartbeat_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     retries = models.PositiveSmallIntegerField(_("published again"), default=0)
     # Each worker that takes the job counts one: only the latest run may write its rows and result.

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min, Q, Sum
-from django.db.models.functions import Coalesce, Least
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reports import metrics
@@ -138,9 +138,7 @@ def refresh_town(refresh_id, town_id):
         first, last = window(timezone.localdate(refresh.computed_at))
         _replace_town(refresh, town_id, periods_in(first, last), timezone.now())
         # Last, so that towns computed side by side wait on this row only for a moment.
-        # A town computed again (the sweeper published the refresh again) is not counted twice.
-        Refresh.objects.filter(pk=refresh_id).update(towns_done=Least(F("towns_done") + 1, F("towns_total")),
-                                                     heartbeat_at=timezone.now())
+        Refresh.objects.filter(pk=refresh_id).update(towns_done=F("towns_done") + 1, heartbeat_at=timezone.now())
 
 
 def finish_refresh(refresh_id):

@@ -7,7 +7,7 @@ import logging
 from celery import chord, shared_task
 from django.core.cache import cache
 
-from reports import broker, services
+from reports import broker, exports, imports, services
 from teams.models import County
 
 logger = logging.getLogger(__name__)
@@ -88,8 +88,6 @@ def apply_pending(county_id):
 
 @shared_task(bind=True)
 def run_export(self, job_id):
-    from reports import exports
-
     # Handed out again because the process running it died (acks late, rejected on worker lost):
     # the dead run still marks the job running, and this one takes it over at once.
     exports.run(job_id, take_over=bool(self.request.delivery_info.get("redelivered")))
@@ -101,8 +99,6 @@ def sweep():
     down) and what a dead worker left: the incremental refresh of counties with pending changes,
     refreshes and export jobs whose work has not moved for JOB_STALL_SECONDS (the rules, and
     when they give up, are in `services.stalled_refreshes` and `exports.stalled`)."""
-    from reports import exports
-
     counties = services.counties_pending()
     for county_id in counties:
         queue_pending(county_id)
@@ -118,6 +114,4 @@ def sweep():
 @shared_task
 def purge_files():
     """Daily (CELERY_BEAT_SCHEDULE): exports past their expiry, import files left unimported."""
-    from reports import exports, imports
-
     return {"exports": exports.purge(), "imports": imports.purge()}

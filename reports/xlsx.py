@@ -82,6 +82,12 @@ class Column(NamedTuple):
     joined: bool = False  # printed on the page of the column before it (a metric's figures stay together)
 
 
+def _keep_as_text(cell):
+    """Stored as text with Excel's quote prefix: shown as written, never evaluated."""
+    cell.data_type = "s"
+    cell.quotePrefix = True
+
+
 def local(moment):
     """An aware datetime as the naive Asia/Shanghai time Excel shows."""
     return None if moment is None else moment.astimezone(SHANGHAI).replace(tzinfo=None)
@@ -226,8 +232,7 @@ class Sheet:
             value = ILLEGAL.sub("", value)
         cell = WriteOnlyCell(self.ws, value=value)
         if UNSAFE.search(value):
-            cell.data_type = "s"
-            cell.quotePrefix = True
+            _keep_as_text(cell)
         return cell
 
     def _safe(self, row):
@@ -241,8 +246,7 @@ class Sheet:
                     row[index] = self.text_cell(value)
                     made.add(index)
             elif isinstance(value, Cell) and value.value.__class__ is str and UNSAFE.search(value.value):
-                value.data_type = "s"
-                value.quotePrefix = True
+                _keep_as_text(value)
         return row, made
 
     def append(self, row):

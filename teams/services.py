@@ -331,15 +331,18 @@ def _version(row):
     return (row.status, row.note, row.updated_by_id, row.updated_at, row.checked_in_at)
 
 
+def _note_asked(row, status, note):
+    """The note an entry leaves on its row: checking in again without a note keeps the row's."""
+    return row.note if status == Attendance.Status.PRESENT == row.status and not note else note
+
+
 def _changed_since(row, entry, arrived):
     """Whether the locked `row` is no longer what the entry was based on: the status the user
     saw (`seen`), its version (`seen_at`), or the row as the request found it on arrival. A row
     that already is what the entry asks for is not a conflict, versioned or not: a double tap
     checks in once, and a client retrying a save that went through is not told someone else
     changed it."""
-    note = (entry.get("note") or "").strip()
-    if entry["status"] == Attendance.Status.PRESENT == row.status and not note:
-        note = row.note
+    note = _note_asked(row, entry["status"], (entry.get("note") or "").strip())
     if (row.status, row.note) == (entry["status"], note):
         return False
     if entry.get("seen") and row.status != entry["seen"]:
@@ -426,8 +429,7 @@ def record_attendance(*, liaison_day, by, entries):
         if status == Attendance.Status.LEAVE and not note:
             errors.append(_("Give the reason for the leave of %(name)s.") % {"name": name})
             continue
-        if status == Attendance.Status.PRESENT and row.status == status and not note:
-            note = row.note
+        note = _note_asked(row, status, note)
         if (row.status, row.note) == (status, note):
             continue
         if not leads and day.date < today:

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import PASSWORD
+from core import broker
 from issues.models import Category, Event, Issue
 from liaison.tests.test_celery_worker import database_url, wait_for
 from liaison.tests.test_redis_down import free_port
-from reports import broker
 from reports.models import ExportJob, PendingChange, Refresh
 from teams.models import Attendance
 from visits.models import Visit

@@ -5,8 +5,12 @@ Personas: cadre and leader (team A, town 1), other_cadre (team C, town 2), town_
 (town 1), department (信访局), org_department (county), admin, and anonymous (None)."""
 
 import os
+import shutil
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,6 +30,34 @@ def pytest_configure(config):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     # Production's PBKDF2 costs half a second a user; the tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    own_redis_and_media(config, os.environ.get("PYTEST_XDIST_WORKER", ""))
+
+
+# `make test-nightly` multiplies the examples the generated tests draw (schemathesis, Hypothesis).
+EXAMPLES_FACTOR = int(os.environ.get("TEST_EXAMPLES_FACTOR") or 1)
+REDIS_DATABASES = 16  # Redis's default `databases`
+
+
+def own_redis_and_media(config, worker):
+    """pytest-xdist runs the suite in processes gw0, gw1, …: each has its own test database
+    (pytest-django's `_gwN` suffix), and here its own Redis database (REDIS_URL's plus N: cache,
+    Celery broker and results, rate-limit counters) and its own MEDIA_ROOT. Both go into the
+    environment too, so the servers and Celery workers a test starts follow them. Runs before
+    any connection or storage is made (pytest_configure)."""
+    if worker:
+        parts = urlsplit(settings.REDIS_URL)
+        db = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+        if db >= REDIS_DATABASES:
+            raise pytest.UsageError(f"xdist worker {worker} would need Redis database {db}: use fewer workers "
+                                    f"or a lower database in REDIS_URL")
+        url = parts._replace(path=f"/{db}").geturl()
+        settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
+        settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
+        os.environ["REDIS_URL"] = url
+    media = Path(tempfile.mkdtemp(prefix=f"liaison-test-media-{worker or 'main'}-"))
+    config.add_cleanup(lambda: shutil.rmtree(media, ignore_errors=True))
+    settings.MEDIA_ROOT = media
+    os.environ["MEDIA_ROOT"] = str(media)
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import build_world
+from conftest import EXAMPLES_FACTOR, build_world
 from issues import services as ledger
 from issues.models import Category, Issue
 from reports import imports, metrics, services
@@ -40,7 +40,7 @@ from visits.models import Household
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 24, 2, 30, tzinfo=SHANGHAI)  # a Tuesday, the county's liaison day
 REFUSED = (ValidationError, PermissionDenied, ledger.LedgerError, imports.FileRefused)
-EXAMPLES = 20
+EXAMPLES = 20 * EXAMPLES_FACTOR
 names = count()
 
 

@@ -163,19 +163,34 @@ def tworld(transactional_db):
     return build_world()
 
 
-# A liaison day of the personas' teams: Tuesday, the county's weekday.
-TODAY = date(2026, 11, 24)
-NOW = datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+# The suite's clock: its named instants, each frozen by the fixture of its name (the traveller it
+# yields moves the clock on). A test names the instant it needs, so it keeps it wherever it moves.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIAISON_TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI)  # a liaison day of the personas' teams
+MONDAY_BEFORE = datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI)  # Monday of the week before it
+TODAY = LIAISON_TUESDAY.date()
+
+
+def frozen_at(instant):
+    return time_machine.travel(instant, tick=False)
 
 
 @pytest.fixture
-def now():
-    with time_machine.travel(NOW, tick=False) as traveller:
+def liaison_tuesday():
+    """Tuesday 24 November 2026, 09:30 in Shanghai, the county's weekday: the clock stands still."""
+    with frozen_at(LIAISON_TUESDAY) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def today_day(world, now):
+def monday_before():
+    """Monday 16 November 2026, 09:00 in Shanghai: the clock stands still."""
+    with frozen_at(MONDAY_BEFORE) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def today_day(world, liaison_tuesday):
     """Every team's liaison days of the coming weeks, with today's for team A."""
     from teams import services
     from teams.models import LiaisonDay

@@ -17,7 +17,7 @@ from visits.models import Household, HouseholdTag
 
 
 @pytest.fixture
-def busy_world(world, now, settings, tmp_path):
+def busy_world(world, liaison_tuesday, settings, tmp_path):
     """`world` (conftest.py) on Tuesday 24 November 2026, its liaison day: see `populate`."""
     settings.MEDIA_ROOT = tmp_path
     return populate(world)

@@ -5,7 +5,7 @@ same pages on a phone, nothing running off the screen."""
 import pytest
 import time_machine
 
-from conftest import NOW, browser_login
+from conftest import LIAISON_TUESDAY, browser_login
 from issues.models import Category
 
 from .assessment_world import build_quarter
@@ -14,7 +14,7 @@ from .assessment_world import build_quarter
 @pytest.fixture
 def q3(tworld):
     Category.objects.get_or_create(code="livelihood", defaults={"name": "民生文化", "group": Category.Group.COMMITTEE})
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(LIAISON_TUESDAY, tick=False):
         return build_quarter(tworld)
 
 
@@ -30,7 +30,7 @@ def watch(page):
 def test_inspect_assess_publish_and_read_on_a_desktop(q3, desktop_page, screenshot_dir):
     page, w = desktop_page, q3
     errors = watch(page)
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(LIAISON_TUESDAY, tick=True):
         browser_login(page, "orgdept")
         page.click('a.button:text-is("督查")')
         page.click('a.button:text-is("登记督查")')
@@ -87,7 +87,7 @@ def test_the_pages_on_a_phone(q3, phone_page, screenshot_dir):
 
     page, w = phone_page, q3
     errors = watch(page)
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(LIAISON_TUESDAY, tick=True):
         round_ = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
         assessments.publish(round_=round_, by=w.org_department)
         browser_login(page, "orgdept")
@@ -120,7 +120,7 @@ def test_withdraw_correct_and_publish_again_on_a_phone(q3, phone_page, screensho
 
     page, w = phone_page, q3
     errors = watch(page)
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(LIAISON_TUESDAY, tick=True):
         round_ = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
         assessments.publish(round_=round_, by=w.org_department)
         browser_login(page, "admin")

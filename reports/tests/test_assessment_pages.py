@@ -12,7 +12,7 @@ from .assessment_world import Q3, add_team, build_quarter
 
 
 @pytest.fixture
-def q3(world, now):
+def q3(world, liaison_tuesday):
     return build_quarter(world)
 
 

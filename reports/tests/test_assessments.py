@@ -15,7 +15,7 @@ from .assessment_world import EXPECTED, Q3, build_quarter
 
 
 @pytest.fixture
-def q3(world, now):
+def q3(world, liaison_tuesday):
     return build_quarter(world)
 
 

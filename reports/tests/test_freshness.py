@@ -480,7 +480,7 @@ def test_iso_week_53_judges_the_steps_due_in_its_january_days(world):
         assert (row.timely_num, row.timely_den) == (1, 1) == (behind.counts()[0], 1 - behind.counts()[1])
 
 
-def test_todays_liaison_day_enters_the_figures_tomorrow(world, now, today_day):
+def test_todays_liaison_day_enters_the_figures_tomorrow(world, liaison_tuesday, today_day):
     """A morning's figures do not show everyone absent: today's rows, pending or marked, count
     from tomorrow (DESIGN.md), in the figure and in the records behind it."""
     from reports import selectors
@@ -497,5 +497,5 @@ def test_todays_liaison_day_enters_the_figures_tomorrow(world, now, today_day):
         return (row.attendance_num, row.attendance_den), (counted - short, counted)
 
     assert figure_and_records() == ((0, 0), (0, 0))
-    now.move_to(datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI))
+    liaison_tuesday.move_to(datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI))
     assert figure_and_records() == ((1, 3), (1, 3))  # the cadre present; the leader and the lawyer not marked

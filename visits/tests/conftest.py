@@ -4,12 +4,12 @@ from datetime import date
 
 import pytest
 
-from conftest import NOW, TODAY  # noqa: F401  (the day of the visits' tests)
+from conftest import TODAY  # noqa: F401  (the day of the visits' tests)
 from visits.models import Household, HouseholdTag
 
 
 @pytest.fixture
-def homes(world, now):
+def homes(world, liaison_tuesday):
     """Households of team A's village (西区社区), one of 东区社区, two of team C's 龙溪村."""
     tags = {t.code: t for t in HouseholdTag.objects.all()}
 

@@ -7,7 +7,7 @@ Personas: cadre and leader (team A, town 1), other_cadre (team C, town 2), town_
 import os
 import shutil
 import tempfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -84,56 +84,45 @@ PASSWORD = "liaison-test-pw"
 
 
 def build_world():
-    from teams.models import (
-        County,
-        Department,
-        HalfDay,
-        Membership,
-        Position,
-        Role,
-        Schedule,
-        Team,
-        Town,
-        User,
-        Village,
-        Weekday,
+    from factories import (
+        CountyFactory,
+        MembershipFactory,
+        PositionFactory,
+        TeamFactory,
+        TownFactory,
+        UserFactory,
+        VillageFactory,
     )
+    from teams.models import Department, Position, Role, Town, Village, Weekday
 
     w = SimpleNamespace()
-    w.county = County.objects.create(name="博罗县", liaison_weekday=Weekday.TUESDAY)
-    w.town1 = Town.objects.create(county=w.county, name="罗阳街道", kind=Town.Kind.SUBDISTRICT)
-    w.town2 = Town.objects.create(county=w.county, name="龙溪街道", kind=Town.Kind.SUBDISTRICT)
-    w.village_a = Village.objects.create(town=w.town1, name="西区社区", kind=Village.Kind.COMMUNITY)
-    w.village_b = Village.objects.create(town=w.town1, name="东区社区", kind=Village.Kind.COMMUNITY)
-    w.village_c = Village.objects.create(town=w.town2, name="龙溪村")
-    w.team_a = Team.objects.create(village=w.village_a, name="西区社区驻点团队")
-    w.team_b = Team.objects.create(village=w.village_b, name="东区社区驻点团队")
-    w.team_c = Team.objects.create(village=w.village_c, name="龙溪村驻点团队")
-    for team, place in ((w.team_a, "西区社区党群服务中心"), (w.team_b, "东区社区居委会"), (w.team_c, "龙溪村委会")):
-        Schedule.objects.create(team=team, half_day=HalfDay.MORNING, place=place, starts_on=date(2026, 1, 5))
+    w.county = CountyFactory(name="博罗县", liaison_weekday=Weekday.TUESDAY)
+    w.town1 = TownFactory(county=w.county, name="罗阳街道", kind=Town.Kind.SUBDISTRICT)
+    w.town2 = TownFactory(county=w.county, name="龙溪街道", kind=Town.Kind.SUBDISTRICT)
+    w.village_a = VillageFactory(town=w.town1, name="西区社区", kind=Village.Kind.COMMUNITY)
+    w.village_b = VillageFactory(town=w.town1, name="东区社区", kind=Village.Kind.COMMUNITY)
+    w.village_c = VillageFactory(town=w.town2, name="龙溪村")
+    w.team_a = TeamFactory(village=w.village_a, schedule__place="西区社区党群服务中心")
+    w.team_b = TeamFactory(village=w.village_b, schedule__place="东区社区居委会")
+    w.team_c = TeamFactory(village=w.village_c, schedule__place="龙溪村委会")
     w.dept1 = Department.objects.create(county=w.county, name="信访局")
     w.dept2 = Department.objects.create(county=w.county, name="住房和城乡建设局")
 
-    w.other_county = County.objects.create(name="龙门县")
-    w.other_town = Town.objects.create(county=w.other_county, name="龙城街道")
-    w.other_village = Village.objects.create(town=w.other_town, name="城东社区")
-    w.other_team = Team.objects.create(village=w.other_village, name="城东社区驻点团队")
-    Schedule.objects.create(team=w.other_team, place="城东社区党群服务中心", starts_on=date(2026, 1, 5))
+    w.other_county = CountyFactory(name="龙门县")
+    w.other_town = TownFactory(county=w.other_county, name="龙城街道")
+    w.other_village = VillageFactory(town=w.other_town, name="城东社区")
+    w.other_team = TeamFactory(village=w.other_village, schedule__place="城东社区党群服务中心")
 
-    def user(username, name, **extra):
-        return User.objects.create_user(username=username, password=PASSWORD, name=name, **extra)
-
-    since = date(2025, 1, 1)
-    w.leader = user("leader", "陈建华", phone="13800000001")
-    w.cadre = user("cadre", "李丽芳", phone="13800000002")
-    w.lawyer = user("lawyer", "黄志明")
-    w.volunteer = user("volunteer", "张小燕")
-    w.other_cadre = user("other_cadre", "刘伟强")
-    w.other_leader = user("other_leader", "何国栋")
-    w.town_office = user("town", "叶嘉欣")
-    w.department = user("dept", "罗永健")
-    w.org_department = user("orgdept", "邓志红")
-    w.admin = user("admin", "系统管理员", is_staff=True, is_superuser=True)
+    w.leader = UserFactory(username="leader", name="陈建华", phone="13800000001")
+    w.cadre = UserFactory(username="cadre", name="李丽芳", phone="13800000002")
+    w.lawyer = UserFactory(username="lawyer", name="黄志明")
+    w.volunteer = UserFactory(username="volunteer", name="张小燕")
+    w.other_cadre = UserFactory(username="other_cadre", name="刘伟强")
+    w.other_leader = UserFactory(username="other_leader", name="何国栋")
+    w.town_office = UserFactory(username="town", name="叶嘉欣")
+    w.department = UserFactory(username="dept", name="罗永健")
+    w.org_department = UserFactory(username="orgdept", name="邓志红")
+    w.admin = UserFactory(username="admin", name="系统管理员", is_staff=True, is_superuser=True)
     for team, member, role in (
         (w.team_a, w.leader, Role.LEADER),
         (w.team_a, w.cadre, Role.TOWN_CADRE),
@@ -142,11 +131,11 @@ def build_world():
         (w.team_c, w.other_leader, Role.LEADER),
         (w.team_c, w.other_cadre, Role.TOWN_CADRE),
     ):
-        Membership.objects.create(team=team, user=member, role=role, start_date=since, public_phone=member.phone)
-    Position.objects.create(user=w.town_office, kind=Position.Kind.TOWN_OFFICE, town=w.town1)
-    Position.objects.create(user=w.department, kind=Position.Kind.DEPARTMENT, department=w.dept1)
-    Position.objects.create(user=w.org_department, kind=Position.Kind.ORG_DEPARTMENT, county=w.county)
-    Position.objects.create(user=w.admin, kind=Position.Kind.ADMIN)
+        MembershipFactory(team=team, user=member, role=role, public_phone=member.phone)
+    PositionFactory(user=w.town_office, kind=Position.Kind.TOWN_OFFICE, town=w.town1)
+    PositionFactory(user=w.department, kind=Position.Kind.DEPARTMENT, department=w.dept1)
+    PositionFactory(user=w.org_department, kind=Position.Kind.ORG_DEPARTMENT, county=w.county)
+    PositionFactory(user=w.admin, kind=Position.Kind.ADMIN)
     w.anonymous = None
     w.personas = ["cadre", "leader", "other_cadre", "town_office", "department", "org_department", "admin", "anonymous"]
     return w

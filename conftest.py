@@ -157,6 +157,7 @@ def tworld(transactional_db):
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIAISON_TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI)  # a liaison day of the personas' teams
 MONDAY_BEFORE = datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI)  # Monday of the week before it
+SUNDAY_BEFORE = datetime(2026, 11, 22, 9, 0, tzinfo=SHANGHAI)  # the Sunday before it
 TODAY = LIAISON_TUESDAY.date()
 
 
@@ -175,6 +176,13 @@ def liaison_tuesday():
 def monday_before():
     """Monday 16 November 2026, 09:00 in Shanghai: the clock stands still."""
     with frozen_at(MONDAY_BEFORE) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def sunday_before():
+    """Sunday 22 November 2026, 09:00 in Shanghai: the clock stands still."""
+    with frozen_at(SUNDAY_BEFORE) as traveller:
         yield traveller
 
 
@@ -198,6 +206,13 @@ def login(client, user):
 def as_user(client):
     """as_user(user) → a Django test client logged in as that user (None: anonymous)."""
     return lambda user: login(client, user)
+
+
+@pytest.fixture
+def as_admin(world, client):
+    """The test client signed in as the world's administrator (not pytest-django's admin_client,
+    which makes a superuser of its own)."""
+    return login(client, world.admin)
 
 
 @pytest.fixture

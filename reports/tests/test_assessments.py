@@ -11,12 +11,7 @@ from reports import assessments, services
 from reports.inspections import Frozen
 from reports.models import AssessmentEvent, AssessmentResult, AssessmentRound, Snapshot, Unit
 
-from .assessment_world import EXPECTED, Q3, build_quarter
-
-
-@pytest.fixture
-def q3(world, liaison_tuesday):
-    return build_quarter(world)
+from .assessment_world import EXPECTED, Q3
 
 
 def scores(round_):

@@ -13,12 +13,7 @@ from issues.models import Notification
 from reports import assessments, inspections
 from reports.models import Inspection
 
-from .assessment_world import INSPECTED_ON, Q3, build_quarter
-
-
-@pytest.fixture
-def q3(world, liaison_tuesday):
-    return build_quarter(world)
+from .assessment_world import INSPECTED_ON, Q3
 
 
 def record(w, **extra):

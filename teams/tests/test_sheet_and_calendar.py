@@ -48,14 +48,8 @@ def test_the_team_page_lists_past_liaison_days_with_their_sheets(world, today_da
     assert TODAY.isoformat() in past and "出勤 1/3" in past
 
 
-@pytest.fixture
-def admin_client(world, client):
-    client.force_login(world.admin)
-    return client
-
-
-def test_a_seven_day_holiday_and_its_make_up_day_in_one_step(world, admin_client):
-    response = admin_client.post("/admin/teams/holiday/add/", {
+def test_a_seven_day_holiday_and_its_make_up_day_in_one_step(world, as_admin):
+    response = as_admin.post("/admin/teams/holiday/add/", {
         "name": "国庆节", "kind": "holiday", "date": "2030-10-01", "last_day": "2030-10-07",
         "workday_1": "2030-09-29", "workday_2": "2030-10-12",
     })
@@ -68,15 +62,15 @@ def test_a_seven_day_holiday_and_its_make_up_day_in_one_step(world, admin_client
     )
 
 
-def test_a_range_over_days_already_in_the_calendar_adds_nothing(world, admin_client):
+def test_a_range_over_days_already_in_the_calendar_adds_nothing(world, as_admin):
     Holiday.objects.create(date=date(2030, 10, 3), kind="holiday", name="国庆节")
-    response = admin_client.post("/admin/teams/holiday/add/", {
+    response = as_admin.post("/admin/teams/holiday/add/", {
         "name": "国庆节", "kind": "holiday", "date": "2030-10-01", "last_day": "2030-10-07", "workday_1": "2030-10-12",
     })
     assert response.status_code == 200
     assert "以下日期已在日历中：2030-10-03" in response.content.decode()
     assert Holiday.objects.filter(date__year=2030).count() == 1
-    response = admin_client.post("/admin/teams/holiday/add/", {
+    response = as_admin.post("/admin/teams/holiday/add/", {
         "name": "国庆节", "kind": "holiday", "date": "2030-10-07", "last_day": "2030-10-01",
     })
     assert "最后一天不能早于第一天" in response.content.decode()

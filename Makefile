@@ -8,8 +8,13 @@ HOST ?= 127.0.0.1:8000
 # Tests run on the real services; .ci/run sets these, and these defaults point at the local ones.
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/liaison)
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/1)
+# pytest-xdist processes: each takes its own test database, Redis database (REDIS_URL's + 0…N-1)
+# and MEDIA_ROOT (conftest.py). worksteal: an idle worker takes tests queued on a busy one.
+TEST_WORKERS ?= 3
+# The generated tests' examples (schemathesis, Hypothesis) are multiplied by this; test-nightly: 10.
+TEST_EXAMPLES_FACTOR ?= 1
 
-.PHONY: run test worker lint messages browser-deps migrate clean
+.PHONY: run test test-nightly worker lint messages browser-deps migrate clean
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +50,11 @@ test: $(BIN)/.installed browser-deps messages
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CACHE_KEY_PREFIX=liaison-test \
 	  $(MANAGE) makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CACHE_KEY_PREFIX=liaison-test \
-	  $(BIN)/pytest $(PYTEST_ARGS)
+	  TEST_EXAMPLES_FACTOR=$(TEST_EXAMPLES_FACTOR) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The nightly-sized run: ten times the generated examples.
+test-nightly:
+	$(MAKE) test TEST_EXAMPLES_FACTOR=10
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -5,8 +5,12 @@ Personas: cadre and leader (team A, town 1), other_cadre (team C, town 2), town_
 (town 1), department (信访局), org_department (county), admin, and anonymous (None)."""
 
 import os
-from datetime import date, datetime
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -26,6 +30,34 @@ def pytest_configure(config):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     # Production's PBKDF2 costs half a second a user; the tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    own_redis_and_media(config, os.environ.get("PYTEST_XDIST_WORKER", ""))
+
+
+# `make test-nightly` multiplies the examples the generated tests draw (schemathesis, Hypothesis).
+EXAMPLES_FACTOR = int(os.environ.get("TEST_EXAMPLES_FACTOR") or 1)
+REDIS_DATABASES = 16  # Redis's default `databases`
+
+
+def own_redis_and_media(config, worker):
+    """pytest-xdist runs the suite in processes gw0, gw1, …: each has its own test database
+    (pytest-django's `_gwN` suffix), and here its own Redis database (REDIS_URL's plus N: cache,
+    Celery broker and results, rate-limit counters) and its own MEDIA_ROOT. Both go into the
+    environment too, so the servers and Celery workers a test starts follow them. Runs before
+    any connection or storage is made (pytest_configure)."""
+    if worker:
+        parts = urlsplit(settings.REDIS_URL)
+        db = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+        if db >= REDIS_DATABASES:
+            raise pytest.UsageError(f"xdist worker {worker} would need Redis database {db}: use fewer workers "
+                                    f"or a lower database in REDIS_URL")
+        url = parts._replace(path=f"/{db}").geturl()
+        settings.REDIS_URL = settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
+        settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
+        os.environ["REDIS_URL"] = url
+    media = Path(tempfile.mkdtemp(prefix=f"liaison-test-media-{worker or 'main'}-"))
+    config.add_cleanup(lambda: shutil.rmtree(media, ignore_errors=True))
+    settings.MEDIA_ROOT = media
+    os.environ["MEDIA_ROOT"] = str(media)
 
 
 @pytest.fixture(autouse=True)
@@ -52,56 +84,45 @@ PASSWORD = "liaison-test-pw"
 
 
 def build_world():
-    from teams.models import (
-        County,
-        Department,
-        HalfDay,
-        Membership,
-        Position,
-        Role,
-        Schedule,
-        Team,
-        Town,
-        User,
-        Village,
-        Weekday,
+    from factories import (
+        CountyFactory,
+        MembershipFactory,
+        PositionFactory,
+        TeamFactory,
+        TownFactory,
+        UserFactory,
+        VillageFactory,
     )
+    from teams.models import Department, Position, Role, Town, Village, Weekday
 
     w = SimpleNamespace()
-    w.county = County.objects.create(name="博罗县", liaison_weekday=Weekday.TUESDAY)
-    w.town1 = Town.objects.create(county=w.county, name="罗阳街道", kind=Town.Kind.SUBDISTRICT)
-    w.town2 = Town.objects.create(county=w.county, name="龙溪街道", kind=Town.Kind.SUBDISTRICT)
-    w.village_a = Village.objects.create(town=w.town1, name="西区社区", kind=Village.Kind.COMMUNITY)
-    w.village_b = Village.objects.create(town=w.town1, name="东区社区", kind=Village.Kind.COMMUNITY)
-    w.village_c = Village.objects.create(town=w.town2, name="龙溪村")
-    w.team_a = Team.objects.create(village=w.village_a, name="西区社区驻点团队")
-    w.team_b = Team.objects.create(village=w.village_b, name="东区社区驻点团队")
-    w.team_c = Team.objects.create(village=w.village_c, name="龙溪村驻点团队")
-    for team, place in ((w.team_a, "西区社区党群服务中心"), (w.team_b, "东区社区居委会"), (w.team_c, "龙溪村委会")):
-        Schedule.objects.create(team=team, half_day=HalfDay.MORNING, place=place, starts_on=date(2026, 1, 5))
+    w.county = CountyFactory(name="博罗县", liaison_weekday=Weekday.TUESDAY)
+    w.town1 = TownFactory(county=w.county, name="罗阳街道", kind=Town.Kind.SUBDISTRICT)
+    w.town2 = TownFactory(county=w.county, name="龙溪街道", kind=Town.Kind.SUBDISTRICT)
+    w.village_a = VillageFactory(town=w.town1, name="西区社区", kind=Village.Kind.COMMUNITY)
+    w.village_b = VillageFactory(town=w.town1, name="东区社区", kind=Village.Kind.COMMUNITY)
+    w.village_c = VillageFactory(town=w.town2, name="龙溪村")
+    w.team_a = TeamFactory(village=w.village_a, schedule__place="西区社区党群服务中心")
+    w.team_b = TeamFactory(village=w.village_b, schedule__place="东区社区居委会")
+    w.team_c = TeamFactory(village=w.village_c, schedule__place="龙溪村委会")
     w.dept1 = Department.objects.create(county=w.county, name="信访局")
     w.dept2 = Department.objects.create(county=w.county, name="住房和城乡建设局")
 
-    w.other_county = County.objects.create(name="龙门县")
-    w.other_town = Town.objects.create(county=w.other_county, name="龙城街道")
-    w.other_village = Village.objects.create(town=w.other_town, name="城东社区")
-    w.other_team = Team.objects.create(village=w.other_village, name="城东社区驻点团队")
-    Schedule.objects.create(team=w.other_team, place="城东社区党群服务中心", starts_on=date(2026, 1, 5))
+    w.other_county = CountyFactory(name="龙门县")
+    w.other_town = TownFactory(county=w.other_county, name="龙城街道")
+    w.other_village = VillageFactory(town=w.other_town, name="城东社区")
+    w.other_team = TeamFactory(village=w.other_village, schedule__place="城东社区党群服务中心")
 
-    def user(username, name, **extra):
-        return User.objects.create_user(username=username, password=PASSWORD, name=name, **extra)
-
-    since = date(2025, 1, 1)
-    w.leader = user("leader", "陈建华", phone="13800000001")
-    w.cadre = user("cadre", "李丽芳", phone="13800000002")
-    w.lawyer = user("lawyer", "黄志明")
-    w.volunteer = user("volunteer", "张小燕")
-    w.other_cadre = user("other_cadre", "刘伟强")
-    w.other_leader = user("other_leader", "何国栋")
-    w.town_office = user("town", "叶嘉欣")
-    w.department = user("dept", "罗永健")
-    w.org_department = user("orgdept", "邓志红")
-    w.admin = user("admin", "系统管理员", is_staff=True, is_superuser=True)
+    w.leader = UserFactory(username="leader", name="陈建华", phone="13800000001")
+    w.cadre = UserFactory(username="cadre", name="李丽芳", phone="13800000002")
+    w.lawyer = UserFactory(username="lawyer", name="黄志明")
+    w.volunteer = UserFactory(username="volunteer", name="张小燕")
+    w.other_cadre = UserFactory(username="other_cadre", name="刘伟强")
+    w.other_leader = UserFactory(username="other_leader", name="何国栋")
+    w.town_office = UserFactory(username="town", name="叶嘉欣")
+    w.department = UserFactory(username="dept", name="罗永健")
+    w.org_department = UserFactory(username="orgdept", name="邓志红")
+    w.admin = UserFactory(username="admin", name="系统管理员", is_staff=True, is_superuser=True)
     for team, member, role in (
         (w.team_a, w.leader, Role.LEADER),
         (w.team_a, w.cadre, Role.TOWN_CADRE),
@@ -110,11 +131,11 @@ def build_world():
         (w.team_c, w.other_leader, Role.LEADER),
         (w.team_c, w.other_cadre, Role.TOWN_CADRE),
     ):
-        Membership.objects.create(team=team, user=member, role=role, start_date=since, public_phone=member.phone)
-    Position.objects.create(user=w.town_office, kind=Position.Kind.TOWN_OFFICE, town=w.town1)
-    Position.objects.create(user=w.department, kind=Position.Kind.DEPARTMENT, department=w.dept1)
-    Position.objects.create(user=w.org_department, kind=Position.Kind.ORG_DEPARTMENT, county=w.county)
-    Position.objects.create(user=w.admin, kind=Position.Kind.ADMIN)
+        MembershipFactory(team=team, user=member, role=role, public_phone=member.phone)
+    PositionFactory(user=w.town_office, kind=Position.Kind.TOWN_OFFICE, town=w.town1)
+    PositionFactory(user=w.department, kind=Position.Kind.DEPARTMENT, department=w.dept1)
+    PositionFactory(user=w.org_department, kind=Position.Kind.ORG_DEPARTMENT, county=w.county)
+    PositionFactory(user=w.admin, kind=Position.Kind.ADMIN)
     w.anonymous = None
     w.personas = ["cadre", "leader", "other_cadre", "town_office", "department", "org_department", "admin", "anonymous"]
     return w
@@ -131,19 +152,42 @@ def tworld(transactional_db):
     return build_world()
 
 
-# A liaison day of the personas' teams: Tuesday, the county's weekday.
-TODAY = date(2026, 11, 24)
-NOW = datetime(2026, 11, 24, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+# The suite's clock: its named instants, each frozen by the fixture of its name (the traveller it
+# yields moves the clock on). A test names the instant it needs, so it keeps it wherever it moves.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+LIAISON_TUESDAY = datetime(2026, 11, 24, 9, 30, tzinfo=SHANGHAI)  # a liaison day of the personas' teams
+MONDAY_BEFORE = datetime(2026, 11, 16, 9, 0, tzinfo=SHANGHAI)  # Monday of the week before it
+SUNDAY_BEFORE = datetime(2026, 11, 22, 9, 0, tzinfo=SHANGHAI)  # the Sunday before it
+TODAY = LIAISON_TUESDAY.date()
+
+
+def frozen_at(instant):
+    return time_machine.travel(instant, tick=False)
 
 
 @pytest.fixture
-def now():
-    with time_machine.travel(NOW, tick=False) as traveller:
+def liaison_tuesday():
+    """Tuesday 24 November 2026, 09:30 in Shanghai, the county's weekday: the clock stands still."""
+    with frozen_at(LIAISON_TUESDAY) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def today_day(world, now):
+def monday_before():
+    """Monday 16 November 2026, 09:00 in Shanghai: the clock stands still."""
+    with frozen_at(MONDAY_BEFORE) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def sunday_before():
+    """Sunday 22 November 2026, 09:00 in Shanghai: the clock stands still."""
+    with frozen_at(SUNDAY_BEFORE) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def today_day(world, liaison_tuesday):
     """Every team's liaison days of the coming weeks, with today's for team A."""
     from teams import services
     from teams.models import LiaisonDay
@@ -162,6 +206,13 @@ def login(client, user):
 def as_user(client):
     """as_user(user) → a Django test client logged in as that user (None: anonymous)."""
     return lambda user: login(client, user)
+
+
+@pytest.fixture
+def as_admin(world, client):
+    """The test client signed in as the world's administrator (not pytest-django's admin_client,
+    which makes a superuser of its own)."""
+    return login(client, world.admin)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from PIL import Image
 from pillow_heif import register_heif_opener
 
@@ -74,16 +73,6 @@ def national_day(db):
     ).delete()
 
 
-NOW = at(2026, 11, 16, 9, 0)
-
-
-@pytest.fixture
-def now():
-    """Monday 16 November 2026, 09:00 in Shanghai; the clock stands still."""
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
 @pytest.fixture
 def visit(world):
     """A household visit in team A's village that needs follow-up, by the cadre."""
@@ -104,7 +93,7 @@ def reload(issue):
 
 
 @pytest.fixture
-def at_town(world, register, now):
+def at_town(world, register, monday_before):
     """An issue registered by the cadre and escalated by the leader to the town office."""
     issue = register(world)
     services.escalate(issue=issue, by=world.leader, reason="涉及市政照明，村里无法解决")

@@ -26,7 +26,7 @@ def test_categories(world, api_as, django_assert_max_num_queries):
     assert {"土地纠纷", "山林纠纷", "婚姻家庭纠纷", "拆迁纠纷", "邻里纠纷"} <= set(names)
 
 
-def test_register_and_read_back(world, api_as, category, now):
+def test_register_and_read_back(world, api_as, category, monday_before):
     api = api_as(world.cadre)
     response = api.post(ISSUES, payload(world, category), format="json")
     assert response.status_code == 201, response.json()
@@ -43,7 +43,7 @@ def test_register_and_read_back(world, api_as, category, now):
 
 
 @pytest.mark.parametrize("field,value", [("received_at", "2026-11-17T09:00:00+08:00"), ("title", "")])
-def test_register_bad_input_is_400_and_writes_nothing(world, api_as, category, now, field, value):
+def test_register_bad_input_is_400_and_writes_nothing(world, api_as, category, monday_before, field, value):
     response = api_as(world.cadre).post(ISSUES, payload(world, category, **{field: value}), format="json")
     assert response.status_code == 400 and field in response.json()
     assert not Issue.objects.exists()
@@ -59,7 +59,7 @@ def test_register_bad_input_is_400_and_writes_nothing(world, api_as, category, n
     ("reporter_phone", "无电话", "请填写11位手机号码"),
     ("reporter_phone", "1391234", "请填写11位手机号码"),
 ])
-def test_register_refuses_old_dates_and_malformed_phones(world, api_as, category, now, field, value, message):
+def test_register_refuses_old_dates_and_malformed_phones(world, api_as, category, monday_before, field, value, message):
     response = api_as(world.cadre).post(
         ISSUES, payload(world, category, **{field: value}), format="json", HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
@@ -69,7 +69,7 @@ def test_register_refuses_old_dates_and_malformed_phones(world, api_as, category
 
 @pytest.mark.parametrize("phone,stored", [("139 1234 5678", "13912345678"), ("(0769)22123456", "076922123456"),
                                           ("0769-22123456", "0769-22123456")])
-def test_register_accepts_mobiles_and_landlines_and_a_year_back(world, api_as, category, now, phone, stored):
+def test_register_accepts_mobiles_and_landlines_and_a_year_back(world, api_as, category, monday_before, phone, stored):
     response = api_as(world.cadre).post(
         ISSUES, payload(world, category, reporter_phone=phone, received_at="2025-11-17T09:00:00+08:00"), format="json",
     )
@@ -77,7 +77,7 @@ def test_register_accepts_mobiles_and_landlines_and_a_year_back(world, api_as, c
     assert Issue.objects.get().reporter_phone == stored
 
 
-def test_register_future_message_is_in_chinese(world, api_as, category, now):
+def test_register_future_message_is_in_chinese(world, api_as, category, monday_before):
     response = api_as(world.cadre).post(
         ISSUES, payload(world, category, received_at="2026-11-17T09:00:00+08:00"), format="json",
         HTTP_ACCEPT_LANGUAGE="zh-hans",
@@ -86,13 +86,13 @@ def test_register_future_message_is_in_chinese(world, api_as, category, now):
 
 
 @pytest.mark.parametrize("persona", ["other_cadre", "department", "org_department"])
-def test_register_outside_scope_is_403(world, api_as, category, now, persona):
+def test_register_outside_scope_is_403(world, api_as, category, monday_before, persona):
     response = api_as(getattr(world, persona)).post(ISSUES, payload(world, category), format="json")
     assert response.status_code == 403
     assert not Issue.objects.exists()
 
 
-def test_list_filters_and_query_count(world, api_as, register, now, django_assert_max_num_queries):
+def test_list_filters_and_query_count(world, api_as, register, monday_before, django_assert_max_num_queries):
     for n in range(12):
         register(world, title=f"问题{n}")
     register(world, by=world.other_cadre, village=world.village_c)
@@ -116,7 +116,7 @@ def test_detail_query_count(world, at_county, api_as, django_assert_max_num_quer
     assert body["handler"] == "信访局"
 
 
-def test_every_action_over_the_api(world, api_as, register, now):
+def test_every_action_over_the_api(world, api_as, register, monday_before):
     issue = register(world)
     url = f"{ISSUES}{issue.code}/"
     cadre, town, dept = api_as(world.cadre), api_as(world.town_office), api_as(world.department)
@@ -138,7 +138,7 @@ def test_every_action_over_the_api(world, api_as, register, now):
     assert body["timeline"][-1]["satisfaction"] == "satisfied" and body["timeline"][-1]["internal_note"] == ""
 
 
-def test_explain_and_rate_open_issue(world, api_as, register, now):
+def test_explain_and_rate_open_issue(world, api_as, register, monday_before):
     issue = register(world)
     url = f"{ISSUES}{issue.code}/"
     api = api_as(world.cadre)
@@ -148,7 +148,7 @@ def test_explain_and_rate_open_issue(world, api_as, register, now):
     assert reload(issue).status == "explained"
 
 
-def test_unknown_code_and_outsiders_get_404(world, api_as, register, now):
+def test_unknown_code_and_outsiders_get_404(world, api_as, register, monday_before):
     issue = register(world)
     assert api_as(world.other_cadre).get(f"{ISSUES}{issue.code}/").status_code == 404
     assert api_as(world.other_cadre).post(f"{ISSUES}{issue.code}/resolve/", {"result": "x"}).status_code == 404
@@ -163,7 +163,7 @@ def test_an_unknown_code_is_answered_in_chinese(world, api_as, path):
     assert api_as(None).get(ISSUES).status_code in (401, 403)
 
 
-def test_seeing_is_not_acting(world, api_as, register, now):
+def test_seeing_is_not_acting(world, api_as, register, monday_before):
     issue = register(world)
     response = api_as(world.org_department).post(f"{ISSUES}{issue.code}/resolve/", {"result": "好了"})
     assert response.status_code == 403

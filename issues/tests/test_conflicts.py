@@ -9,7 +9,7 @@ from issues import services
 STALE = "该问题刚被他人处理，请刷新后再试。"
 
 
-def test_the_api_answers_409_when_the_issue_moved_on_since_the_user_saw_it(world, api_as, register, now):
+def test_the_api_answers_409_when_the_issue_moved_on_since_the_user_saw_it(world, api_as, register, monday_before):
     issue = register(world)
     seen = api_as(world.cadre).get(f"/api/v1/issues/{issue.code}/").json()
     assert "resolve" in seen["actions"]
@@ -27,7 +27,7 @@ def test_the_api_answers_409_when_the_issue_moved_on_since_the_user_saw_it(world
     assert (issue.status, issue.level) == ("open", "town")
 
 
-def test_the_page_says_someone_else_acted(world, as_user, register, now):
+def test_the_page_says_someone_else_acted(world, as_user, register, monday_before):
     issue = register(world)
     client = as_user(world.cadre)
     page = client.get(reverse("issue-detail", args=[issue.code])).content.decode()
@@ -42,7 +42,7 @@ def test_the_page_says_someone_else_acted(world, as_user, register, now):
     assert issue.status == "open"
 
 
-def test_the_state_is_checked_before_the_permission(world, api_as, register, now):
+def test_the_state_is_checked_before_the_permission(world, api_as, register, monday_before):
     issue = register(world)
     services.resolve(issue=issue, by=world.cadre, result="已修好")
     # The town office may not act at the village; that the issue is resolved is what it is told.

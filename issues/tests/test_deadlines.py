@@ -26,14 +26,14 @@ def test_town_deadline_over_the_holiday(world, register, national_day):
     assert reload(issue).due_at == at(2026, 10, 20, 16, 0)
 
 
-def test_received_on_paper_counts_from_when_it_was_received(world, register, now):
+def test_received_on_paper_counts_from_when_it_was_received(world, register, monday_before):
     issue = register(world, received_at=at(2026, 11, 13, 17, 0))
     assert issue.due_at == at(2026, 11, 20, 17, 0)
     assert issue.events.get().at == at(2026, 11, 13, 17, 0)
 
 
 @override_settings(ISSUE_DUE_WORKING_DAYS={"village": 2, "town": 10, "county": 20})
-def test_limits_come_from_settings(world, register, now):
+def test_limits_come_from_settings(world, register, monday_before):
     assert register(world).due_at == at(2026, 11, 18, 9, 0)
 
 

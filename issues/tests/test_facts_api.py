@@ -7,7 +7,7 @@ from issues import services
 
 
 @pytest.fixture
-def ledger(world, register, now):
+def ledger(world, register, monday_before):
     """An issue escalated to the town and resolved there, rated dissatisfied (reopened), and one
     of another town's team."""
     issue = register(world)
@@ -43,7 +43,7 @@ def test_every_rating_even_the_one_that_reopened_its_issue(world, api_as, ledger
     assert api_as(world.cadre).get("/api/v1/ratings/", {"rated_before": "2020-01-01"}).json()["count"] == 0
 
 
-def test_memberships_with_their_history_and_required_flag(world, api_as, now):
+def test_memberships_with_their_history_and_required_flag(world, api_as, monday_before):
     from teams.models import Membership
 
     Membership.objects.filter(user=world.lawyer).update(end_date="2026-06-30")
@@ -56,6 +56,6 @@ def test_memberships_with_their_history_and_required_flag(world, api_as, now):
     assert api_as(world.department).get("/api/v1/memberships/").json()["count"] == 0
 
 
-def test_pages_of_up_to_a_thousand(world, api_as, now):
+def test_pages_of_up_to_a_thousand(world, api_as, monday_before):
     response = api_as(world.admin).get("/api/v1/memberships/", {"page_size": 5000})
     assert response.status_code == 200 and len(response.json()["results"]) == response.json()["count"]

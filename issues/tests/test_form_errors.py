@@ -19,7 +19,7 @@ def chosen(html):
     return re.findall(r'<option value="([^"]*)" selected>', select)
 
 
-def test_the_register_form_shows_every_error_at_once(world, as_user, category, now):
+def test_the_register_form_shows_every_error_at_once(world, as_user, category, monday_before):
     response = as_user(world.cadre).post(reverse("issue-register"), {
         "village": world.village_a.pk, "category": category.pk, "source": "phone",
         "title": "", "description": "夜" * (services.DESCRIPTION.chars + 1), "reporter_name": "",
@@ -35,7 +35,7 @@ def test_the_register_form_shows_every_error_at_once(world, as_user, category, n
     assert not Issue.objects.exists()
 
 
-def test_a_spaced_phone_is_taken_as_the_service_takes_it(world, as_user, category, now):
+def test_a_spaced_phone_is_taken_as_the_service_takes_it(world, as_user, category, monday_before):
     response = as_user(world.cadre).post(reverse("issue-register"), {
         "village": world.village_a.pk, "category": category.pk, "source": "phone", "title": "噪音扰民",
         "description": "夜间施工", "reporter_name": "张三", "reporter_phone": "139 1234 5678",
@@ -49,7 +49,7 @@ def test_the_forms_do_not_stop_at_the_browsers_first_empty_field(world, as_user)
     assert re.search(r'<form method="post"[^>]* novalidate>', html)
 
 
-def test_a_cadre_of_one_village_finds_it_chosen(world, as_user, now):
+def test_a_cadre_of_one_village_finds_it_chosen(world, as_user, monday_before):
     html = as_user(world.cadre).get(reverse("issue-register")).content.decode()
     assert chosen(html) == [str(world.village_a.pk)]
     # A town office's several villages: its choice.
@@ -61,7 +61,7 @@ def test_a_cadre_of_one_village_finds_it_chosen(world, as_user, now):
     assert chosen(html) == [""]
 
 
-def test_a_time_received_at_the_calendars_edge_is_refused_with_the_forms_words(world, as_user, category, now):
+def test_a_time_received_at_the_calendars_edge_is_refused_with_the_forms_words(world, as_user, category, monday_before):
     response = as_user(world.cadre).post(reverse("issue-register"), {
         "village": world.village_a.pk, "category": category.pk, "source": "phone", "title": "噪音扰民",
         "description": "夜间施工", "reporter_name": "张三", "reporter_phone": "13912345678",

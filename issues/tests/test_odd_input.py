@@ -40,7 +40,8 @@ def test_odd_tracking_codes_in_the_api_are_not_found(world, api_as, path):
     ("escalate", {"reason": "长" * 1001, "internal_note": ""}, "reason", "上报理由不能超过 1000 个字。"),
     ("progress", {"note": "已\x00联系", "internal_note": ""}, "note", "不能含有空字符（NUL），请删掉后再提交。"),
 ])
-def test_the_action_forms_refuse_text_they_cannot_keep(world, register, as_user, now, action, data, field, message):
+def test_the_action_forms_refuse_text_they_cannot_keep(
+        world, register, as_user, monday_before, action, data, field, message):
     issue = register(world)
     response = as_user(world.cadre).post(f"/issues/{issue.code}/{action}/", data)
     assert response.status_code == 400
@@ -49,7 +50,7 @@ def test_the_action_forms_refuse_text_they_cannot_keep(world, register, as_user,
     assert list(issue.events.values_list("kind", flat=True)) == ["registered"]
 
 
-def test_the_register_page_names_the_field_past_its_bound(world, as_user, category, now):
+def test_the_register_page_names_the_field_past_its_bound(world, as_user, category, monday_before):
     from issues.models import Issue
 
     fields = {

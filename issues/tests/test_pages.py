@@ -13,7 +13,7 @@ from issues.models import Issue, Notification
 from issues.tests.conftest import image_bytes, reload
 
 
-def test_register_from_a_visit_prefills_and_clears_follow_up(world, visit, as_user, category, now):
+def test_register_from_a_visit_prefills_and_clears_follow_up(world, visit, as_user, category, monday_before):
     client = as_user(world.cadre)
     page = client.get(reverse("issue-register") + f"?visit={visit.pk}")
     assert page.status_code == 200
@@ -34,7 +34,7 @@ def test_register_from_a_visit_prefills_and_clears_follow_up(world, visit, as_us
     assert issue.display_code in receipt.content.decode()
 
 
-def test_register_refuses_future_and_bad_input_without_writing(world, as_user, category, now):
+def test_register_refuses_future_and_bad_input_without_writing(world, as_user, category, monday_before):
     client = as_user(world.cadre)
     response = client.post(reverse("issue-register"), {
         "village": world.village_a.pk, "category": category.pk, "source": "phone", "title": "噪音扰民",
@@ -50,7 +50,8 @@ def test_register_refuses_future_and_bad_input_without_writing(world, as_user, c
     ("received_at", "1900-01-01T09:00", "受理时间不能早于一年前。"),
     ("reporter_phone", "没有电话", "请填写11位手机号码"),
 ])
-def test_register_refuses_old_dates_and_malformed_phones(world, as_user, category, now, field, value, message):
+def test_register_refuses_old_dates_and_malformed_phones(
+        world, as_user, category, monday_before, field, value, message):
     data = {
         "village": world.village_a.pk, "category": category.pk, "source": "phone", "title": "噪音扰民",
         "description": "夜间施工", "reporter_name": "张三", "reporter_phone": "13900000000",
@@ -61,7 +62,7 @@ def test_register_refuses_old_dates_and_malformed_phones(world, as_user, categor
     assert not Issue.objects.exists()
 
 
-def test_register_for_an_outside_village_is_not_offered(world, as_user, category, now):
+def test_register_for_an_outside_village_is_not_offered(world, as_user, category, monday_before):
     client = as_user(world.cadre)
     response = client.post(reverse("issue-register"), {
         "village": world.village_c.pk, "category": category.pk, "source": "phone", "title": "噪音扰民",
@@ -71,7 +72,8 @@ def test_register_for_an_outside_village_is_not_offered(world, as_user, category
     assert not Issue.objects.exists()
 
 
-def test_an_administrator_finds_the_village_under_its_town_and_keeps_it_on_a_refusal(world, as_user, category, now):
+def test_an_administrator_finds_the_village_under_its_town_and_keeps_it_on_a_refusal(
+        world, as_user, category, monday_before):
     client = as_user(world.admin)
     html = client.get(reverse("issue-register")).content.decode()
     groups = dict(re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', html, re.S))
@@ -92,11 +94,11 @@ def test_register_page_is_for_cadres_and_town_offices(world, as_user, persona):
     assert as_user(getattr(world, persona)).get(reverse("issue-register")).status_code == 403
 
 
-def test_ledger_lists_filters_and_marks_overdue(world, register, as_user, now, django_assert_max_num_queries):
+def test_ledger_lists_filters_and_marks_overdue(world, register, as_user, monday_before, django_assert_max_num_queries):
     mine = register(world, title="我登记的")
     register(world, by=world.leader, title="组长登记的")
     register(world, by=world.other_cadre, village=world.village_c, title="龙溪村的")
-    now.shift(10 * 24 * 3600)
+    monday_before.shift(10 * 24 * 3600)
     client = as_user(world.cadre)
     # session, user, scope (memberships, positions), count, notices, categories, villages, page,
     # the holiday calendar (due within a working day), the page's reopened issues, the page's current
@@ -113,7 +115,7 @@ def test_ledger_lists_filters_and_marks_overdue(world, register, as_user, now, d
     assert list(page.context["page"]) == []
 
 
-def test_ledger_query_count_does_not_grow(world, register, as_user, now, django_assert_max_num_queries):
+def test_ledger_query_count_does_not_grow(world, register, as_user, monday_before, django_assert_max_num_queries):
     for n in range(30):
         register(world, title=f"问题{n}")
     client = as_user(world.town_office)
@@ -122,7 +124,7 @@ def test_ledger_query_count_does_not_grow(world, register, as_user, now, django_
     assert page.context["page"].paginator.count == 30
 
 
-def test_detail_shows_only_the_actions_the_user_may_take(world, register, as_user, now,
+def test_detail_shows_only_the_actions_the_user_may_take(world, register, as_user, monday_before,
                                                          django_assert_max_num_queries):
     issue = register(world)
     client = as_user(world.cadre)
@@ -138,7 +140,7 @@ def test_detail_shows_only_the_actions_the_user_may_take(world, register, as_use
     assert page.status_code == 200 and list(page.context["action_forms"]) == []
 
 
-def test_escalate_without_reason_is_refused_in_the_users_language(world, register, as_user, now):
+def test_escalate_without_reason_is_refused_in_the_users_language(world, register, as_user, monday_before):
     issue = register(world)
     response = as_user(world.cadre).post(reverse("issue-action", args=[issue.code, "escalate"]), {"reason": " "})
     assert response.status_code == 400
@@ -146,7 +148,8 @@ def test_escalate_without_reason_is_refused_in_the_users_language(world, registe
     assert reload(issue).level == "village" and issue.events.count() == 1
 
 
-def test_the_escalate_form_says_the_reason_is_public_and_keeps_an_internal_note(world, register, as_user, now):
+def test_the_escalate_form_says_the_reason_is_public_and_keeps_an_internal_note(
+        world, register, as_user, monday_before):
     issue = register(world)
     client = as_user(world.leader)
     form = client.get(reverse("issue-detail", args=[issue.code])).context["action_forms"]["escalate"]
@@ -225,13 +228,14 @@ def test_someone_elses_notification_is_not_found(world, at_town, as_user):
     assert as_user(world.leader).post(reverse("notification-open", args=[notice.pk])).status_code == 404
 
 
-def test_anonymous_is_sent_to_log_in(world, register, client, now):
+def test_anonymous_is_sent_to_log_in(world, register, client, monday_before):
     issue = register(world)
     for url in (reverse("issue-list"), reverse("issue-detail", args=[issue.code]), reverse("issue-register")):
         assert client.get(url).status_code == 302
 
 
-def test_register_with_photos_keeps_them_and_refuses_other_files(world, as_user, category, now, settings, tmp_path):
+def test_register_with_photos_keeps_them_and_refuses_other_files(
+        world, as_user, category, monday_before, settings, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = tmp_path
@@ -258,7 +262,7 @@ def test_admin_shows_the_ledger_read_only(world, at_county, as_user):
     assert as_user(world.cadre).get(reverse("admin:issues_issue_changelist")).status_code == 302
 
 
-def test_the_town_office_registering_from_a_visit_does_not_get_the_full_phone(world, visit, as_user, now):
+def test_the_town_office_registering_from_a_visit_does_not_get_the_full_phone(world, visit, as_user, monday_before):
     page = as_user(world.town_office).get(reverse("issue-register") + f"?visit={visit.pk}")
     assert page.status_code == 200
     form = page.context["form"]

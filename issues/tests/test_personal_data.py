@@ -27,7 +27,7 @@ def seen_on_the_page(client, issue):
 
 
 @pytest.fixture
-def issue(world, register, now):
+def issue(world, register, monday_before):
     wang = Household.objects.create(village=world.village_a, head_name="王秀英", address="西区社区建设路12号",
                                     phone="13912345678")
     return register(world, household=wang)

@@ -110,7 +110,7 @@ def test_a_photo_is_kept_without_its_metadata(world, register, media, kind):
     assert stored(media) == [media / photo.image.name]
 
 
-def test_a_photo_taken_sideways_is_stored_upright(world, as_user, fields, media, now):
+def test_a_photo_taken_sideways_is_stored_upright(world, as_user, fields, media, monday_before):
     """The orientation tag goes with the rest of the EXIF: the pixels are turned first."""
     sideways = photo_with_metadata("JPEG", orientation=6)  # the phone was turned: show it turned 90°
     client = as_user(world.cadre)
@@ -134,7 +134,7 @@ def test_a_photo_taken_sideways_is_stored_upright(world, as_user, fields, media,
     ("picture.bmp", b"BM" + os.urandom(200)),
 ], ids=lambda value: value if isinstance(value, str) else "")
 def test_a_file_that_does_not_decode_is_refused_on_the_page_and_nothing_is_stored(
-    world, as_user, fields, media, now, name, content
+    world, as_user, fields, media, monday_before, name, content
 ):
     client = as_user(world.cadre)
     good = SimpleUploadedFile("ok.jpg", image_bytes("JPEG"))
@@ -155,7 +155,7 @@ def test_a_photo_larger_than_the_bound_is_refused(world, register, media, settin
     assert not Issue.objects.exists() and not stored(media)
 
 
-def test_an_issue_takes_at_most_the_configured_number_of_photos(world, as_user, fields, media, now, settings):
+def test_an_issue_takes_at_most_the_configured_number_of_photos(world, as_user, fields, media, monday_before, settings):
     settings.PHOTOS_PER_ISSUE = 9
     client = as_user(world.cadre)
     photos = [SimpleUploadedFile(f"p{i}.jpg", image_bytes("JPEG")) for i in range(10)]
@@ -194,7 +194,7 @@ def png_of_zeros(width, height):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
-def test_a_photo_of_88_megapixels_is_refused_from_its_header(world, as_user, fields, media, now):
+def test_a_photo_of_88_megapixels_is_refused_from_its_header(world, as_user, fields, media, monday_before):
     """11000×8000 is under Pillow's own bomb bound (89.5 million): it used to be decoded and kept."""
     eighty_eight = png_of_zeros(11000, 8000)
     assert len(eighty_eight) < 20 * 1024
@@ -218,7 +218,8 @@ def test_the_pixel_bound_is_the_setting(world, register, media, settings):
     assert issue.photos.count() == 1
 
 
-def test_the_register_page_takes_a_body_as_large_as_its_photos_need(world, as_user, fields, media, now, settings):
+def test_the_register_page_takes_a_body_as_large_as_its_photos_need(
+        world, as_user, fields, media, monday_before, settings):
     """Every other page and endpoint is bounded by REQUEST_MAX_BYTES; the register page may send
     its photos on top."""
     settings.REQUEST_MAX_BYTES = 64 * 1024

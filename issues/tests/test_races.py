@@ -19,7 +19,7 @@ STALE = "该问题刚被他人处理，请刷新后再试。"
 
 
 @pytest.fixture
-def issue(tworld, tcategory, now):
+def issue(tworld, tcategory, monday_before):
     return services.register(
         by=tworld.cadre, village=tworld.village_a, category=tcategory, title="路灯不亮", description="巷口路灯坏了",
         source="reception", reporter_name="王秀英", reporter_phone="13912345678",

@@ -20,7 +20,7 @@ EXPECTED = {
 
 
 @pytest.fixture
-def issues(world, register, now):
+def issues(world, register, monday_before):
     outsider = world.other_team
     far_cadre = type(world.cadre).objects.create_user(username="far", password="x", name="远方干部")
     Membership.objects.create(team=outsider, user=far_cadre, role=Role.TOWN_CADRE, start_date=date(2025, 1, 1))
@@ -54,7 +54,7 @@ def test_anonymous_sees_nothing(world, issues, client, api_as):
     assert api_as(None).get(f"/api/v1/issues/{issues['a'].code}/").status_code in (401, 403)
 
 
-def test_first_responder_keeps_seeing_after_leaving_the_team(world, issues, now):
+def test_first_responder_keeps_seeing_after_leaving_the_team(world, issues, monday_before):
     Membership.objects.filter(user=world.cadre).update(end_date=date(2026, 11, 1))
     world.cadre = type(world.cadre).objects.get(pk=world.cadre.pk)
     assert {i.title for i in selectors.ledger(world.cadre)} == {"a", "escalated"}

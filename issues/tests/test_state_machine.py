@@ -56,7 +56,7 @@ def attempt(action, issue, w):
 
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize("action", ACTIONS)
-def test_transition(world, register, now, state, action):
+def test_transition(world, register, monday_before, state, action):
     issue = into(state, world, register)
     events_before = issue.events.count()
     steps_before = list(issue.steps.values_list("pk", "ended_at", "outcome"))
@@ -79,15 +79,15 @@ def into_status(state):
     }[state]
 
 
-def test_whole_path_steps_and_due_times(world, register, now):
+def test_whole_path_steps_and_due_times(world, register, monday_before):
     issue = register(world)
     step = issue.current_step
     assert (step.level, step.team_id, step.due_at) == ("village", world.team_a.pk, at(2026, 11, 23, 9, 0))
-    now.shift(3600)
+    monday_before.shift(3600)
     services.escalate(issue=issue, by=world.cadre, reason="需镇街协调")
-    now.shift(3600)
+    monday_before.shift(3600)
     services.escalate(issue=issue, by=world.town_office, reason="吹哨报到", department=world.dept1)
-    now.shift(3600)
+    monday_before.shift(3600)
     services.resolve(issue=issue, by=world.department, result="已协调供电局修复")
     services.record_feedback(issue=issue, by=world.cadre, note="电话告知")
     issue = reload(issue)
@@ -104,9 +104,9 @@ def test_whole_path_steps_and_due_times(world, register, now):
     ]
 
 
-def test_late_step_is_recorded_late(world, register, now):
+def test_late_step_is_recorded_late(world, register, monday_before):
     issue = register(world)
-    now.shift(8 * 24 * 3600)
+    monday_before.shift(8 * 24 * 3600)
     services.resolve(issue=issue, by=world.cadre, result="已修复")
     assert Step.objects.get(issue=issue).on_time is False
 
@@ -127,14 +127,14 @@ def test_dissatisfied_rating_reopens_at_the_last_level(world, at_county):
     assert list(ratings) == [("dissatisfied", "路灯还是不亮", ""), ("satisfied", "", "")]
 
 
-def test_dissatisfied_with_an_explanation_does_not_reopen(world, register, now):
+def test_dissatisfied_with_an_explanation_does_not_reopen(world, register, monday_before):
     issue = register(world)
     services.explain(issue=issue, by=world.cadre, explanation="属规划范围，暂不能解决")
     services.rate(issue=issue, satisfaction="dissatisfied")
     assert (reload(issue).status, reload(issue).satisfaction) == ("explained", "dissatisfied")
 
 
-def test_handover_moves_ownership_and_notifies_both(world, register, now):
+def test_handover_moves_ownership_and_notifies_both(world, register, monday_before):
     issue = register(world)
     services.hand_over(issue=issue, by=world.leader, to=world.lawyer, reason="李丽芳调离")
     issue = reload(issue)
@@ -143,7 +143,7 @@ def test_handover_moves_ownership_and_notifies_both(world, register, now):
     assert issue.events.last().internal_note == "李丽芳调离"
 
 
-def test_stale_instance_loses(world, register, now):
+def test_stale_instance_loses(world, register, monday_before):
     """What the caller loaded is what they act on: a change made meanwhile makes it a 409."""
     issue = register(world)
     stale = Issue.objects.get(pk=issue.pk)
@@ -153,7 +153,7 @@ def test_stale_instance_loses(world, register, now):
     assert issue.events.count() == 2
 
 
-def test_the_timeline_cannot_be_changed_after_the_fact(world, register, now):
+def test_the_timeline_cannot_be_changed_after_the_fact(world, register, monday_before):
     from django.db import DatabaseError, transaction
 
     issue = register(world)
@@ -190,7 +190,7 @@ def test_a_refused_escalation_writes_nothing(world, at_town, fields, error):
     ("resolve", "other_cadre"), ("resolve", "town_office"), ("resolve", "department"), ("resolve", "org_department"),
     ("escalate", "lawyer"), ("escalate", "department"), ("feedback", "org_department"), ("handover", "lawyer"),
 ])
-def test_refused_persons_get_permission_denied(world, register, now, action, persona):
+def test_refused_persons_get_permission_denied(world, register, monday_before, action, persona):
     from django.core.exceptions import PermissionDenied
 
     issue = register(world)

@@ -20,7 +20,7 @@ def fresh_cache():
 
 
 @pytest.fixture
-def resolved(world, register, now):
+def resolved(world, register, monday_before):
     issue = register(world, description="西区三巷路灯坏了两周，王秀英家门口最暗。")
     services.add_progress(issue=issue, by=world.cadre, note="已联系供电所", internal_note="供电所下周才有空")
     services.resolve(issue=issue, by=world.cadre, result="已更换路灯两盏。")

@@ -31,7 +31,7 @@ def test_the_issue_source_reception_is_not_the_visit_kind():
         assert str(Issue.Source.RECEPTION.label) == "来访接待"
 
 
-def test_nothing_is_called_closed_before_the_resident_is_answered(world, register, as_user, now):
+def test_nothing_is_called_closed_before_the_resident_is_answered(world, register, as_user, monday_before):
     issue = register(world)
     client = as_user(world.cadre)
     page = client.get(reverse("issue-detail", args=[issue.code])).content.decode()
@@ -40,9 +40,9 @@ def test_nothing_is_called_closed_before_the_resident_is_answered(world, registe
     assert "已标记为已解决，请及时向群众回音。" in response.content.decode()
 
 
-def test_an_overdue_issue_shows_its_original_deadline(world, register, as_user, now):
+def test_an_overdue_issue_shows_its_original_deadline(world, register, as_user, monday_before):
     issue = register(world)
-    now.move_to(at(2026, 12, 1, 9, 0))
+    monday_before.move_to(at(2026, 12, 1, 9, 0))
     page = as_user(world.cadre).get(reverse("issue-list")).content.decode()
     due = issue.due_at.astimezone(at(2026, 1, 1).tzinfo).strftime("%Y-%m-%d %H:%M")
     assert f"已超期（原定时限 {due}）" in page

@@ -12,7 +12,7 @@ from issues.tests.conftest import at, reload
 
 
 @pytest.fixture
-def queue(world, register, now):
+def queue(world, register, monday_before):
     """Team A's village on Monday 16 November 2026, 09:00: one issue of each kind."""
     q = type("Queue", (), {})()
     q.overdue = register(world, title="逾期的", received_at=at(2026, 11, 6, 9, 0))
@@ -113,7 +113,7 @@ def test_registering_from_a_visit_starts_from_its_notes(world, visit, as_user):
     assert "王阿姨反映巷口路灯不亮。</textarea>" in page.content.decode()
 
 
-def test_texts_residents_read_say_so_and_warn_against_personal_data(world, register, as_user, now):
+def test_texts_residents_read_say_so_and_warn_against_personal_data(world, register, as_user, monday_before):
     issue = register(world)
     html = as_user(world.cadre).get(reverse("issue-detail", args=[issue.code])).content.decode()
     for action, label in (("resolve", "办理结果（群众可见）"), ("explain", "解释说明（群众可见）"),

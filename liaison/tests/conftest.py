@@ -2,6 +2,7 @@
 the personas' liaison days, households, visits, issues at each level, a photo and a notice."""
 
 import sys
+from collections import Counter
 
 import pytest
 from django.core.files.base import ContentFile
@@ -16,7 +17,7 @@ from visits.models import Household, HouseholdTag
 
 
 @pytest.fixture
-def busy_world(world, now, settings, tmp_path):
+def busy_world(world, liaison_tuesday, settings, tmp_path):
     """`world` (conftest.py) on Tuesday 24 November 2026, its liaison day: see `populate`."""
     settings.MEDIA_ROOT = tmp_path
     return populate(world)
@@ -77,14 +78,39 @@ def populate(w):
     w.notice = Notification.objects.filter(user=w.cadre, issue=w.issue_town).latest("pk")
     return w
 
-def pytest_terminal_summary(terminalreporter):
-    """The schemathesis run's figures, when it ran (liaison/tests/test_schemathesis.py)."""
+# The schemathesis figures of the xdist workers, added up on the controller.
+WORKERS_TOTALS = Counter()
+
+
+def schemathesis_figures():
+    """This process's schemathesis figures, when it ran liaison/tests/test_schemathesis.py."""
     module = sys.modules.get("liaison.tests.test_schemathesis")
-    if module is None or not module.TOTALS["examples"]:
+    if module is None:
+        return Counter()
+    return Counter(module.TOTALS, operations=len(module.operations()), personas=len(module.PERSONAS))
+
+
+def pytest_sessionfinish(session):
+    """An xdist worker hands its figures to the controller (pytest_testnodedown)."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["schemathesis"] = dict(schemathesis_figures())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    figures = Counter(getattr(node, "workeroutput", {}).get("schemathesis", {}))
+    for same_everywhere in ("operations", "personas"):
+        WORKERS_TOTALS[same_everywhere] = max(WORKERS_TOTALS[same_everywhere], figures.pop(same_everywhere, 0))
+    WORKERS_TOTALS.update(figures)
+
+
+def pytest_terminal_summary(terminalreporter):
+    totals = schemathesis_figures() + WORKERS_TOTALS
+    if not totals["examples"]:
         return
-    totals, answers = module.TOTALS, ", ".join(f"{module.TOTALS[c]} {c}" for c in ("2xx", "3xx", "4xx", "5xx"))
+    answers = ", ".join(f"{totals[c]} {c}" for c in ("2xx", "3xx", "4xx", "5xx"))
     terminalreporter.write_line(
-        f"schemathesis: {len(module.operations())} operations × {len(module.PERSONAS)} personas, "
+        f"schemathesis: {totals['operations']} operations × {totals['personas']} personas, "
         f"{totals['examples']} examples, {totals['requests']} requests ({answers}; {totals['with NUL']} with a NUL), "
         f"{totals['failures']} failures"
     )

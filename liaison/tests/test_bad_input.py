@@ -102,7 +102,7 @@ def _write_paths(world, issue, day):
 
 
 @pytest.mark.parametrize("persona", ["cadre", "anonymous"])
-def test_a_body_past_the_bound_is_refused_unread_on_every_endpoint(world, api_as, now, persona):
+def test_a_body_past_the_bound_is_refused_unread_on_every_endpoint(world, api_as, liaison_tuesday, persona):
     team_services.generate_liaison_days(weeks=1)
     issue, day = _issue(world), LiaisonDay.objects.filter(team=world.team_a).first()
     api = api_as(getattr(world, persona))
@@ -115,7 +115,7 @@ def test_a_body_past_the_bound_is_refused_unread_on_every_endpoint(world, api_as
     assert _counts() == before
 
 
-def test_a_page_past_the_bound_gets_a_page_that_says_so(world, as_user, now, settings):
+def test_a_page_past_the_bound_gets_a_page_that_says_so(world, as_user, liaison_tuesday, settings):
     settings.REQUEST_MAX_BYTES = 64 * 1024
     issue = _issue(world)
     client = as_user(world.cadre)
@@ -194,7 +194,7 @@ def _request(world, what, path, payload):
 
 @pytest.mark.parametrize("what,path,payload,field,message", TOO_LONG, ids=[f"{t[0]}-{t[3]}" for t in TOO_LONG])
 def test_text_past_its_bound_is_refused_with_a_message_naming_the_field(
-    world, api_as, now, what, path, payload, field, message
+    world, api_as, liaison_tuesday, what, path, payload, field, message
 ):
     team_services.generate_liaison_days(weeks=1)
     api = api_as(world.leader if what == "attendance" else world.cadre)
@@ -211,7 +211,7 @@ def test_text_past_its_bound_is_refused_with_a_message_naming_the_field(
 
 
 @pytest.mark.parametrize("what,path,payload,field,message", TOO_LONG, ids=[f"{t[0]}-{t[3]}" for t in TOO_LONG])
-def test_a_nul_character_in_any_text_is_a_400(world, api_as, now, what, path, payload, field, message):
+def test_a_nul_character_in_any_text_is_a_400(world, api_as, liaison_tuesday, what, path, payload, field, message):
     team_services.generate_liaison_days(weeks=1)
     nul = {k: "前\x00后" if isinstance(v, str) and len(v) > 40 else v for k, v in payload.items()}
     path, body = _request(world, what, path, nul)

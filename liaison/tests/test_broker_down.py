@@ -77,7 +77,7 @@ def start_server(redis, port, media):
     def answers():
         try:
             return requests.get(f"http://127.0.0.1:{port}/public/", timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow: ask again
             return False
 
     wait_for(answers, 60, "the server did not start")

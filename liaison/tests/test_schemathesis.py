@@ -5,7 +5,8 @@ schema-valid input accepted and schema-invalid input refused; a visitor refused 
 is required; 405 for methods an operation does not have.
 
 Bounded (a fixed number of examples per operation, derandomized from a fixed seed) so that the
-run is the same every time and adds about three minutes to the suite. Strings may hold NUL
+run is the same every time and adds about three minutes of work to the suite, which xdist spreads
+over its workers (one test per operation and persona); `make test-nightly` draws ten times as many. Strings may hold NUL
 (`allow-x00`): the schema says that no text the API reads holds one (core/schema.py), and the
 server refuses it with a 400. Requests go to the WSGI application in-process, inside the test's
 transaction, so nothing outlives a test.
@@ -30,12 +31,12 @@ from hypothesis import strategies as st
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 
-from conftest import PASSWORD
+from conftest import EXAMPLES_FACTOR, PASSWORD
 from issues.tests.test_public_lookup import forget_public_counters
 from liaison.wsgi import application
 
 PERSONAS = ["anonymous", "leader", "town_office"]
-EXAMPLES = 25
+EXAMPLES = 25 * EXAMPLES_FACTOR  # `make test-nightly`: ten times as many
 # The address the requests come from: their rate-limit counters are not other tests'.
 CLIENT = {"REMOTE_ADDR": "127.0.0.2"}
 

@@ -4,13 +4,14 @@ county where positions mix: a cadre who is also a town office and a department's
 cadre who left a team after registering an issue there, an ended membership, an inactive team,
 another county. The rules as they were are written out below as the reference."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils import timezone
 
+from factories import HouseholdFactory, MembershipFactory, PositionFactory, TeamFactory, UserFactory
 from issues import services as issue_services
 from issues.models import DeadlineAlert, Event, Issue, Photo, Step
 from teams import scope
@@ -20,7 +21,6 @@ from teams.models import (
     LiaisonDay,
     Membership,
     Position,
-    Role,
     Schedule,
     Team,
     User,
@@ -86,31 +86,30 @@ def mixed_county(busy_world):
     alert; the other county's household, visit and issue."""
     w = busy_world
     today = timezone.localdate()
-    w.mixed = User.objects.create_user(username="mixed", name="混合岗位")
-    Membership.objects.create(team=w.team_c, user=w.mixed, role=Role.TOWN_CADRE, start_date=date(2025, 1, 1))
-    Position.objects.create(user=w.mixed, kind=Position.Kind.TOWN_OFFICE, town=w.town1)
-    Position.objects.create(user=w.mixed, kind=Position.Kind.DEPARTMENT, department=w.dept1)
-    w.former = User.objects.create_user(username="former", name="已调离")
-    left = Membership.objects.create(team=w.team_b, user=w.former, role=Role.TOWN_CADRE, start_date=date(2025, 1, 1))
+    w.mixed = UserFactory(username="mixed", name="混合岗位", password=None)
+    MembershipFactory(team=w.team_c, user=w.mixed)
+    PositionFactory(user=w.mixed, kind=Position.Kind.TOWN_OFFICE, town=w.town1)
+    PositionFactory(user=w.mixed, kind=Position.Kind.DEPARTMENT, department=w.dept1)
+    w.former = UserFactory(username="former", name="已调离", password=None)
+    left = MembershipFactory(team=w.team_b, user=w.former)
     w.issue_b = issue_services.register(
         by=w.former, village=w.village_b, category=w.issue_a.category, title="井盖缺失", description="东区井盖缺失",
         source=Issue.Source.PHONE, reporter_name="黄美玲", reporter_phone="13700000000",
     )
     Membership.objects.filter(pk=left.pk).update(end_date=today - timedelta(days=1))
-    village_d = Village.objects.create(town=w.town1, name="北区社区")
-    w.team_d = Team.objects.create(village=village_d, name="北区社区驻点团队", is_active=False)
-    w.idle = User.objects.create_user(username="idle", name="停用团队成员")
-    Membership.objects.create(team=w.team_d, user=w.idle, role=Role.TOWN_CADRE, start_date=date(2025, 1, 1))
-    Household.objects.create(village=village_d, head_name="孙立", address="北区1号")
+    w.team_d = TeamFactory(village__town=w.town1, village__name="北区社区", is_active=False, schedule=None)
+    w.idle = UserFactory(username="idle", name="停用团队成员", password=None)
+    MembershipFactory(team=w.team_d, user=w.idle)
+    HouseholdFactory(village=w.team_d.village, head_name="孙立", address="北区1号")
     record_attendance(liaison_day=w.day_a, by=w.leader, entries=[{"member": w.cadre.pk, "status": "present"}])
     record_attendance(liaison_day=w.day_a, by=w.leader, entries=[{"member": w.cadre.pk, "status": "absent"}])
     DeadlineAlert.objects.create(step=w.issue_town.current_step, kind=DeadlineAlert.Kind.DUE_SOON)
     # A second photo and alert, in team B's village, so that each list has a row some personas may not see.
     Photo.objects.create(issue=w.issue_b, image=ContentFile(b"\xff\xd8\xff\xe0 photo", name="manhole.jpg"))
     DeadlineAlert.objects.create(step=w.issue_b.current_step, kind=DeadlineAlert.Kind.DUE_SOON)
-    other = User.objects.create_user(username="faraway", name="外县干部")
-    Membership.objects.create(team=w.other_team, user=other, role=Role.TOWN_CADRE, start_date=date(2025, 1, 1))
-    home = Household.objects.create(village=w.other_village, head_name="钟海", address="城东1号")
+    other = UserFactory(username="faraway", name="外县干部", password=None)
+    MembershipFactory(team=w.other_team, user=other)
+    home = HouseholdFactory(village=w.other_village, head_name="钟海", address="城东1号")
     visit_services.log_visit(by=other, kind="household", date=today, village=w.other_village, households=[home])
     issue_services.register(
         by=other, village=w.other_village, category=w.issue_a.category, title="外县事项", description="外县",

@@ -35,9 +35,9 @@ def signed_in_as(client):
     return client.get("/api/v1/me/").json().get("username")
 
 
-def assert_locked_out(response, now):
+def assert_locked_out(response, liaison_tuesday):
     assert response.status_code == 429
-    until = timezone.localtime(now + LOCKOUT)
+    until = timezone.localtime(liaison_tuesday + LOCKOUT)
     retry_after = int(response["Retry-After"])
     assert LOCKOUT.total_seconds() - 5 <= retry_after <= LOCKOUT.total_seconds()
     body = response.json()["detail"] if response["Content-Type"] == "application/json" else response.content.decode()

@@ -12,7 +12,7 @@ def category(db):
 
 
 @pytest.mark.parametrize("value", [12, 0.5, 13912345678])
-def test_a_number_sent_for_a_text_is_a_400(world, api_as, category, now, value):
+def test_a_number_sent_for_a_text_is_a_400(world, api_as, category, liaison_tuesday, value):
     body = {"title": "自来水浑浊", "description": "二巷自来水发黄已三天。", "category": category.code,
             "source": "phone", "village": world.village_a.pk, "reporter_name": "张国强",
             "reporter_phone": "13987654321"}
@@ -25,7 +25,7 @@ def test_a_number_sent_for_a_text_is_a_400(world, api_as, category, now, value):
     assert api.post("/api/v1/issues/", body, format="json").status_code == 201
 
 
-def test_a_form_still_sends_its_numbers_as_text(world, as_user, category, now):
+def test_a_form_still_sends_its_numbers_as_text(world, as_user, category, liaison_tuesday):
     from django.urls import reverse
 
     response = as_user(world.cadre).post(reverse("issue-register"), {

@@ -30,7 +30,7 @@ def test_the_residents_pages_have_a_discreet_way_in_for_staff(world, client, pat
     assert "工作人员登录" not in client.get(path).content.decode()
 
 
-def test_the_status_and_village_pages_have_it_too(world, client, now):
+def test_the_status_and_village_pages_have_it_too(world, client, liaison_tuesday):
     issue = an_issue(world)
     for path in (reverse("public-status", args=[public.status_token(issue.code)]),
                  reverse("public-village", args=[world.village_a.pk])):
@@ -68,7 +68,7 @@ def test_djangos_stock_messages_read_as_the_projects_own():
         assert refused.value.messages[0].startswith("不能上传“exe”格式的文件，只能上传以下格式：")
 
 
-def test_the_admin_reads_as_this_product(world, client, now):
+def test_the_admin_reads_as_this_product(world, client, liaison_tuesday):
     an_issue(world)
     client.force_login(world.admin)
     html = client.get("/admin/").content.decode()

@@ -23,10 +23,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from factories import TeamFactory
 from reports.models import Refresh, Snapshot, Unit
 from reports.oversight import inspections
 from teams import services as team_services
-from teams.models import Schedule, Team, Village
 
 Q3 = "quarter:2026-Q3"
 Q3_START = date(2026, 7, 1)
@@ -44,10 +44,8 @@ EXPECTED = {
 
 
 def add_team(w, name, village):
-    v = Village.objects.create(town=w.town1, name=village)
-    team = Team.objects.create(village=v, name=name)
-    Schedule.objects.create(team=team, place=f"{village}村委会", starts_on=date(2026, 1, 5))
-    return team
+    """A team of town 1 in a new village, meeting at its village committee (村委会)."""
+    return TeamFactory(village__town=w.town1, village__name=village, name=name)
 
 
 def snapshot(refresh, unit, obj, figures, kind="quarter", start=Q3_START):

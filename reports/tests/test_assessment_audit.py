@@ -32,7 +32,7 @@ def app_role(tworld):
 
 
 @pytest.fixture
-def published(tworld, now):
+def published(tworld, liaison_tuesday):
     """Assessment_world's quarter, committed and published: team A's result used the inspection
     that criticised the cadre."""
     w = build_quarter(tworld)

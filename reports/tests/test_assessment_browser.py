@@ -5,16 +5,17 @@ same pages on a phone, nothing running off the screen."""
 import pytest
 import time_machine
 
-from conftest import NOW, browser_login
+from conftest import LIAISON_TUESDAY, browser_login
 from issues.models import Category
 
 from .assessment_world import build_quarter
 
 
 @pytest.fixture
-def q3(tworld):
+def tq3(tworld):
+    """The hand-scored quarter (reports/tests/conftest.py's q3), committed for the browser."""
     Category.objects.get_or_create(code="livelihood", defaults={"name": "民生文化", "group": Category.Group.COMMITTEE})
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(LIAISON_TUESDAY, tick=False):
         return build_quarter(tworld)
 
 
@@ -27,10 +28,10 @@ def watch(page):
 
 
 @pytest.mark.browser
-def test_inspect_assess_publish_and_read_on_a_desktop(q3, desktop_page, screenshot_dir):
-    page, w = desktop_page, q3
+def test_inspect_assess_publish_and_read_on_a_desktop(tq3, desktop_page, screenshot_dir):
+    page, w = desktop_page, tq3
     errors = watch(page)
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(LIAISON_TUESDAY, tick=True):
         browser_login(page, "orgdept")
         page.click('a.button:text-is("督查")')
         page.click('a.button:text-is("登记督查")')
@@ -82,12 +83,12 @@ def test_inspect_assess_publish_and_read_on_a_desktop(q3, desktop_page, screensh
 
 
 @pytest.mark.browser
-def test_the_pages_on_a_phone(q3, phone_page, screenshot_dir):
+def test_the_pages_on_a_phone(tq3, phone_page, screenshot_dir):
     from reports.oversight import assessments
 
-    page, w = phone_page, q3
+    page, w = phone_page, tq3
     errors = watch(page)
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(LIAISON_TUESDAY, tick=True):
         round_ = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
         assessments.publish(round_=round_, by=w.org_department)
         browser_login(page, "orgdept")
@@ -112,15 +113,15 @@ def test_the_pages_on_a_phone(q3, phone_page, screenshot_dir):
 
 
 @pytest.mark.browser
-def test_withdraw_correct_and_publish_again_on_a_phone(q3, phone_page, screenshot_dir):
+def test_withdraw_correct_and_publish_again_on_a_phone(tq3, phone_page, screenshot_dir):
     """The administrator withdraws a published round with its reason; the organization department
     corrects the inspection it used and publishes it again. The round's record keeps all three,
     and a round with a record offers no deletion."""
     from reports.oversight import assessments
 
-    page, w = phone_page, q3
+    page, w = phone_page, tq3
     errors = watch(page)
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(LIAISON_TUESDAY, tick=True):
         round_ = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
         assessments.publish(round_=round_, by=w.org_department)
         browser_login(page, "admin")

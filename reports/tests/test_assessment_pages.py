@@ -8,12 +8,7 @@ from django.urls import reverse
 from reports.models import AssessmentRound, Unit
 from reports.oversight import assessments
 
-from .assessment_world import Q3, add_team, build_quarter
-
-
-@pytest.fixture
-def q3(world, now):
-    return build_quarter(world)
+from .assessment_world import Q3, add_team
 
 
 @pytest.fixture

@@ -12,12 +12,7 @@ from reports.models import AssessmentEvent, AssessmentResult, AssessmentRound, S
 from reports.oversight import assessments
 from reports.oversight.inspections import Frozen
 
-from .assessment_world import EXPECTED, Q3, build_quarter
-
-
-@pytest.fixture
-def q3(world, now):
-    return build_quarter(world)
+from .assessment_world import EXPECTED, Q3
 
 
 def scores(round_):

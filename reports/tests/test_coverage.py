@@ -5,9 +5,8 @@ still lists who has not been visited."""
 import time_machine
 from django.urls import reverse
 
+from factories import HouseholdFactory, TeamFactory
 from reports.figures import services
-from teams.models import Schedule, Team, Village
-from visits.models import Household
 
 from .test_metrics import at, november  # noqa: F401  (the hand-counted November)
 
@@ -44,10 +43,9 @@ def test_as_many_queries_with_many_more_villages(world, november, as_user, djang
     client = as_user(world.org_department)
     with time_machine.travel(at(25, 14), tick=False):
         for i in range(10):
-            village = Village.objects.create(town=world.town2, name=f"新村{i}")
-            Household.objects.create(village=village, head_name="户主", address="一组", registered_on=at(1).date())
-            Schedule.objects.create(team=Team.objects.create(village=village, name=f"新村{i}驻点团队"),
-                                    place="村委会", starts_on=at(1).date())
+            team = TeamFactory(village__town=world.town2, village__name=f"新村{i}",
+                               schedule__place="村委会", schedule__starts_on=at(1).date())
+            HouseholdFactory(village=team.village, head_name="户主", address="一组", registered_on=at(1).date())
         services.refresh_in_process(world.county)
         client.get(reverse("home"))
         with django_assert_max_num_queries(7):

@@ -13,7 +13,7 @@ NUL = "不能含有空字符（NUL），请删掉后再提交。"
 
 
 @pytest.fixture
-def api(world, now, api_as, settings, tmp_path):
+def api(world, liaison_tuesday, api_as, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return api_as(world.org_department)
 
@@ -72,7 +72,8 @@ def test_an_unknown_kind_is_refused_with_the_kinds_and_the_schema_lists_them(api
 
 
 @pytest.mark.parametrize("query", ["foo=%00", "q=%E5%89%8D%00%E5%90%8E", "status=" + "x" * (MAX_FILTER_TEXT + 1)])
-def test_the_pages_export_refuses_the_same_filters_with_a_message(world, now, as_user, settings, tmp_path, query):
+def test_the_pages_export_refuses_the_same_filters_with_a_message(
+        world, liaison_tuesday, as_user, settings, tmp_path, query):
     """Started from a list page, a large export's filters go into the same jsonb column: the same
     rule, told as a message on the page it came from (it was a DataError, a 500)."""
     settings.MEDIA_ROOT, settings.EXPORT_INLINE_ROWS = tmp_path, 0

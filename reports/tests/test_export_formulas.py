@@ -63,7 +63,7 @@ def hostile_everywhere():
 
 
 @pytest.fixture
-def hostile(world, now, settings, tmp_path):
+def hostile(world, liaison_tuesday, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     w = populate(world)
     build_quarter(w)

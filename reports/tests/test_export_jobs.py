@@ -20,7 +20,7 @@ from reports.models import ExportJob
 
 
 @pytest.fixture
-def busy(world, now, settings, tmp_path):
+def busy(world, liaison_tuesday, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return populate(world)
 

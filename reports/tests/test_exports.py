@@ -26,7 +26,7 @@ XLSX = exports.XLSX
 
 
 @pytest.fixture
-def busy(world, now, settings, tmp_path):
+def busy(world, liaison_tuesday, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return populate(world)
 
@@ -223,7 +223,7 @@ def test_an_export_outside_the_users_scope_or_with_bad_filters_is_refused(busy, 
 
 
 @pytest.fixture
-def q3(world, now, settings, tmp_path):
+def q3(world, liaison_tuesday, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return build_quarter(world)
 

@@ -155,7 +155,7 @@ def test_the_holiday_calendar_is_the_administrators(world, client):
     assert Holiday.objects.get(date=date(2026, 10, 10)).kind == "workday"
 
 
-def test_an_imported_holiday_cancels_the_coming_liaison_days_on_it(world, client, now):
+def test_an_imported_holiday_cancels_the_coming_liaison_days_on_it(world, client, liaison_tuesday):
     generate_liaison_days(weeks=2)
     content = xlsx(["日期", "类型", "名称"], [["2026-12-01", "法定节假日", "防台风停工"]])
     assert upload(client, world.admin, "holidays", content).status_code == 200

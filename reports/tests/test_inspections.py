@@ -13,12 +13,7 @@ from issues.models import Notification
 from reports.models import Inspection
 from reports.oversight import assessments, inspections
 
-from .assessment_world import INSPECTED_ON, Q3, build_quarter
-
-
-@pytest.fixture
-def q3(world, now):
-    return build_quarter(world)
+from .assessment_world import INSPECTED_ON, Q3
 
 
 def record(w, **extra):

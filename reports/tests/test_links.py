@@ -28,7 +28,7 @@ def test_the_header_links_to_the_dashboards_for_those_with_a_position(world, as_
     assert "数据看板" not in as_user(nobody).get(reverse("home")).content.decode()
 
 
-def test_the_team_page_links_to_its_figures_and_sheets(world, now, as_user):
+def test_the_team_page_links_to_its_figures_and_sheets(world, liaison_tuesday, as_user):
     team_services.generate_liaison_days(weeks=2)
     html = as_user(world.leader).get(reverse("team-detail", args=[world.team_a.pk])).content.decode()
     assert reverse("dashboard", args=[Unit.TEAM, world.team_a.pk]) + "#sheets" in html

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from factories import TeamFactory
 from reports.figures import selectors, services
 from reports.models import PendingChange, Unit
-from teams.models import Schedule, Team, Village
 from visits.models import Household
 
 from .test_metrics import EXPECTED, UNITS, at, november  # noqa: F401  (the hand-counted November)
@@ -230,9 +230,8 @@ def test_ranking_by_a_metric(world, as_user):
 
 def add_teams(world, n):
     for i in range(n):
-        village = Village.objects.create(town=world.town1, name=f"新村{i}")
-        team = Team.objects.create(village=village, name=f"新村{i}驻点团队")
-        Schedule.objects.create(team=team, place="村委会", starts_on=world.team_a.schedule.starts_on)
+        TeamFactory(village__town=world.town1, village__name=f"新村{i}",
+                    schedule__place="村委会", schedule__starts_on=world.team_a.schedule.starts_on)
 
 
 @pytest.mark.parametrize("persona, name", [("org_department", "county"), ("town_office", "town1"),

@@ -17,7 +17,7 @@ import time_machine
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from conftest import NOW, browser_login
+from conftest import LIAISON_TUESDAY, browser_login
 from reports.models import AssessmentResult, Refresh, Unit
 from reports.oversight import assessments
 from teams.models import Team, Town, Village
@@ -58,7 +58,7 @@ def build_county(w):
 
 
 @pytest.fixture
-def county(world, now):
+def county(world, liaison_tuesday):
     return build_county(world)
 
 
@@ -158,7 +158,7 @@ def test_the_api_gives_each_result_its_place_in_the_county(county, published, ap
 
 
 @pytest.fixture
-def quarter(world, now):
+def quarter(world, liaison_tuesday):
     """Team A scored on every metric, team B with satisfaction 0/0 (assessment_world's figures)."""
     computed = datetime(2026, 11, 24, 3, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     refresh = Refresh.objects.create(county=world.county, status=Refresh.Status.DONE, computed_at=computed,
@@ -210,7 +210,7 @@ def test_points_read_with_two_decimals_on_the_page_and_in_the_export(quarter, as
 
 @pytest.fixture
 def tcounty(tworld):
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(LIAISON_TUESDAY, tick=False):
         return build_county(tworld)
 
 
@@ -218,7 +218,7 @@ def tcounty(tworld):
 @pytest.mark.parametrize("device", ["phone", "desktop"])
 def test_the_lists_read_on_a_phone_and_a_desktop(tcounty, request, device, screenshot_dir):
     page = request.getfixturevalue(f"{device}_page")
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(LIAISON_TUESDAY, tick=True):
         round_ = assessments.publish(round_=assessments.create_round(
             by=tcounty.org_department, county=tcounty.county, period=Q3), by=tcounty.org_department)
         browser_login(page, "orgdept")

@@ -9,27 +9,21 @@ from teams import services
 from teams.models import LiaisonDay, Membership, Role
 
 
-@pytest.fixture
-def admin_client(world, client):
-    client.force_login(world.admin)
-    return client
-
-
-def test_every_model_has_an_admin_list_in_chinese(admin_client):
+def test_every_model_has_an_admin_list_in_chinese(as_admin):
     for path in (
         "county", "town", "village", "department", "user", "position", "team", "membership", "schedule",
         "liaisonday", "attendance", "attendancechange", "holiday",
     ):
-        response = admin_client.get(f"/admin/teams/{path}/")
+        response = as_admin.get(f"/admin/teams/{path}/")
         assert response.status_code == 200, path
-    assert "驻点团队" in admin_client.get("/admin/teams/team/").content.decode()
+    assert "驻点团队" in as_admin.get("/admin/teams/team/").content.decode()
 
 
-def test_a_third_team_for_a_leader_is_refused_with_a_message(world, admin_client):
+def test_a_third_team_for_a_leader_is_refused_with_a_message(world, as_admin):
     services.add_membership(
         by=world.admin, team=world.team_b, user=world.leader, role=Role.LEADER, start_date=date(2026, 1, 1)
     )
-    response = admin_client.post(
+    response = as_admin.post(
         "/admin/teams/membership/add/",
         {"team": world.team_c.pk, "user": world.leader.pk, "role": "leader", "start_date": "2026-02-01"},
     )
@@ -38,8 +32,8 @@ def test_a_third_team_for_a_leader_is_refused_with_a_message(world, admin_client
     assert not Membership.objects.filter(team=world.team_c, user=world.leader).exists()
 
 
-def test_a_membership_ending_before_it_starts_is_refused_in_the_admin(world, admin_client):
-    response = admin_client.post(
+def test_a_membership_ending_before_it_starts_is_refused_in_the_admin(world, as_admin):
+    response = as_admin.post(
         "/admin/teams/membership/add/",
         {"team": world.team_b.pk, "user": world.cadre.pk, "role": "town_cadre",
          "start_date": "2026-05-01", "end_date": "2026-04-01"},
@@ -48,8 +42,8 @@ def test_a_membership_ending_before_it_starts_is_refused_in_the_admin(world, adm
     assert not Membership.objects.filter(team=world.team_b, user=world.cadre).exists()
 
 
-def test_a_schedule_without_a_place_is_refused_in_the_admin(world, admin_client):
-    response = admin_client.post(
+def test_a_schedule_without_a_place_is_refused_in_the_admin(world, as_admin):
+    response = as_admin.post(
         f"/admin/teams/schedule/{world.team_a.schedule.pk}/change/",
         {"team": world.team_a.pk, "weekday": "", "every_weeks": 1, "starts_on": "2026-01-05",
          "half_day": "morning", "place": ""},
@@ -59,11 +53,11 @@ def test_a_schedule_without_a_place_is_refused_in_the_admin(world, admin_client)
     assert world.team_a.schedule.place == "西区社区党群服务中心"
 
 
-def test_moving_a_day_into_the_past_is_refused_in_the_admin(world, admin_client):
+def test_moving_a_day_into_the_past_is_refused_in_the_admin(world, as_admin):
     with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
         services.generate_liaison_days(weeks=1, teams=[world.team_a])
         day = LiaisonDay.objects.get(team=world.team_a)
-        response = admin_client.post(
+        response = as_admin.post(
             f"/admin/teams/liaisonday/{day.pk}/change/",
             {"date": "2026-11-01", "change_reason": "补开", "attendance-TOTAL_FORMS": 0,
              "attendance-INITIAL_FORMS": 0},
@@ -73,8 +67,8 @@ def test_moving_a_day_into_the_past_is_refused_in_the_admin(world, admin_client)
     assert day.date == date(2026, 11, 24)
 
 
-def test_nothing_can_be_deleted_from_the_admin(world, admin_client):
-    response = admin_client.get(f"/admin/teams/team/{world.team_a.pk}/delete/")
+def test_nothing_can_be_deleted_from_the_admin(world, as_admin):
+    response = as_admin.get(f"/admin/teams/team/{world.team_a.pk}/delete/")
     assert response.status_code == 403
 
 
@@ -90,11 +84,11 @@ def test_a_town_office_with_admin_access_sees_only_its_town(world, client):
     assert client.get(f"/admin/teams/team/{world.team_c.pk}/change/").status_code == 302
 
 
-def test_attendance_is_read_only_in_the_admin_so_every_change_is_logged(world, admin_client):
+def test_attendance_is_read_only_in_the_admin_so_every_change_is_logged(world, as_admin):
     with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
         services.generate_liaison_days(weeks=1, teams=[world.team_a])
     row = LiaisonDay.objects.get(team=world.team_a).attendance.get(member=world.cadre)
-    response = admin_client.post(f"/admin/teams/attendance/{row.pk}/change/", {"status": "present"})
+    response = as_admin.post(f"/admin/teams/attendance/{row.pk}/change/", {"status": "present"})
     assert response.status_code == 403
     row.refresh_from_db()
     assert row.status == "pending"
@@ -159,22 +153,22 @@ def team_form(team, *members, name=None):
     return data
 
 
-def test_a_member_added_on_the_team_page_gets_the_coming_attendance_rows(world, admin_client):
+def test_a_member_added_on_the_team_page_gets_the_coming_attendance_rows(world, as_admin):
     with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
         services.generate_liaison_days(weeks=1, teams=[world.team_a])
         day = LiaisonDay.objects.get(team=world.team_a)
-        response = admin_client.post(f"/admin/teams/team/{world.team_a.pk}/change/", team_form(
+        response = as_admin.post(f"/admin/teams/team/{world.team_a.pk}/change/", team_form(
             world.team_a, {"user": world.other_leader.pk, "role": "judge", "start_date": "2026-11-01"},
         ))
     assert response.status_code == 302
     assert day.attendance.filter(member=world.other_leader).exists()
 
 
-def test_a_third_team_for_a_leader_on_the_team_page_is_refused_and_nothing_is_saved(world, admin_client):
+def test_a_third_team_for_a_leader_on_the_team_page_is_refused_and_nothing_is_saved(world, as_admin):
     services.add_membership(
         by=world.admin, team=world.team_b, user=world.leader, role=Role.LEADER, start_date=date(2026, 1, 1)
     )
-    response = admin_client.post(f"/admin/teams/team/{world.team_c.pk}/change/", team_form(
+    response = as_admin.post(f"/admin/teams/team/{world.team_c.pk}/change/", team_form(
         world.team_c, {"user": world.leader.pk, "role": "leader", "start_date": "2026-02-01"}, name="改名的团队",
     ))
     assert response.status_code == 200
@@ -186,9 +180,9 @@ def test_a_third_team_for_a_leader_on_the_team_page_is_refused_and_nothing_is_sa
     assert not Membership.objects.filter(team=world.team_c, user=world.leader).exists()
 
 
-def test_a_recorded_membership_keeps_its_person_role_and_start(world, admin_client):
+def test_a_recorded_membership_keeps_its_person_role_and_start(world, as_admin):
     membership = Membership.objects.get(user=world.lawyer)
-    response = admin_client.post(f"/admin/teams/membership/{membership.pk}/change/", {
+    response = as_admin.post(f"/admin/teams/membership/{membership.pk}/change/", {
         "team": world.team_b.pk, "user": world.cadre.pk, "role": "judge", "start_date": "2026-06-01",
         "end_date": "2026-12-31", "public_phone": "0752-6120000",
     })

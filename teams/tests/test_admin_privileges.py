@@ -20,7 +20,7 @@ APPS = ("teams", "visits", "issues")
 
 
 @pytest.fixture
-def staff_town_office(world, client, now):
+def staff_town_office(world, client, liaison_tuesday):
     """The town office as staff with every permission of the liaison apps, but not superuser."""
     world.town_office.is_staff = True
     world.town_office.save()

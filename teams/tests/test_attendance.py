@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from conftest import NOW, TODAY
+from conftest import LIAISON_TUESDAY, TODAY
 from teams import services as team_services
 from teams.models import Attendance, AttendanceChange, LiaisonDay
 
@@ -34,7 +34,7 @@ def test_checking_in_twice_changes_nothing(world, today_day):
 
 
 def test_check_in_on_a_day_that_is_not_a_liaison_day_says_so(world, today_day):
-    with time_machine.travel(NOW + timedelta(days=1), tick=False), pytest.raises(ValidationError) as error:
+    with time_machine.travel(LIAISON_TUESDAY + timedelta(days=1), tick=False), pytest.raises(ValidationError) as error:
         team_services.check_in(user=world.cadre, team=world.team_a)
     assert "今天不是西区社区驻点团队的驻点日" in error.value.messages[0]
     assert (TODAY + timedelta(days=7)).isoformat() in error.value.messages[0]
@@ -82,12 +82,13 @@ def test_leader_corrects_within_the_window_and_every_change_is_logged(world, tod
         liaison_day=today_day, by=world.leader,
         entries=[{"member": world.lawyer.pk, "status": "absent"}, {"member": world.cadre.pk, "status": "present"}],
     )
-    with time_machine.travel(NOW + timedelta(days=7), tick=False):
+    with time_machine.travel(LIAISON_TUESDAY + timedelta(days=7), tick=False):
         team_services.record_attendance(
             liaison_day=today_day, by=world.leader,
             entries=[{"member": world.lawyer.pk, "status": "leave", "note": "出庭"}],
         )
-    with time_machine.travel(NOW + timedelta(days=8), tick=False), pytest.raises(ValidationError, match="截止更正"):
+    with (time_machine.travel(LIAISON_TUESDAY + timedelta(days=8), tick=False),
+          pytest.raises(ValidationError, match="截止更正")):
         team_services.record_attendance(
             liaison_day=today_day, by=world.leader, entries=[{"member": world.lawyer.pk, "status": "present"}]
         )
@@ -119,7 +120,7 @@ def test_liaison_day_page_checks_in_with_one_tap(world, today_day, as_user, djan
 
 
 def test_page_says_plainly_when_today_is_not_a_liaison_day(world, today_day, as_user):
-    with time_machine.travel(NOW + timedelta(days=2), tick=False):
+    with time_machine.travel(LIAISON_TUESDAY + timedelta(days=2), tick=False):
         client = as_user(world.cadre)  # signed in that day: two idle days end a session
         page = client.get(reverse("liaison-days")).content.decode()
         response = client.post(reverse("liaison-check-in"), {"team": world.team_a.pk}, follow=True)
@@ -171,10 +172,10 @@ def test_other_team_cannot_ask_leave_on_this_day(world, today_day, as_user):
 
 
 def test_leader_finds_last_weeks_sheet_while_it_can_be_corrected(world, today_day, as_user):
-    with time_machine.travel(NOW + timedelta(days=6), tick=False):
+    with time_machine.travel(LIAISON_TUESDAY + timedelta(days=6), tick=False):
         html = as_user(world.leader).get(reverse("liaison-days")).content.decode()
     assert reverse("liaison-day", args=[today_day.pk]) in html
-    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+    with time_machine.travel(LIAISON_TUESDAY + timedelta(days=8), tick=False):
         html = as_user(world.leader).get(reverse("liaison-days")).content.decode()
     assert reverse("liaison-day", args=[today_day.pk]) not in html
 
@@ -186,7 +187,7 @@ def test_check_in_needs_one_of_the_users_teams(world, today_day, as_user):
 
 
 def test_closed_sheet_is_shown_read_only(world, today_day, as_user):
-    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+    with time_machine.travel(LIAISON_TUESDAY + timedelta(days=8), tick=False):
         client = as_user(world.leader)
         page = client.get(reverse("liaison-day", args=[today_day.pk]))
         posted = client.post(reverse("liaison-day", args=[today_day.pk]), {f"status-{world.cadre.pk}": "absent"})

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from conftest import NOW, TODAY
+from conftest import LIAISON_TUESDAY, TODAY
 from teams import services as team_services
 from teams.models import Attendance, AttendanceChange, LiaisonDay
 
@@ -22,7 +22,7 @@ N = 20
 @pytest.fixture
 def tday(tworld):
     # The clock runs: a row's version (`updated_at`) changes with every write, as in production.
-    with time_machine.travel(NOW, tick=True):
+    with time_machine.travel(LIAISON_TUESDAY, tick=True):
         team_services.generate_liaison_days(weeks=3)
         yield LiaisonDay.objects.get(team=tworld.team_a, date=TODAY)
 

@@ -13,10 +13,7 @@ from teams.models import Attendance, Holiday, LiaisonDay, Membership, Role, Sche
 TODAY = date(2026, 11, 22)
 
 
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("sunday_before")
 
 
 def days_of(team):

@@ -3,16 +3,11 @@
 from datetime import date
 
 import pytest
-import time_machine
 
 from teams import services
 from teams.models import LiaisonDay
 
-
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with time_machine.travel("2026-11-22 09:00 +08:00", tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("sunday_before")
 
 
 def test_anonymous_visitors_are_sent_to_the_public_pages(world, client):

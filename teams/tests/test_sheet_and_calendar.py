@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from conftest import NOW, TODAY
+from conftest import LIAISON_TUESDAY, TODAY
 from teams import services
 from teams.models import Attendance, Holiday
 
@@ -19,7 +19,7 @@ def test_check_in_keeps_its_time_and_a_leaders_mark_says_nothing_of_the_hour(wor
     services.record_attendance(liaison_day=today_day, by=world.leader,
                                entries=[{"member": world.lawyer.pk, "status": "present"}])
     rows = {row.member_id: row for row in Attendance.objects.filter(liaison_day=today_day)}
-    assert rows[world.cadre.pk].checked_in_at == NOW
+    assert rows[world.cadre.pk].checked_in_at == LIAISON_TUESDAY
     assert rows[world.lawyer.pk].status == "present" and rows[world.lawyer.pk].checked_in_at is None
     services.record_attendance(liaison_day=today_day, by=world.leader,
                                entries=[{"member": world.cadre.pk, "status": "absent"}])
@@ -41,21 +41,15 @@ def test_the_sheet_shows_totals_rate_check_in_time_and_everyone_present(world, t
 
 def test_the_team_page_lists_past_liaison_days_with_their_sheets(world, today_day, as_user):
     services.check_in(user=world.cadre, team=world.team_a)
-    with time_machine.travel(NOW + timedelta(days=8), tick=False):
+    with time_machine.travel(LIAISON_TUESDAY + timedelta(days=8), tick=False):
         html = as_user(world.cadre).get(reverse("team-detail", args=[world.team_a.pk])).content.decode()
     past = re.search(r'id="past-days".*?</section>', html, re.S).group(0)
     assert f'href="{reverse("liaison-day", args=[today_day.pk])}"' in past
     assert TODAY.isoformat() in past and "出勤 1/3" in past
 
 
-@pytest.fixture
-def admin_client(world, client):
-    client.force_login(world.admin)
-    return client
-
-
-def test_a_seven_day_holiday_and_its_make_up_day_in_one_step(world, admin_client):
-    response = admin_client.post("/admin/teams/holiday/add/", {
+def test_a_seven_day_holiday_and_its_make_up_day_in_one_step(world, as_admin):
+    response = as_admin.post("/admin/teams/holiday/add/", {
         "name": "国庆节", "kind": "holiday", "date": "2030-10-01", "last_day": "2030-10-07",
         "workday_1": "2030-09-29", "workday_2": "2030-10-12",
     })
@@ -68,15 +62,15 @@ def test_a_seven_day_holiday_and_its_make_up_day_in_one_step(world, admin_client
     )
 
 
-def test_a_range_over_days_already_in_the_calendar_adds_nothing(world, admin_client):
+def test_a_range_over_days_already_in_the_calendar_adds_nothing(world, as_admin):
     Holiday.objects.create(date=date(2030, 10, 3), kind="holiday", name="国庆节")
-    response = admin_client.post("/admin/teams/holiday/add/", {
+    response = as_admin.post("/admin/teams/holiday/add/", {
         "name": "国庆节", "kind": "holiday", "date": "2030-10-01", "last_day": "2030-10-07", "workday_1": "2030-10-12",
     })
     assert response.status_code == 200
     assert "以下日期已在日历中：2030-10-03" in response.content.decode()
     assert Holiday.objects.filter(date__year=2030).count() == 1
-    response = admin_client.post("/admin/teams/holiday/add/", {
+    response = as_admin.post("/admin/teams/holiday/add/", {
         "name": "国庆节", "kind": "holiday", "date": "2030-10-07", "last_day": "2030-10-01",
     })
     assert "最后一天不能早于第一天" in response.content.decode()

@@ -4,22 +4,17 @@ from datetime import date
 
 import pytest
 
-from conftest import NOW, TODAY  # noqa: F401  (the day of the visits' tests)
-from visits.models import Household, HouseholdTag
+from conftest import TODAY  # noqa: F401  (the day of the visits' tests)
+from factories import HouseholdFactory
 
 
 @pytest.fixture
-def homes(world, now):
+def homes(world, liaison_tuesday):
     """Households of team A's village (西区社区), one of 东区社区, two of team C's 龙溪村."""
-    tags = {t.code: t for t in HouseholdTag.objects.all()}
 
     def make(village, name, address, phone="", id_number="", *tag_codes):
-        household = Household.objects.create(
-            village=village, head_name=name, address=address, phone=phone, id_number=id_number,
-            registered_on=date(2020, 1, 1),
-        )
-        household.tags.set([tags[c] for c in tag_codes])
-        return household
+        return HouseholdFactory(village=village, head_name=name, address=address, phone=phone, id_number=id_number,
+                                registered_on=date(2020, 1, 1), tags=tag_codes)
 
     h = type("Homes", (), {})()
     h.wang = make(world.village_a, "王秀英", "西区社区建设路12号", "13912345678", "441322195001010025", "dibao")

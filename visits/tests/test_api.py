@@ -58,7 +58,7 @@ def test_household_detail_full_only_for_own_team(api_as, world, homes, persona, 
     assert (data["id_number"] == "441322195001010025") is full
 
 
-def test_create_household(api_as, world, now):
+def test_create_household(api_as, world, liaison_tuesday):
     response = api_as(world.cadre).post("/api/v1/households/", {
         "village": world.village_a.pk, "head_name": "梁伯", "address": "西区社区新村7号", "phone": "13912340000",
         "tags": ["dibao", "disabled"],
@@ -75,14 +75,14 @@ def test_create_household(api_as, world, now):
         ({"tags": ["no-such-tag"]}, "tags"),
     ],
 )
-def test_create_household_bad_input_is_400(api_as, world, now, body, field):
+def test_create_household_bad_input_is_400(api_as, world, liaison_tuesday, body, field):
     payload = {"village": world.village_a.pk, "head_name": "梁伯", "address": "新村7号", **body}
     response = api_as(world.cadre).post("/api/v1/households/", payload, format="json")
     assert response.status_code == 400 and field in response.json()
     assert not Household.objects.exists()
 
 
-def test_create_household_outside_scope_is_403(api_as, world, now):
+def test_create_household_outside_scope_is_403(api_as, world, liaison_tuesday):
     response = api_as(world.other_cadre).post("/api/v1/households/", {
         "village": world.village_a.pk, "head_name": "梁伯", "address": "新村7号"}, format="json")
     assert response.status_code == 403

@@ -123,7 +123,7 @@ def stranger(world):
     return user
 
 
-def test_the_visit_api_does_not_name_cadres_of_another_county(world, homes, now, api_as, stranger):
+def test_the_visit_api_does_not_name_cadres_of_another_county(world, homes, liaison_tuesday, api_as, stranger):
     api = api_as(world.cadre)
     answers = []
     for cadre in (stranger.pk, 999_999_999):
@@ -137,7 +137,7 @@ def test_the_visit_api_does_not_name_cadres_of_another_county(world, homes, now,
     assert not Visit.objects.exists()
 
 
-def test_log_visit_names_only_people_the_user_may_see(world, homes, now, stranger):
+def test_log_visit_names_only_people_the_user_may_see(world, homes, liaison_tuesday, stranger):
     with pytest.raises(ValidationError) as refused:
         services.log_visit(by=world.cadre, kind=Visit.Kind.FORUM, date=TODAY, village=world.village_a,
                            cadres=[world.cadre, stranger, world.other_cadre, world.admin])

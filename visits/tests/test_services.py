@@ -72,7 +72,7 @@ def test_moved_out_household_cannot_be_visited_after_it_left(world, homes):
     assert visit.pk
 
 
-def test_create_household_normalises_and_validates(world, now):
+def test_create_household_normalises_and_validates(world, liaison_tuesday):
     household = services.create_household(
         by=world.cadre, village=world.village_a, head_name=" 梁伯 ", address="西区社区新村7号",
         phone="139 1234 5678", id_number="11010519491231002x", tags=[HouseholdTag.objects.get(code="disabled")],
@@ -82,7 +82,7 @@ def test_create_household_normalises_and_validates(world, now):
 
 
 @pytest.mark.parametrize("field, value", [("phone", "1391234567"), ("id_number", "110105194912310021")])
-def test_create_household_refuses_malformed_personal_data(world, now, field, value):
+def test_create_household_refuses_malformed_personal_data(world, liaison_tuesday, field, value):
     with pytest.raises(ValidationError) as error:
         services.create_household(by=world.cadre, village=world.village_a, head_name="梁伯", address="新村7号",
                                   **{field: value})
@@ -90,7 +90,7 @@ def test_create_household_refuses_malformed_personal_data(world, now, field, val
     assert not Household.objects.exists()
 
 
-def test_household_roll_is_kept_by_the_team_and_the_town_office(world, now):
+def test_household_roll_is_kept_by_the_team_and_the_town_office(world, liaison_tuesday):
     services.create_household(by=world.town_office, village=world.village_b, head_name="甲", address="东区1号")
     for persona in ("other_cadre", "org_department", "department"):
         with pytest.raises(PermissionDenied, match="只有本村驻点团队或镇街驻点办可以维护住户花名册"):

@@ -28,14 +28,33 @@ def _check_roll_keeper(by, village):
         raise PermissionDenied(_("Only the village's team or its town office can keep its household roll."))
 
 
-def _clean_household(household, tags):
+def household_errors(household, exclude=()):
+    """{field: message(s)} for what the household's particulars break, once tidied (trimmed, the
+    phone's spaces and brackets dropped, the ID number in capitals): the rules one household on
+    the pages, the admin and an import of many all answer to. `exclude`: fields not checked."""
     household.phone = normalize_phone(household.phone)
     household.id_number = (household.id_number or "").strip().upper()
     household.head_name = (household.head_name or "").strip()
     household.address = (household.address or "").strip()
-    texts.check(head_name=(household.head_name, HEAD_NAME), address=(household.address, ADDRESS))
-    household.full_clean(exclude=["tags"])
+    errors = texts.errors(head_name=(household.head_name, HEAD_NAME), address=(household.address, ADDRESS))
+    try:
+        household.full_clean(exclude=["tags", *exclude, *errors])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    return errors
+
+
+def _clean_household(household, tags):
+    errors = household_errors(household)
+    if errors:
+        raise ValidationError(errors)
     return list(tags or [])
+
+
+def _registration_error(day):
+    if day is not None and day > timezone.localdate():
+        return _("The registration date cannot be in the future.")
+    return None
 
 
 @transaction.atomic
@@ -45,8 +64,8 @@ def create_household(
     """A household onto the village's roll, registered today or on a past day (a roll kept on
     paper until now); it counts for visit coverage from that day."""
     _check_roll_keeper(by, village)
-    if registered_on is not None and registered_on > timezone.localdate():
-        raise ValidationError({"registered_on": _("The registration date cannot be in the future.")})
+    if refusal := _registration_error(registered_on):
+        raise ValidationError({"registered_on": refusal})
     household = Household(
         village=village, head_name=head_name, address=address, phone=phone or "", id_number=id_number or "",
         members_count=members_count, registered_on=registered_on or timezone.localdate(),

@@ -1,12 +1,14 @@
 """Excel imports: households, the teams' rosters (花名册: cadres with their teams and roles) and the
 year's holiday calendar (holidays and make-up working days, 调休), each from its template.
 
-Every row is checked first and each problem reported with its row, its column and why, in the
-user's language. Nothing is written unless every row is valid, or the user, having read the
-report, imports only the valid ones. The rows are matched on natural keys (a household's ID
-number, or its village, head and address; a cadre's mobile number and team; a holiday's date),
-so the same file imported twice changes nothing. The writing is one transaction: a worker
-killed in the middle leaves nothing behind.
+This module reads the file and turns each row's cells into what the owning app's use case takes
+(`visits.services.check_households`, `teams.bulk.check_roster` and `check_holidays`); those
+check every row with the rules of one, match it on its natural key (a household's ID number, or
+its village, head and address; a cadre's mobile number and team; a holiday's date), so the same
+file imported twice changes nothing, and write it. Each problem is reported here with its row,
+its column and why, in the user's language. Nothing is written unless every row is valid, or the
+user, having read the report, imports only the valid ones. The checking and the writing are one
+transaction: a worker killed in the middle leaves nothing behind.
 
 The file is untrusted: its size, what it unpacks to and how many rows it has are bounded before
 and while openpyxl reads it (read-only), so a renamed text file, a zip bomb, an empty file or a
@@ -14,12 +16,11 @@ sheet of a hundred thousand blank rows each get a message, never a hang or a mem
 
 import io
 import zipfile
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -28,13 +29,13 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from reports.excel import xlsx
 from reports.models import ImportBatch
-from teams import changes, scope
-from teams.models import Holiday, Membership, Role, Team, User, Village
-from teams.services import cancel_days_on_holidays, check_leader_limit, sync_attendance
-from visits.models import Household, HouseholdTag
+from teams import scope
+from teams.bulk import check_holidays, check_roster, import_holidays, import_roster
+from teams.models import Holiday, Role, Team, Village
+from visits.models import HouseholdTag
 from visits.scope import roll_keepers
-from visits.services import ADDRESS, HEAD_NAME
-from visits.validators import MOBILE, normalize_phone, validate_id_number, validate_phone
+from visits.services import check_households, import_households
+from visits.validators import MOBILE, normalize_phone
 
 # What the .xlsx may unpack to, and how much more than its packed size any part may be: a
 # spreadsheet's XML packs about 10:1, a zip bomb a thousand times that.
@@ -77,6 +78,7 @@ class Report:
     updated: int = 0
     unchanged: int = 0
     written: bool = False
+    checked: object = None  # the use case's `core.bulk.Checked`, which writes the valid rows
 
     @property
     def bad_rows(self):
@@ -231,7 +233,10 @@ def _is_example(kind, values, example):
                for c, value in zip(KINDS[kind].columns, example, strict=True) if c.required)
 
 
-# Checking rows.
+# Checking rows: each row's cells become what the owning app's use case takes; the use case
+# checks them with the rules of one row and writes them (`visits.services.check_households`,
+# `teams.bulk.check_roster`, `teams.bulk.check_holidays`). What is checked here is only what a
+# cell must be to be read at all: filled, a date, a number, a known name.
 
 def _date(value, problems, row, column, required=False):
     if value in ("", None):
@@ -260,8 +265,21 @@ def _required_names(columns):
     return [str(c.name) for c in columns if c.required]
 
 
-def _message(error):
-    return " ".join(error.messages)
+def _names(kind):
+    """{field: column name} of the kind's columns (read once: each is a translation)."""
+    return {key: str(column.name) for key, column in zip(kind.fields, kind.columns, strict=True)}
+
+
+def _checked(report, parsed, checked, names):
+    """The use case's problems after the cells' own, each in its column, row by row: a cell
+    already refused as it was read is not reported again."""
+    refused = {(p.row, p.column) for p in report.problems}
+    for problem in checked.problems:
+        column = names.get(problem.field, problem.field)
+        if (problem.row, column) not in refused:
+            report.problems.append(Problem(problem.row, column, problem.message))
+    report.problems.sort(key=lambda p: p.row)
+    report.rows, report.checked = parsed, checked
 
 
 def _villages(user):
@@ -273,12 +291,10 @@ def _villages(user):
 # Households.
 
 def _households_check(user, report, rows):
-    keys = ("town", "village", "head", "address", "phone", "id", "members", "tags", "since")
-    names = {key: str(col.name) for key, col in zip(keys, HOUSEHOLD_COLUMNS, strict=True)}
+    names = _names(KINDS["households"])
     required = _required_names(HOUSEHOLD_COLUMNS)
     villages = _villages(user)
     tags = {t.name: t for t in HouseholdTag.objects.all()}
-    ids_in_file = {}
     parsed = []
     for number, values in rows:
         problems = []
@@ -289,30 +305,9 @@ def _households_check(user, report, rows):
             problems.append(Problem(number, names["village"], _(
                 "No village or community %(village)s in %(town)s among those whose household roll you keep.") % {
                     "village": village_name, "town": town}))
-        head, address = str(values[names["head"]]), str(values[names["address"]])
-        for text_value, bound, key in ((head, HEAD_NAME, "head"), (address, ADDRESS, "address")):
-            refusal = bound.error(text_value)
-            if refusal:
-                problems.append(Problem(number, names[key], str(refusal)))
-        phone = normalize_phone(str(values[names["phone"]]))
-        try:
-            validate_phone(phone)
-        except ValidationError as error:
-            problems.append(Problem(number, names["phone"], _message(error)))
-        id_number = str(values[names["id"]]).upper().replace(" ", "")
-        if id_number:
-            try:
-                validate_id_number(id_number)
-            except ValidationError as error:
-                problems.append(Problem(number, names["id"], _message(error)))
-            else:
-                if id_number in ids_in_file:
-                    problems.append(Problem(number, names["id"], _("The same ID number as row %(row)d.") % {
-                        "row": ids_in_file[id_number]}))
-                ids_in_file.setdefault(id_number, number)
-        members = str(values[names["members"]] or "1")
+        members = str(values[names["members_count"]] or "1")
         if not (members.isdigit() and 1 <= int(members) <= 99):
-            problems.append(Problem(number, names["members"], _("A whole number from 1 to 99.")))
+            problems.append(Problem(number, names["members_count"], _("A whole number from 1 to 99.")))
         row_tags = []
         for tag_name in filter(None, (t.strip() for t in str(values[names["tags"]]).replace("，", "、").replace(
                 ",", "、").split("、"))):
@@ -321,103 +316,13 @@ def _households_check(user, report, rows):
             else:
                 problems.append(Problem(number, names["tags"], _("No tag named %(tag)s; the tags are: %(tags)s.") % {
                     "tag": tag_name, "tags": "、".join(tags)}))
-        since = _date(values[names["since"]], problems, number, names["since"])
-        if since is not None and since > timezone.localdate():
-            problems.append(Problem(number, names["since"], _("The registration date cannot be in the future.")))
+        since = _date(values[names["registered_on"]], problems, number, names["registered_on"])
         report.problems.extend(problems)
-        parsed.append((number, problems, dict(
-            village=village, head_name=head, address=address, phone=phone, id_number=id_number,
+        parsed.append((number, dict(
+            village=village, head_name=str(values[names["head_name"]]), address=str(values[names["address"]]),
+            phone=str(values[names["phone"]]), id_number=str(values[names["id_number"]]).upper().replace(" ", ""),
             members_count=int(members) if members.isdigit() else 1, registered_on=since, tags=row_tags)))
-    # Matched on the ID number, or without one on the village, head and address.
-    known = {h.id_number: h for h in Household.objects.filter(id_number__in=list(ids_in_file)).only(
-        "pk", "village_id", "id_number")}
-    by_place = {}
-    village_ids = {row[2]["village"].pk for row in parsed if row[2]["village"] is not None}
-    for h in Household.objects.filter(village__in=village_ids, is_active=True).only(
-            "pk", "village_id", "head_name", "address", "id_number"):
-        by_place.setdefault((h.village_id, h.head_name, h.address), h)
-    for number, problems, row in parsed:
-        if row["id_number"] and row["id_number"] in known:
-            match = known[row["id_number"]]
-            if row["village"] is not None and match.village_id != row["village"].pk:
-                problem = Problem(number, names["id"], _("This ID number is already on the roll of another village."))
-                problems.append(problem)
-                report.problems.append(problem)
-            row["match"] = match.pk
-        elif row["village"] is not None:
-            match = by_place.get((row["village"].pk, row["head_name"], row["address"]))
-            if match is not None and (not row["id_number"] or not match.id_number):
-                row["match"] = match.pk
-        report.rows.append((number, row))
-
-
-HOUSEHOLD_FIELDS = ("village_id", "head_name", "address", "phone", "id_number", "members_count")
-
-
-def _households_write(user, report, rows):
-    today = timezone.localdate()
-    matched = Household.objects.in_bulk([row["match"] for row in rows if row.get("match")])
-    current_tags = defaultdict(set)
-    for household, tag in Household.tags.through.objects.filter(household__in=matched).values_list(
-            "household_id", "householdtag_id"):
-        current_tags[household].add(tag)
-    new, changed, tag_sets, counted = [], [], {}, set()
-    for row in rows:
-        values = {"village_id": row["village"].pk, "head_name": row["head_name"], "address": row["address"],
-                  "phone": row["phone"], "id_number": row["id_number"], "members_count": row["members_count"]}
-        wanted_tags = {t.pk for t in row["tags"]}
-        if row.get("match"):
-            household = matched[row["match"]]
-            counted_before = (household.village_id, household.registered_on)
-            differs = [name for name in HOUSEHOLD_FIELDS if getattr(household, name) != values[name]]
-            if row["registered_on"] and household.registered_on != row["registered_on"]:
-                differs.append("registered_on")
-                household.registered_on = row["registered_on"]
-            for name in differs:
-                if name in values:
-                    setattr(household, name, values[name])
-            if differs:
-                changed.append(household)
-            if (household.village_id, household.registered_on) != counted_before:
-                # Counted in another village, or from another day: both, from the earlier day.
-                since = min(counted_before[1], household.registered_on)
-                counted.update({(counted_before[0], since), (household.village_id, since)})
-            if wanted_tags != current_tags[household.pk]:
-                tag_sets[household.pk] = wanted_tags
-            if differs or household.pk in tag_sets:
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        else:
-            household = Household(registered_on=row["registered_on"] or today, **values)
-            household.wanted_tags = wanted_tags
-            new.append(household)
-            counted.add((household.village_id, household.registered_on))
-    Household.objects.bulk_create(new, batch_size=2000)
-    if changed:
-        Household.objects.bulk_update(changed, [*HOUSEHOLD_FIELDS, "registered_on"], batch_size=2000)
-    for household in new:
-        if household.wanted_tags:
-            tag_sets[household.pk] = household.wanted_tags
-    through = Household.tags.through
-    through.objects.filter(household__in=[pk for pk in tag_sets if pk in matched]).delete()
-    through.objects.bulk_create(
-        [through(household_id=pk, householdtag_id=tag) for pk, tags in tag_sets.items() for tag in tags],
-        batch_size=5000)
-    report.created = len(new)
-    _figures_changed(counted)
-
-
-def _figures_changed(village_days):
-    """Bulk writes send no signal: the figures are told of each town once, from its earliest day."""
-    towns = dict(Village.objects.filter(pk__in={village for village, _day in village_days})
-                 .values_list("pk", "town_id"))
-    since = {}
-    for village, day in village_days:
-        town = towns[village]
-        since[town] = min(day, since.get(town, day))
-    for town, day in since.items():
-        changes.changed(town, day)
+    _checked(report, parsed, check_households(by=user, rows=parsed), names)
 
 
 # The rosters (花名册).
@@ -442,20 +347,14 @@ def _teams(user):
 
 
 def _roster_check(user, report, rows):
-    names = {key: str(col.name) for key, col in zip(("name", "phone", "town", "village", "role", "since"),
-                                                      ROSTER_COLUMNS, strict=True)}
+    names = _names(KINDS["roster"])
     required = _required_names(ROSTER_COLUMNS)
     teams = _teams(user)
     roles = _role_names()
-    phones_in_file = {}
     parsed = []
     for number, values in rows:
         problems = []
         _required(values, required, problems, number)
-        name = str(values[names["name"]])
-        if len(name) > User._meta.get_field("name").max_length:
-            problems.append(Problem(number, names["name"], _("At most %(n)d characters.") % {
-                "n": User._meta.get_field("name").max_length}))
         phone = normalize_phone(str(values[names["phone"]]))
         if phone and not MOBILE.match(phone):
             problems.append(Problem(number, names["phone"], _("Enter an 11-digit mobile number (e.g. 13812345678).")))
@@ -470,73 +369,9 @@ def _roster_check(user, report, rows):
             problems.append(Problem(number, names["role"], _("No role named %(role)s; the roles are: %(roles)s.") % {
                 "role": role_name, "roles": "、".join(str(label) for label in Role.labels)}))
         since = _date(values[names["since"]], problems, number, names["since"]) or timezone.localdate()
-        if team is not None and phone:
-            key = (phone, team.pk)
-            if key in phones_in_file:
-                problems.append(Problem(number, names["phone"], _(
-                    "The same cadre in the same team as row %(row)d.") % {"row": phones_in_file[key]}))
-            phones_in_file.setdefault(key, number)
-        parsed.append((number, problems, dict(name=name, phone=phone, team=team, role=role, since=since)))
-    users = defaultdict(list)
-    for u in User.objects.filter(phone__in={row[2]["phone"] for row in parsed if row[2]["phone"]}):
-        users[u.phone].append(u)
-    taken = set(User.objects.filter(username__in={row[2]["phone"] for row in parsed})
-                .values_list("username", flat=True))
-    today = timezone.localdate()
-    active = {}
-    for m in Membership.objects.active_on(today).filter(user__phone__in=users, team__in={
-            row[2]["team"].pk for row in parsed if row[2]["team"] is not None}).select_related("user"):
-        active[(m.user.phone, m.team_id)] = m
-    for number, problems, row in parsed:
-        found = users.get(row["phone"], [])
-        if len(found) > 1:
-            problems.append(Problem(number, names["phone"], _("Several accounts have this mobile number; add this "
-                                                             "cadre in the administration pages.")))
-        elif not found and row["phone"] in taken:
-            problems.append(Problem(number, names["phone"], _("An account is already named after this number.")))
-        row["user"] = found[0] if len(found) == 1 else None
-        if row["team"] is not None:
-            membership = active.get((row["phone"], row["team"].pk))
-            if membership is not None and row["role"] and membership.role != row["role"]:
-                problems.append(Problem(number, names["role"], _(
-                    "This cadre is already %(role)s in this team; a new role is a new membership: end the old one "
-                    "first.") % {"role": membership.get_role_display()}))
-            row["membership"] = membership
-        if row["user"] is not None and row["role"] == Role.LEADER and row.get("membership") is None:
-            try:
-                check_leader_limit(user=row["user"], role=row["role"], start_date=row["since"])
-            except ValidationError as error:
-                problems.append(Problem(number, names["role"], _message(error)))
         report.problems.extend(problems)
-        report.rows.append((number, row))
-
-
-def _roster_write(user, report, rows):
-    new_users = {}
-    for row in rows:
-        if row["user"] is None and row["phone"] not in new_users:
-            account = User(username=row["phone"], name=row["name"], phone=row["phone"])
-            account.set_unusable_password()
-            new_users[row["phone"]] = account
-    User.objects.bulk_create(list(new_users.values()))
-    memberships, teams, start, counted = [], set(), timezone.localdate(), set()
-    for row in rows:
-        if row.get("membership") is not None:
-            report.unchanged += 1
-            continue
-        member = row["user"] or new_users[row["phone"]]
-        if row["user"] is not None and row["role"] == Role.LEADER:
-            check_leader_limit(user=member, role=row["role"], start_date=row["since"])
-        memberships.append(Membership(team=row["team"], user=member, role=row["role"], start_date=row["since"],
-                                      public_phone=row["phone"]))
-        counted.add((row["team"].village_id, row["since"]))
-        teams.add(row["team"].pk)
-        start = min(start, row["since"])
-    Membership.objects.bulk_create(memberships)
-    report.created = len(memberships)
-    _figures_changed(counted)
-    if teams:
-        sync_attendance(team_ids=sorted(teams), start=start, end=timezone.localdate() + timedelta(weeks=52))
+        parsed.append((number, dict(name=str(values[names["name"]]), phone=phone, team=team, role=role, since=since)))
+    _checked(report, parsed, check_roster(by=user, rows=parsed), names)
 
 
 # The holiday calendar.
@@ -554,10 +389,10 @@ def _holiday_kinds():
 def _holidays_check(user, report, rows):
     if not scope.scope_for(user).is_admin:
         raise PermissionDenied(_("Only administrators keep the holiday calendar."))
-    names = {key: str(col.name) for key, col in zip(("date", "kind", "name"), HOLIDAY_COLUMNS, strict=True)}
+    names = _names(KINDS["holidays"])
     required = _required_names(HOLIDAY_COLUMNS)
     kinds = _holiday_kinds()
-    seen = {}
+    parsed = []
     for number, values in rows:
         problems = []
         _required(values, required, problems, number)
@@ -567,36 +402,9 @@ def _holidays_check(user, report, rows):
         if kind_name and kind is None:
             problems.append(Problem(number, names["kind"], _("Write %(holiday)s or %(workday)s.") % {
                 "holiday": Holiday.Kind.HOLIDAY.label, "workday": Holiday.Kind.WORKDAY.label}))
-        name = str(values[names["name"]])
-        if len(name) > Holiday._meta.get_field("name").max_length:
-            problems.append(Problem(number, names["name"], _("At most %(n)d characters.") % {
-                "n": Holiday._meta.get_field("name").max_length}))
-        if day is not None:
-            if day in seen:
-                problems.append(Problem(number, names["date"], _("The same date as row %(row)d.") % {"row": seen[day]}))
-            seen.setdefault(day, number)
-            if kind == Holiday.Kind.WORKDAY and day.weekday() < 5:
-                problems.append(Problem(number, names["kind"], _("A make-up working day falls on a weekend.")))
         report.problems.extend(problems)
-        report.rows.append((number, dict(date=day, kind=kind, name=name)))
-
-
-def _holidays_write(user, report, rows):
-    known = Holiday.objects.in_bulk([row["date"] for row in rows], field_name="date")
-    new, changed = [], []
-    for row in rows:
-        holiday = known.get(row["date"])
-        if holiday is None:
-            new.append(Holiday(date=row["date"], kind=row["kind"], name=row["name"]))
-        elif (holiday.kind, holiday.name) != (row["kind"], row["name"]):
-            holiday.kind, holiday.name = row["kind"], row["name"]
-            changed.append(holiday)
-        else:
-            report.unchanged += 1
-    Holiday.objects.bulk_create(new)
-    Holiday.objects.bulk_update(changed, ["kind", "name"])
-    cancel_days_on_holidays(new + changed)
-    report.created, report.updated = len(new), len(changed)
+        parsed.append((number, dict(date=day, kind=kind, name=str(values[names["name"]]))))
+    _checked(report, parsed, check_holidays(rows=parsed), names)
 
 
 # The kinds.
@@ -631,18 +439,23 @@ HOLIDAY_COLUMNS = [
 class Kind:
     label: object
     columns: list
+    fields: tuple  # what each column is to the use case: a problem on a field is shown in its column
     check: object
-    write: object
+    write: object  # the owning app's use case, writing the rows checked
     instructions: object
 
 
 KINDS = {
-    "households": Kind(gettext_lazy("Households"), HOUSEHOLD_COLUMNS, _households_check, _households_write,
-                       gettext_lazy("Households: one row each; replace the example row. * marks a required column.")),
-    "roster": Kind(gettext_lazy("Team roster"), ROSTER_COLUMNS, _roster_check, _roster_write,
+    "households": Kind(gettext_lazy("Households"), HOUSEHOLD_COLUMNS, (
+        "town", "village", "head_name", "address", "phone", "id_number", "members_count", "tags", "registered_on"),
+        _households_check, import_households,
+        gettext_lazy("Households: one row each; replace the example row. * marks a required column.")),
+    "roster": Kind(gettext_lazy("Team roster"), ROSTER_COLUMNS, ("name", "phone", "town", "village", "role", "since"),
+                   _roster_check, import_roster,
                    gettext_lazy("Team roster: one row per cadre and team; replace the example row. * marks a "
                                 "required column.")),
-    "holidays": Kind(gettext_lazy("Holiday calendar"), HOLIDAY_COLUMNS, _holidays_check, _holidays_write,
+    "holidays": Kind(gettext_lazy("Holiday calendar"), HOLIDAY_COLUMNS, ("date", "kind", "name"), _holidays_check,
+                     import_holidays,
                      gettext_lazy("Holiday calendar: public holidays and make-up working days (调休); replace the "
                                   "example row.")),
 }
@@ -688,9 +501,10 @@ def run(user, kind, content, *, valid_only=False):
             transaction.set_rollback(True)
             return report
         bad = set(report.bad_rows)
-        rows = [row for number, row in report.rows if number not in bad]
-        if rows:
-            KINDS[kind].write(user, report, rows)
+        keys = [number for number, _row in report.rows if number not in bad]
+        if keys:
+            written = KINDS[kind].write(checked=report.checked, keys=keys)
+            report.created, report.updated, report.unchanged = written.created, written.updated, written.unchanged
         report.written = True
     return report
 

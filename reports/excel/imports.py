@@ -254,20 +254,20 @@ def _date(value, problems, row, column, required=False):
     return None
 
 
-def _required(values, names, problems, row):
-    """`names`: the required columns' names (read once: each is a translation)."""
-    for name in names:
-        if values.get(name) in ("", None):
-            problems.append(Problem(row, name, _("Required.")))
-
-
-def _required_names(columns):
-    return [str(c.name) for c in columns if c.required]
+def _each_row(kind, rows, report):
+    """(sheet row, values, its problems) for each row, its required cells checked: the caller
+    adds the problems it finds, and they go into the report once it has the next row."""
+    required = [str(c.name) for c in KINDS[kind].columns if c.required]  # read once: each is a translation
+    for number, values in rows:
+        problems = [Problem(number, name, _("Required.")) for name in required if values.get(name) in ("", None)]
+        yield number, values, problems
+        report.problems.extend(problems)
 
 
 def _names(kind):
     """{field: column name} of the kind's columns (read once: each is a translation)."""
-    return {key: str(column.name) for key, column in zip(kind.fields, kind.columns, strict=True)}
+    spec = KINDS[kind]
+    return {key: str(column.name) for key, column in zip(spec.fields, spec.columns, strict=True)}
 
 
 def _checked(report, parsed, checked, names):
@@ -291,14 +291,11 @@ def _villages(user):
 # Households.
 
 def _households_check(user, report, rows):
-    names = _names(KINDS["households"])
-    required = _required_names(HOUSEHOLD_COLUMNS)
+    names = _names("households")
     villages = _villages(user)
     tags = {t.name: t for t in HouseholdTag.objects.all()}
     parsed = []
-    for number, values in rows:
-        problems = []
-        _required(values, required, problems, number)
+    for number, values, problems in _each_row("households", rows, report):
         town, village_name = values[names["town"]], values[names["village"]]
         village = villages.get((town, village_name))
         if village is None and town and village_name:
@@ -317,7 +314,6 @@ def _households_check(user, report, rows):
                 problems.append(Problem(number, names["tags"], _("No tag named %(tag)s; the tags are: %(tags)s.") % {
                     "tag": tag_name, "tags": "、".join(tags)}))
         since = _date(values[names["registered_on"]], problems, number, names["registered_on"])
-        report.problems.extend(problems)
         parsed.append((number, dict(
             village=village, head_name=str(values[names["head_name"]]), address=str(values[names["address"]]),
             phone=str(values[names["phone"]]), id_number=str(values[names["id_number"]]).upper().replace(" ", ""),
@@ -347,14 +343,11 @@ def _teams(user):
 
 
 def _roster_check(user, report, rows):
-    names = _names(KINDS["roster"])
-    required = _required_names(ROSTER_COLUMNS)
+    names = _names("roster")
     teams = _teams(user)
     roles = _role_names()
     parsed = []
-    for number, values in rows:
-        problems = []
-        _required(values, required, problems, number)
+    for number, values, problems in _each_row("roster", rows, report):
         phone = normalize_phone(str(values[names["phone"]]))
         if phone and not MOBILE.match(phone):
             problems.append(Problem(number, names["phone"], _("Enter an 11-digit mobile number (e.g. 13812345678).")))
@@ -369,7 +362,6 @@ def _roster_check(user, report, rows):
             problems.append(Problem(number, names["role"], _("No role named %(role)s; the roles are: %(roles)s.") % {
                 "role": role_name, "roles": "、".join(str(label) for label in Role.labels)}))
         since = _date(values[names["since"]], problems, number, names["since"]) or timezone.localdate()
-        report.problems.extend(problems)
         parsed.append((number, dict(name=str(values[names["name"]]), phone=phone, team=team, role=role, since=since)))
     _checked(report, parsed, check_roster(by=user, rows=parsed), names)
 
@@ -389,20 +381,16 @@ def _holiday_kinds():
 def _holidays_check(user, report, rows):
     if not scope.scope_for(user).is_admin:
         raise PermissionDenied(_("Only administrators keep the holiday calendar."))
-    names = _names(KINDS["holidays"])
-    required = _required_names(HOLIDAY_COLUMNS)
+    names = _names("holidays")
     kinds = _holiday_kinds()
     parsed = []
-    for number, values in rows:
-        problems = []
-        _required(values, required, problems, number)
+    for number, values, problems in _each_row("holidays", rows, report):
         day = _date(values[names["date"]], problems, number, names["date"])
         kind_name = str(values[names["kind"]])
         kind = kinds.get(kind_name)
         if kind_name and kind is None:
             problems.append(Problem(number, names["kind"], _("Write %(holiday)s or %(workday)s.") % {
                 "holiday": Holiday.Kind.HOLIDAY.label, "workday": Holiday.Kind.WORKDAY.label}))
-        report.problems.extend(problems)
         parsed.append((number, dict(date=day, kind=kind, name=str(values[names["name"]]))))
     _checked(report, parsed, check_holidays(rows=parsed), names)
 

@@ -3,6 +3,7 @@ read-only, because every change goes through a service that writes the timeline.
 name, phone and household follow the pages' rule (`scope.sees_personal_data`)."""
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import LEDGER_ORDER, Category, Event, Issue, Notification, Step
@@ -59,6 +60,10 @@ class IssueAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def view_on_site(self, issue):
+        # Its page, where each change goes through the ledger's services.
+        return reverse("issue-detail", args=[issue.code])
 
     @admin.display(description=_("reporter's name"))
     def masked_reporter_name(self, issue):

@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.web import add_service_error
@@ -28,35 +29,15 @@ from teams.models import (
 
 
 class ScopedAdmin(admin.ModelAdmin):
-    """Shows and changes only what the scope module allows; nothing is ever deleted. Saving
-    calls the services: a ValidationError one raises undoes the whole save (the change view
-    is one transaction) and shows the form again, as typed, with the service's message.
+    """Shows and changes only what the scope module allows; nothing is ever deleted. A model
+    kept by a service checks the service's rules in its form's `clean` (the same functions the
+    service calls) and saves through the service in `save_model`, so the admin refuses what the
+    pages refuse, with the form as typed.
 
     A filtered list counts its own rows only, not the whole table again (a county holds hundreds
     of thousands of households and visits)."""
 
     show_full_result_count = False
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            request.service_error = error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        error = getattr(request, "service_error", None)
-        if error is None:
-            return form
-
-        class RefusedForm(form):
-            def clean(self):
-                data = super().clean()
-                add_service_error(self, error)
-                return data
-
-        return RefusedForm
 
     def get_queryset(self, request):
         return scope.visible(request.user, super().get_queryset(request))
@@ -165,6 +146,21 @@ class MembershipForm(forms.ModelForm):
             for name in ("team", "user", "role", "start_date"):
                 if name in self.fields:
                     self.fields[name].disabled = True
+
+    def clean(self):
+        data = super().clean()
+        membership = self.instance
+        user, role, start = data.get("user"), data.get("role"), data.get("start_date")
+        if membership.pk is not None and "end_date" not in self.changed_data:
+            return data
+        if user is not None and role and start:
+            try:
+                # The rule `add_membership` and `change_membership` check again on the locked row.
+                services.check_leader_limit(user=user, role=role, start_date=start, end_date=data.get("end_date"),
+                                            exclude_pk=membership.pk)
+            except ValidationError as error:
+                add_service_error(self, error)
+        return data
 
 
 def save_membership(request, form):
@@ -300,6 +296,20 @@ class AttendanceInline(ScopedInline, admin.TabularInline):
         return False
 
 
+class LiaisonDayForm(forms.ModelForm):
+    """A new date goes through `reschedule_liaison_day`, asked first whether it may; a reworded
+    reason alone through `correct_change_reason`."""
+
+    def clean(self):
+        data = super().clean()
+        if "date" in self.changed_data and data.get("date"):
+            try:
+                services.check_reschedule(self.instance, data["date"], data.get("change_reason"))
+            except ValidationError as error:
+                add_service_error(self, error)
+        return data
+
+
 @admin.register(LiaisonDay)
 class LiaisonDayAdmin(ScopedAdmin):
     list_display = ["team", "date", "half_day", "place", "status", "change_reason"]
@@ -310,6 +320,7 @@ class LiaisonDayAdmin(ScopedAdmin):
     readonly_fields = ["team", "scheduled_date", "half_day", "place", "status"]
     fields = ["team", "scheduled_date", "date", "half_day", "place", "status", "change_reason"]
     inlines = [AttendanceInline]
+    form = LiaisonDayForm
 
     def has_add_permission(self, request):
         # Liaison days are generated from schedules, never typed in.
@@ -321,7 +332,7 @@ class LiaisonDayAdmin(ScopedAdmin):
                 liaison_day=obj, new_date=obj.date, reason=obj.change_reason, by=request.user
             )
         elif "change_reason" in form.changed_data:
-            obj.save(update_fields=["change_reason"])
+            services.correct_change_reason(liaison_day=obj, reason=obj.change_reason, by=request.user)
 
 
 @admin.register(Attendance)
@@ -341,6 +352,9 @@ class AttendanceAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def view_on_site(self, row):
+        return reverse("liaison-day", args=[row.liaison_day_id])
 
 
 @admin.register(AttendanceChange)
@@ -376,6 +390,21 @@ class HolidayRangeForm(forms.ModelForm):
         fields = ["name", "kind", "date"]
         labels = {"date": _("first day")}
 
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            # The days `add_calendar_days` would add, or why it would add none.
+            services.calendar_days(name=data["name"], kind=data["kind"], first_day=data["date"],
+                                   last_day=data["last_day"], workdays=self.workdays())
+        except ValidationError as error:
+            add_service_error(self, error)
+        return data
+
+    def workdays(self):
+        return [day for day in (self.cleaned_data["workday_1"], self.cleaned_data["workday_2"]) if day]
+
 
 @admin.register(Holiday)
 class HolidayAdmin(ScopedAdmin):
@@ -402,7 +431,7 @@ class HolidayAdmin(ScopedAdmin):
         data = form.cleaned_data
         rows = services.add_calendar_days(
             by=request.user, name=data["name"], kind=data["kind"], first_day=data["date"],
-            last_day=data["last_day"], workdays=[d for d in (data["workday_1"], data["workday_2"]) if d],
+            last_day=data["last_day"], workdays=form.workdays(),
         )
         obj.pk = rows[0].pk
 

@@ -29,6 +29,19 @@ def changed_in_village(village_id, since):
     changed(Village.objects.filter(pk=village_id).values_list("town_id", flat=True).first(), since)
 
 
+def changed_in_villages(village_days):
+    """`changed` for many (village id, day) pairs at once (a bulk write's): each town once, from
+    its earliest day."""
+    towns = dict(Village.objects.filter(pk__in={village for village, _day in village_days})
+                 .values_list("pk", "town_id"))
+    since = {}
+    for village, day in village_days:
+        town = towns[village]
+        since[town] = min(day, since.get(town, day))
+    for town, day in since.items():
+        changed(town, day)
+
+
 def earliest(*days):
     """The earliest of the days given (None for a date not set is skipped), or None."""
     return min((day for day in days if day is not None), default=None)

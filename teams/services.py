@@ -177,6 +177,15 @@ def add_calendar_days(*, by, name, kind, first_day, last_day=None, workdays=()):
     coming liaison days on the holiday are cancelled. Returns the rows added, in date order."""
     if not scope.scope_for(by).is_admin:
         raise PermissionDenied(_("Only an administrator keeps the holiday calendar."))
+    rows = calendar_days(name=name, kind=kind, first_day=first_day, last_day=last_day, workdays=workdays)
+    Holiday.objects.bulk_create(rows)
+    cancel_days_on_holidays(rows)
+    return sorted(rows, key=lambda row: row.date)
+
+
+def calendar_days(*, name, kind, first_day, last_day=None, workdays=()):
+    """The unsaved rows `add_calendar_days` would add, or a ValidationError saying why none can
+    be: the admin's form asks it before saving."""
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the holiday's name, for example 国庆节.")})
@@ -197,9 +206,7 @@ def add_calendar_days(*, by, name, kind, first_day, last_day=None, workdays=()):
             _("Already in the calendar: %(dates)s. Change those days on their own, then add the rest.")
             % {"dates": "、".join(day.isoformat() for day in taken)}
         )
-    Holiday.objects.bulk_create(rows)
-    cancel_days_on_holidays(rows)
-    return sorted(rows, key=lambda row: row.date)
+    return rows
 
 
 def _require_reason(reason):
@@ -213,17 +220,23 @@ def _require_change(by, obj, message):
         raise PermissionDenied(message)
 
 
-@transaction.atomic
-def reschedule_liaison_day(*, liaison_day, new_date, reason, by):
-    _require_change(by, liaison_day, _("Only the team leader or the town office can change a liaison day."))
+def check_reschedule(day, new_date, reason):
+    """Whether `day` may move to `new_date` for `reason`: a ValidationError says why not. The
+    service checks it on the locked row; the admin's form asks it before saving."""
     _require_reason(reason)
-    day = LiaisonDay.objects.select_for_update().get(pk=liaison_day.pk)
     if new_date < timezone.localdate():
         raise ValidationError({"new_date": _("A liaison day cannot be moved into the past.")})
     if day.date < timezone.localdate():
         raise ValidationError({"new_date": _("This liaison day is over; it can no longer be moved.")})
     if LiaisonDay.objects.filter(team=day.team_id, date=new_date).exclude(pk=day.pk).exists():
         raise ValidationError({"new_date": _("The team already has a liaison day on that date.")})
+
+
+@transaction.atomic
+def reschedule_liaison_day(*, liaison_day, new_date, reason, by):
+    _require_change(by, liaison_day, _("Only the team leader or the town office can change a liaison day."))
+    day = LiaisonDay.objects.select_for_update().get(pk=liaison_day.pk)
+    check_reschedule(day, new_date, reason)
     changes.changed_in_village(day.team.village_id, min(day.date, new_date))
     day.date = new_date
     day.status = LiaisonDay.Status.SCHEDULED
@@ -251,6 +264,17 @@ def cancel_liaison_day(*, liaison_day, reason, by):
     day.attendance.filter(status=Attendance.Status.PENDING).delete()
     changes.changed_in_village(day.team.village_id, day.date)
     return day
+
+
+@transaction.atomic
+def correct_change_reason(*, liaison_day, reason, by):
+    """Reword why a day was moved or cancelled; its date and status stay, and no figure counts
+    the reason."""
+    _require_change(by, liaison_day, _("Only the team leader or the town office can change a liaison day."))
+    texts.check(reason=(reason, CHANGE_REASON))
+    liaison_day.change_reason = (reason or "").strip()
+    LiaisonDay.objects.filter(pk=liaison_day.pk).update(change_reason=liaison_day.change_reason)
+    return liaison_day
 
 
 def check_leader_limit(*, user, role, start_date, end_date=None, exclude_pk=None):

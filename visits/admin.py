@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from teams.admin import ScopedAdmin
@@ -13,6 +15,21 @@ class HouseholdTagAdmin(ScopedAdmin):
     list_display = ["name", "code", "priority"]
 
 
+class HouseholdForm(forms.ModelForm):
+    """Checked by the services' own rules (`household_errors`) before `create_household` or
+    `update_household` saves it, tags included."""
+
+    def clean(self):
+        data = super().clean()
+        candidate = Household(**{name: data.get(name, getattr(self.instance, name))
+                                 for name in services.HOUSEHOLD_FIELDS})
+        # The fields the form already refused, and the village (the service's permission), are not asked again.
+        for name, message in services.household_errors(candidate, exclude=["village", *self.errors]).items():
+            if name not in self.errors:
+                self.add_error(name if name in self.fields else None, message)
+        return data
+
+
 @admin.register(Household)
 class HouseholdAdmin(ScopedAdmin):
     list_display = ["head_name", "village", "address", "masked_phone", "members_count", "is_active"]
@@ -24,6 +41,7 @@ class HouseholdAdmin(ScopedAdmin):
     ordering = ["village_id", "address"]
     raw_id_fields = ["village"]
     filter_horizontal = ["tags"]
+    form = HouseholdForm
     fields = ["village", "head_name", "address", "phone", "id_number", "members_count", "tags", "is_active",
               "moved_out_on"]
     readonly_fields = ["is_active", "moved_out_on"]
@@ -52,14 +70,17 @@ class HouseholdAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in services.HOUSEHOLD_FIELDS if name in form.cleaned_data}
+        tags = form.cleaned_data["tags"]
         if change:
-            saved = services.update_household(by=request.user, household=obj, **fields)
+            saved = services.update_household(by=request.user, household=obj, tags=tags, **fields)
         else:
-            saved = services.create_household(by=request.user, village=obj.village, **fields)
+            saved = services.create_household(by=request.user, village=obj.village, tags=tags, **fields)
         obj.pk = saved.pk
 
     def save_related(self, request, form, formsets, change):
-        form.instance.tags.set(form.cleaned_data["tags"])
+        # The tags were saved by the service; a household has no inline rows.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
 
 
 @admin.register(Visit)
@@ -79,3 +100,6 @@ class VisitAdmin(ScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def view_on_site(self, visit):
+        return reverse("visit-detail", args=[visit.pk])

@@ -1,6 +1,8 @@
 """Use cases for households and visits. Each validates everything first and writes inside
 one transaction, so a refused request leaves nothing half saved."""
 
+from collections import defaultdict
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -8,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from core import texts
+from core.bulk import Checked, Written
 from core.listing import some
 from teams import changes, scope
 from teams.models import Membership, User
@@ -28,14 +31,33 @@ def _check_roll_keeper(by, village):
         raise PermissionDenied(_("Only the village's team or its town office can keep its household roll."))
 
 
-def _clean_household(household, tags):
+def household_errors(household, exclude=()):
+    """{field: message(s)} for what the household's particulars break, once tidied (trimmed, the
+    phone's spaces and brackets dropped, the ID number in capitals): the rules one household on
+    the pages, the admin and an import of many all answer to. `exclude`: fields not checked."""
     household.phone = normalize_phone(household.phone)
     household.id_number = (household.id_number or "").strip().upper()
     household.head_name = (household.head_name or "").strip()
     household.address = (household.address or "").strip()
-    texts.check(head_name=(household.head_name, HEAD_NAME), address=(household.address, ADDRESS))
-    household.full_clean(exclude=["tags"])
+    errors = texts.errors(head_name=(household.head_name, HEAD_NAME), address=(household.address, ADDRESS))
+    try:
+        household.full_clean(exclude=["tags", *exclude, *errors])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    return errors
+
+
+def _clean_household(household, tags):
+    errors = household_errors(household)
+    if errors:
+        raise ValidationError(errors)
     return list(tags or [])
+
+
+def _registration_error(day):
+    if day is not None and day > timezone.localdate():
+        return _("The registration date cannot be in the future.")
+    return None
 
 
 @transaction.atomic
@@ -45,8 +67,8 @@ def create_household(
     """A household onto the village's roll, registered today or on a past day (a roll kept on
     paper until now); it counts for visit coverage from that day."""
     _check_roll_keeper(by, village)
-    if registered_on is not None and registered_on > timezone.localdate():
-        raise ValidationError({"registered_on": _("The registration date cannot be in the future.")})
+    if refusal := _registration_error(registered_on):
+        raise ValidationError({"registered_on": refusal})
     household = Household(
         village=village, head_name=head_name, address=address, phone=phone or "", id_number=id_number or "",
         members_count=members_count, registered_on=registered_on or timezone.localdate(),
@@ -89,6 +111,109 @@ def move_out(*, by, household, on):
     household.save(update_fields=["is_active", "moved_out_on"])
     changes.changed_in_village(household.village_id, on)
     return household
+
+
+# Many households at once: an import's rows.
+
+def check_households(*, by, rows):
+    """Check an import's households with the rules of one: `rows` are (key, {village, head_name,
+    address, phone, id_number, members_count, registered_on, tags}), the village None where the
+    caller found none (its checks are skipped). Each row is matched on its ID number, or without
+    one on its village, head and address, so the same rows twice change nothing. An ID number
+    twice in the rows, or on another village's roll, is a problem. Returns `core.bulk.Checked`."""
+    checked = Checked()
+    villages = {row["village"] for _key, row in rows if row["village"] is not None}
+    for village in villages:
+        _check_roll_keeper(by, village)
+    today, ids = timezone.localdate(), {}
+    for key, row in rows:
+        household = Household(village=row["village"], head_name=row["head_name"], address=row["address"],
+                              phone=row["phone"], id_number=row["id_number"], members_count=row["members_count"],
+                              registered_on=row["registered_on"] or today)
+        errors = household_errors(household, exclude=["village"])
+        if refusal := _registration_error(row["registered_on"]):
+            errors["registered_on"] = refusal
+        number = household.id_number
+        if number and "id_number" not in errors:
+            if number in ids:
+                errors["id_number"] = _("The same ID number as row %(row)d.") % {"row": ids[number]}
+            ids.setdefault(number, key)
+        checked.refuse_all(key, errors)
+        checked.rows[key] = {"household": household, "tags": {tag.pk for tag in row["tags"]},
+                             "registered_on": row["registered_on"], "match": None}
+    known = {h.id_number: h for h in Household.objects.filter(id_number__in=list(ids)).only("pk", "village_id",
+                                                                                          "id_number")}
+    by_place = {}
+    for h in Household.objects.filter(village__in=villages, is_active=True).only(
+            "pk", "village_id", "head_name", "address", "id_number"):
+        by_place.setdefault((h.village_id, h.head_name, h.address), h)
+    for key, row in checked.rows.items():
+        household = row["household"]
+        if household.id_number in known:
+            match = known[household.id_number]
+            if household.village_id is not None and match.village_id != household.village_id:
+                checked.refuse(key, "id_number", _("This ID number is already on the roll of another village."))
+            row["match"] = match.pk
+        elif household.village_id is not None:
+            match = by_place.get((household.village_id, household.head_name, household.address))
+            if match is not None and (not household.id_number or not match.id_number):
+                row["match"] = match.pk
+    return checked
+
+
+# What an import writes of a household it matched, besides the registration date it gives.
+IMPORTED_FIELDS = ("village_id", *HOUSEHOLD_FIELDS)
+
+
+@transaction.atomic
+def import_households(*, checked, keys):
+    """Write the rows `keys` of `check_households`: new households onto the roll, the matched
+    ones set to the row (its tags too), in bulk. Returns `core.bulk.Written`."""
+    rows = [checked.rows[key] for key in keys]
+    matched = Household.objects.in_bulk([row["match"] for row in rows if row["match"]])
+    current_tags = defaultdict(set)
+    for household, tag in Household.tags.through.objects.filter(household__in=matched).values_list(
+            "household_id", "householdtag_id"):
+        current_tags[household].add(tag)
+    new, changed, tag_sets, counted, written = [], [], {}, set(), Written()
+    for row in rows:
+        values = row["household"]
+        if not row["match"]:
+            values.wanted_tags = row["tags"]
+            new.append(values)
+            counted.add((values.village_id, values.registered_on))
+            continue
+        household = matched[row["match"]]
+        counted_before = (household.village_id, household.registered_on)
+        differs = [name for name in IMPORTED_FIELDS if getattr(household, name) != getattr(values, name)]
+        if row["registered_on"] and household.registered_on != row["registered_on"]:
+            differs.append("registered_on")
+        for name in differs:
+            setattr(household, name, getattr(values, name))
+        if differs:
+            changed.append(household)
+        if (household.village_id, household.registered_on) != counted_before:
+            # Counted in another village, or from another day: both, from the earlier day.
+            since = min(counted_before[1], household.registered_on)
+            counted.update({(counted_before[0], since), (household.village_id, since)})
+        if row["tags"] != current_tags[household.pk]:
+            tag_sets[household.pk] = row["tags"]
+        if differs or household.pk in tag_sets:
+            written.updated += 1
+        else:
+            written.unchanged += 1
+    Household.objects.bulk_create(new, batch_size=2000)
+    if changed:
+        Household.objects.bulk_update(changed, [*IMPORTED_FIELDS, "registered_on"], batch_size=2000)
+    tag_sets.update({household.pk: household.wanted_tags for household in new if household.wanted_tags})
+    through = Household.tags.through
+    through.objects.filter(household__in=[pk for pk in tag_sets if pk in matched]).delete()
+    through.objects.bulk_create(
+        [through(household_id=pk, householdtag_id=tag) for pk, tags in tag_sets.items() for tag in tags],
+        batch_size=5000)
+    written.created = len(new)
+    changes.changed_in_villages(counted)
+    return written
 
 
 def team_for_visit(*, by, village):

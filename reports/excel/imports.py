@@ -1,53 +1,41 @@
 """Excel imports: households, the teams' rosters (花名册: cadres with their teams and roles) and the
 year's holiday calendar (holidays and make-up working days, 调休), each from its template.
 
-Every row is checked first and each problem reported with its row, its column and why, in the
-user's language. Nothing is written unless every row is valid, or the user, having read the
-report, imports only the valid ones. The rows are matched on natural keys (a household's ID
-number, or its village, head and address; a cadre's mobile number and team; a holiday's date),
-so the same file imported twice changes nothing. The writing is one transaction: a worker
-killed in the middle leaves nothing behind.
-
-The file is untrusted: its size, what it unpacks to and how many rows it has are bounded before
-and while openpyxl reads it (read-only), so a renamed text file, a zip bomb, an empty file or a
-sheet of a hundred thousand blank rows each get a message, never a hang or a memory blow-up."""
+This module reads the file and turns each row's cells into what the owning app's use case takes
+(`visits.services.check_households`, `teams.bulk.check_roster` and `check_holidays`); those
+check every row with the rules of one, match it on its natural key (a household's ID number, or
+its village, head and address; a cadre's mobile number and team; a holiday's date), so the same
+file imported twice changes nothing, and write it. Each problem is reported here with its row,
+its column and why, in the user's language. Nothing is written unless every row is valid, or the
+user, having read the report, imports only the valid ones. The checking and the writing are one
+transaction: a worker killed in the middle leaves nothing behind.
+The file itself is read, bounded against a hostile one, by `reports.excel.reading`."""
 
 import io
-import zipfile
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from reports.excel import xlsx
+from reports.excel.reading import FileRefused, read
 from reports.models import ImportBatch
-from teams import changes, scope
-from teams.models import Holiday, Membership, Role, Team, User, Village
-from teams.services import cancel_days_on_holidays, check_leader_limit, sync_attendance
-from visits.models import Household, HouseholdTag
+from teams import scope
+from teams.bulk import check_holidays, check_roster, import_holidays, import_roster
+from teams.models import Holiday, Role, Team, Village
+from visits.models import HouseholdTag
 from visits.scope import roll_keepers
-from visits.services import ADDRESS, HEAD_NAME
-from visits.validators import MOBILE, normalize_phone, validate_id_number, validate_phone
+from visits.services import check_households, import_households
+from visits.validators import MOBILE, normalize_phone
 
-# What the .xlsx may unpack to, and how much more than its packed size any part may be: a
-# spreadsheet's XML packs about 10:1, a zip bomb a thousand times that.
-MAX_UNPACKED = 200 * 1024 * 1024
-MAX_RATIO = 200
-# Blank rows read past the last filled one before the reading stops: a sheet "used" down to
-# row 1,048,576 is read no further than this.
-MAX_BLANK_RUN = 200_000
-HEADER_ROWS = 5
-
-
-class FileRefused(Exception):
-    """The file as a whole cannot be imported; the message says why."""
+# What the pages, the tasks and the tests use; FileRefused is the reading's, raised through `check`.
+__all__ = ["KINDS", "FileRefused", "batch_of", "check", "example_row", "keep", "kinds_for", "purge", "run",
+           "run_batch", "template"]
 
 
 @dataclass
@@ -77,6 +65,7 @@ class Report:
     updated: int = 0
     unchanged: int = 0
     written: bool = False
+    checked: object = None  # the use case's `core.bulk.Checked`, which writes the valid rows
 
     @property
     def bad_rows(self):
@@ -85,109 +74,6 @@ class Report:
     @property
     def valid_count(self):
         return len(self.rows) - len(self.bad_rows)
-
-
-# Reading the file.
-
-def _refuse_unsafe(content):
-    if not content:
-        raise FileRefused(_("The file is empty."))
-    if len(content) > settings.IMPORT_MAX_BYTES:
-        raise FileRefused(_("The file is larger than %(size)s; split it into smaller files.") % {
-            "size": filesizeformat(settings.IMPORT_MAX_BYTES)})
-    not_xlsx = _("This is not an Excel workbook (.xlsx). Save the file as .xlsx, from the template.")
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise FileRefused(not_xlsx)
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise FileRefused(not_xlsx) from None
-    if "xl/workbook.xml" not in {part.filename for part in parts}:
-        raise FileRefused(not_xlsx)
-    unpacked = sum(part.file_size for part in parts)
-    if unpacked > MAX_UNPACKED or any(
-            part.file_size > MAX_RATIO * max(part.compress_size, 1) and part.file_size > 1024 * 1024 for part in parts):
-        raise FileRefused(_("The file unpacks to far more than a spreadsheet of this size can hold; it is refused."))
-
-
-def _cell(value):
-    """A cell's value as text or a date; whole numbers typed as numbers lose their '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read(content, columns):
-    """[(sheet row, {column name: value})] of the first sheet's filled rows below the header."""
-    from openpyxl import load_workbook
-
-    _refuse_unsafe(content)
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        raise FileRefused(_("The workbook cannot be read: it is damaged or not an .xlsx file.")) from None
-    try:
-        names = [str(c.name) for c in columns]
-        sheet = book.worksheets[0] if book.worksheets else None
-        if sheet is None:
-            raise FileRefused(_("The workbook has no sheet."))
-        header, positions, rows, blank_run = None, {}, [], 0
-        try:
-            iterator = sheet.iter_rows(max_col=len(columns) + 10, values_only=True)
-            for number, values in enumerate(iterator, 1):
-                values = [_cell(v) for v in values]
-                if header is None:
-                    # The template marks required columns with *: the name is what is left.
-                    marked = [v.rstrip("*＊ ") if isinstance(v, str) else v for v in values]
-                    if names[0] in marked or names[1] in marked:
-                        header = number
-                        positions = _header(marked, names)
-                    elif number >= HEADER_ROWS:
-                        break
-                    continue
-                if not any(values):
-                    blank_run += 1
-                    if blank_run > MAX_BLANK_RUN:
-                        break
-                    continue
-                blank_run = 0
-                rows.append((number, {name: values[i] if i < len(values) else "" for name, i in positions.items()}))
-                if len(rows) > settings.IMPORT_MAX_ROWS:
-                    raise FileRefused(_("The file has more than %(n)d filled rows; split it into smaller files.")
-                                      % {"n": settings.IMPORT_MAX_ROWS})
-        except FileRefused:
-            raise
-        except Exception:
-            raise FileRefused(_("The workbook cannot be read: it is damaged or not an .xlsx file.")) from None
-        if header is None:
-            raise FileRefused(_("No header row with the template's column names (%(names)s) in the first %(n)d rows. "
-                                "Use the template downloaded from this page.") % {
-                                    "names": "、".join(names), "n": HEADER_ROWS})
-    finally:
-        book.close()
-    if not rows:
-        raise FileRefused(_("The sheet has no filled rows below its header."))
-    return rows
-
-
-def _header(values, names):
-    """{column name: index}; a missing or blank header cell (merged cells leave blanks) refuses the file."""
-    positions = {}
-    for index, value in enumerate(values):
-        if value in names and value not in positions:
-            positions[value] = index
-    missing = [name for name in names if name not in positions]
-    if missing:
-        raise FileRefused(_("The header row lacks the column(s) %(names)s. Keep one header cell per column, as in "
-                            "the template: no merged or renamed header cells.") % {"names": "、".join(missing)})
-    return positions
 
 
 # The templates.
@@ -231,7 +117,10 @@ def _is_example(kind, values, example):
                for c, value in zip(KINDS[kind].columns, example, strict=True) if c.required)
 
 
-# Checking rows.
+# Checking rows: each row's cells become what the owning app's use case takes; the use case
+# checks them with the rules of one row and writes them (`visits.services.check_households`,
+# `teams.bulk.check_roster`, `teams.bulk.check_holidays`). What is checked here is only what a
+# cell must be to be read at all: filled, a date, a number, a known name.
 
 def _date(value, problems, row, column, required=False):
     if value in ("", None):
@@ -249,19 +138,32 @@ def _date(value, problems, row, column, required=False):
     return None
 
 
-def _required(values, names, problems, row):
-    """`names`: the required columns' names (read once: each is a translation)."""
-    for name in names:
-        if values.get(name) in ("", None):
-            problems.append(Problem(row, name, _("Required.")))
+def _each_row(kind, rows, report):
+    """(sheet row, values, its problems) for each row, its required cells checked: the caller
+    adds the problems it finds, and they go into the report once it has the next row."""
+    required = [str(c.name) for c in KINDS[kind].columns if c.required]  # read once: each is a translation
+    for number, values in rows:
+        problems = [Problem(number, name, _("Required.")) for name in required if values.get(name) in ("", None)]
+        yield number, values, problems
+        report.problems.extend(problems)
 
 
-def _required_names(columns):
-    return [str(c.name) for c in columns if c.required]
+def _names(kind):
+    """{field: column name} of the kind's columns (read once: each is a translation)."""
+    spec = KINDS[kind]
+    return {key: str(column.name) for key, column in zip(spec.fields, spec.columns, strict=True)}
 
 
-def _message(error):
-    return " ".join(error.messages)
+def _checked(report, parsed, checked, names):
+    """The use case's problems after the cells' own, each in its column, row by row: a cell
+    already refused as it was read is not reported again."""
+    refused = {(p.row, p.column) for p in report.problems}
+    for problem in checked.problems:
+        column = names.get(problem.field, problem.field)
+        if (problem.row, column) not in refused:
+            report.problems.append(Problem(problem.row, column, problem.message))
+    report.problems.sort(key=lambda p: p.row)
+    report.rows, report.checked = parsed, checked
 
 
 def _villages(user):
@@ -273,46 +175,20 @@ def _villages(user):
 # Households.
 
 def _households_check(user, report, rows):
-    keys = ("town", "village", "head", "address", "phone", "id", "members", "tags", "since")
-    names = {key: str(col.name) for key, col in zip(keys, HOUSEHOLD_COLUMNS, strict=True)}
-    required = _required_names(HOUSEHOLD_COLUMNS)
+    names = _names("households")
     villages = _villages(user)
     tags = {t.name: t for t in HouseholdTag.objects.all()}
-    ids_in_file = {}
     parsed = []
-    for number, values in rows:
-        problems = []
-        _required(values, required, problems, number)
+    for number, values, problems in _each_row("households", rows, report):
         town, village_name = values[names["town"]], values[names["village"]]
         village = villages.get((town, village_name))
         if village is None and town and village_name:
             problems.append(Problem(number, names["village"], _(
                 "No village or community %(village)s in %(town)s among those whose household roll you keep.") % {
                     "village": village_name, "town": town}))
-        head, address = str(values[names["head"]]), str(values[names["address"]])
-        for text_value, bound, key in ((head, HEAD_NAME, "head"), (address, ADDRESS, "address")):
-            refusal = bound.error(text_value)
-            if refusal:
-                problems.append(Problem(number, names[key], str(refusal)))
-        phone = normalize_phone(str(values[names["phone"]]))
-        try:
-            validate_phone(phone)
-        except ValidationError as error:
-            problems.append(Problem(number, names["phone"], _message(error)))
-        id_number = str(values[names["id"]]).upper().replace(" ", "")
-        if id_number:
-            try:
-                validate_id_number(id_number)
-            except ValidationError as error:
-                problems.append(Problem(number, names["id"], _message(error)))
-            else:
-                if id_number in ids_in_file:
-                    problems.append(Problem(number, names["id"], _("The same ID number as row %(row)d.") % {
-                        "row": ids_in_file[id_number]}))
-                ids_in_file.setdefault(id_number, number)
-        members = str(values[names["members"]] or "1")
+        members = str(values[names["members_count"]] or "1")
         if not (members.isdigit() and 1 <= int(members) <= 99):
-            problems.append(Problem(number, names["members"], _("A whole number from 1 to 99.")))
+            problems.append(Problem(number, names["members_count"], _("A whole number from 1 to 99.")))
         row_tags = []
         for tag_name in filter(None, (t.strip() for t in str(values[names["tags"]]).replace("，", "、").replace(
                 ",", "、").split("、"))):
@@ -321,103 +197,12 @@ def _households_check(user, report, rows):
             else:
                 problems.append(Problem(number, names["tags"], _("No tag named %(tag)s; the tags are: %(tags)s.") % {
                     "tag": tag_name, "tags": "、".join(tags)}))
-        since = _date(values[names["since"]], problems, number, names["since"])
-        if since is not None and since > timezone.localdate():
-            problems.append(Problem(number, names["since"], _("The registration date cannot be in the future.")))
-        report.problems.extend(problems)
-        parsed.append((number, problems, dict(
-            village=village, head_name=head, address=address, phone=phone, id_number=id_number,
+        since = _date(values[names["registered_on"]], problems, number, names["registered_on"])
+        parsed.append((number, dict(
+            village=village, head_name=str(values[names["head_name"]]), address=str(values[names["address"]]),
+            phone=str(values[names["phone"]]), id_number=str(values[names["id_number"]]).upper().replace(" ", ""),
             members_count=int(members) if members.isdigit() else 1, registered_on=since, tags=row_tags)))
-    # Matched on the ID number, or without one on the village, head and address.
-    known = {h.id_number: h for h in Household.objects.filter(id_number__in=list(ids_in_file)).only(
-        "pk", "village_id", "id_number")}
-    by_place = {}
-    village_ids = {row[2]["village"].pk for row in parsed if row[2]["village"] is not None}
-    for h in Household.objects.filter(village__in=village_ids, is_active=True).only(
-            "pk", "village_id", "head_name", "address", "id_number"):
-        by_place.setdefault((h.village_id, h.head_name, h.address), h)
-    for number, problems, row in parsed:
-        if row["id_number"] and row["id_number"] in known:
-            match = known[row["id_number"]]
-            if row["village"] is not None and match.village_id != row["village"].pk:
-                problem = Problem(number, names["id"], _("This ID number is already on the roll of another village."))
-                problems.append(problem)
-                report.problems.append(problem)
-            row["match"] = match.pk
-        elif row["village"] is not None:
-            match = by_place.get((row["village"].pk, row["head_name"], row["address"]))
-            if match is not None and (not row["id_number"] or not match.id_number):
-                row["match"] = match.pk
-        report.rows.append((number, row))
-
-
-HOUSEHOLD_FIELDS = ("village_id", "head_name", "address", "phone", "id_number", "members_count")
-
-
-def _households_write(user, report, rows):
-    today = timezone.localdate()
-    matched = Household.objects.in_bulk([row["match"] for row in rows if row.get("match")])
-    current_tags = defaultdict(set)
-    for household, tag in Household.tags.through.objects.filter(household__in=matched).values_list(
-            "household_id", "householdtag_id"):
-        current_tags[household].add(tag)
-    new, changed, tag_sets, counted = [], [], {}, set()
-    for row in rows:
-        values = {"village_id": row["village"].pk, "head_name": row["head_name"], "address": row["address"],
-                  "phone": row["phone"], "id_number": row["id_number"], "members_count": row["members_count"]}
-        wanted_tags = {t.pk for t in row["tags"]}
-        if row.get("match"):
-            household = matched[row["match"]]
-            counted_before = (household.village_id, household.registered_on)
-            differs = [name for name in HOUSEHOLD_FIELDS if getattr(household, name) != values[name]]
-            if row["registered_on"] and household.registered_on != row["registered_on"]:
-                differs.append("registered_on")
-                household.registered_on = row["registered_on"]
-            for name in differs:
-                if name in values:
-                    setattr(household, name, values[name])
-            if differs:
-                changed.append(household)
-            if (household.village_id, household.registered_on) != counted_before:
-                # Counted in another village, or from another day: both, from the earlier day.
-                since = min(counted_before[1], household.registered_on)
-                counted.update({(counted_before[0], since), (household.village_id, since)})
-            if wanted_tags != current_tags[household.pk]:
-                tag_sets[household.pk] = wanted_tags
-            if differs or household.pk in tag_sets:
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        else:
-            household = Household(registered_on=row["registered_on"] or today, **values)
-            household.wanted_tags = wanted_tags
-            new.append(household)
-            counted.add((household.village_id, household.registered_on))
-    Household.objects.bulk_create(new, batch_size=2000)
-    if changed:
-        Household.objects.bulk_update(changed, [*HOUSEHOLD_FIELDS, "registered_on"], batch_size=2000)
-    for household in new:
-        if household.wanted_tags:
-            tag_sets[household.pk] = household.wanted_tags
-    through = Household.tags.through
-    through.objects.filter(household__in=[pk for pk in tag_sets if pk in matched]).delete()
-    through.objects.bulk_create(
-        [through(household_id=pk, householdtag_id=tag) for pk, tags in tag_sets.items() for tag in tags],
-        batch_size=5000)
-    report.created = len(new)
-    _figures_changed(counted)
-
-
-def _figures_changed(village_days):
-    """Bulk writes send no signal: the figures are told of each town once, from its earliest day."""
-    towns = dict(Village.objects.filter(pk__in={village for village, _day in village_days})
-                 .values_list("pk", "town_id"))
-    since = {}
-    for village, day in village_days:
-        town = towns[village]
-        since[town] = min(day, since.get(town, day))
-    for town, day in since.items():
-        changes.changed(town, day)
+    _checked(report, parsed, check_households(by=user, rows=parsed), names)
 
 
 # The rosters (花名册).
@@ -442,20 +227,11 @@ def _teams(user):
 
 
 def _roster_check(user, report, rows):
-    names = {key: str(col.name) for key, col in zip(("name", "phone", "town", "village", "role", "since"),
-                                                      ROSTER_COLUMNS, strict=True)}
-    required = _required_names(ROSTER_COLUMNS)
+    names = _names("roster")
     teams = _teams(user)
     roles = _role_names()
-    phones_in_file = {}
     parsed = []
-    for number, values in rows:
-        problems = []
-        _required(values, required, problems, number)
-        name = str(values[names["name"]])
-        if len(name) > User._meta.get_field("name").max_length:
-            problems.append(Problem(number, names["name"], _("At most %(n)d characters.") % {
-                "n": User._meta.get_field("name").max_length}))
+    for number, values, problems in _each_row("roster", rows, report):
         phone = normalize_phone(str(values[names["phone"]]))
         if phone and not MOBILE.match(phone):
             problems.append(Problem(number, names["phone"], _("Enter an 11-digit mobile number (e.g. 13812345678).")))
@@ -470,73 +246,8 @@ def _roster_check(user, report, rows):
             problems.append(Problem(number, names["role"], _("No role named %(role)s; the roles are: %(roles)s.") % {
                 "role": role_name, "roles": "、".join(str(label) for label in Role.labels)}))
         since = _date(values[names["since"]], problems, number, names["since"]) or timezone.localdate()
-        if team is not None and phone:
-            key = (phone, team.pk)
-            if key in phones_in_file:
-                problems.append(Problem(number, names["phone"], _(
-                    "The same cadre in the same team as row %(row)d.") % {"row": phones_in_file[key]}))
-            phones_in_file.setdefault(key, number)
-        parsed.append((number, problems, dict(name=name, phone=phone, team=team, role=role, since=since)))
-    users = defaultdict(list)
-    for u in User.objects.filter(phone__in={row[2]["phone"] for row in parsed if row[2]["phone"]}):
-        users[u.phone].append(u)
-    taken = set(User.objects.filter(username__in={row[2]["phone"] for row in parsed})
-                .values_list("username", flat=True))
-    today = timezone.localdate()
-    active = {}
-    for m in Membership.objects.active_on(today).filter(user__phone__in=users, team__in={
-            row[2]["team"].pk for row in parsed if row[2]["team"] is not None}).select_related("user"):
-        active[(m.user.phone, m.team_id)] = m
-    for number, problems, row in parsed:
-        found = users.get(row["phone"], [])
-        if len(found) > 1:
-            problems.append(Problem(number, names["phone"], _("Several accounts have this mobile number; add this "
-                                                             "cadre in the administration pages.")))
-        elif not found and row["phone"] in taken:
-            problems.append(Problem(number, names["phone"], _("An account is already named after this number.")))
-        row["user"] = found[0] if len(found) == 1 else None
-        if row["team"] is not None:
-            membership = active.get((row["phone"], row["team"].pk))
-            if membership is not None and row["role"] and membership.role != row["role"]:
-                problems.append(Problem(number, names["role"], _(
-                    "This cadre is already %(role)s in this team; a new role is a new membership: end the old one "
-                    "first.") % {"role": membership.get_role_display()}))
-            row["membership"] = membership
-        if row["user"] is not None and row["role"] == Role.LEADER and row.get("membership") is None:
-            try:
-                check_leader_limit(user=row["user"], role=row["role"], start_date=row["since"])
-            except ValidationError as error:
-                problems.append(Problem(number, names["role"], _message(error)))
-        report.problems.extend(problems)
-        report.rows.append((number, row))
-
-
-def _roster_write(user, report, rows):
-    new_users = {}
-    for row in rows:
-        if row["user"] is None and row["phone"] not in new_users:
-            account = User(username=row["phone"], name=row["name"], phone=row["phone"])
-            account.set_unusable_password()
-            new_users[row["phone"]] = account
-    User.objects.bulk_create(list(new_users.values()))
-    memberships, teams, start, counted = [], set(), timezone.localdate(), set()
-    for row in rows:
-        if row.get("membership") is not None:
-            report.unchanged += 1
-            continue
-        member = row["user"] or new_users[row["phone"]]
-        if row["user"] is not None and row["role"] == Role.LEADER:
-            check_leader_limit(user=member, role=row["role"], start_date=row["since"])
-        memberships.append(Membership(team=row["team"], user=member, role=row["role"], start_date=row["since"],
-                                      public_phone=row["phone"]))
-        counted.add((row["team"].village_id, row["since"]))
-        teams.add(row["team"].pk)
-        start = min(start, row["since"])
-    Membership.objects.bulk_create(memberships)
-    report.created = len(memberships)
-    _figures_changed(counted)
-    if teams:
-        sync_attendance(team_ids=sorted(teams), start=start, end=timezone.localdate() + timedelta(weeks=52))
+        parsed.append((number, dict(name=str(values[names["name"]]), phone=phone, team=team, role=role, since=since)))
+    _checked(report, parsed, check_roster(by=user, rows=parsed), names)
 
 
 # The holiday calendar.
@@ -554,49 +265,18 @@ def _holiday_kinds():
 def _holidays_check(user, report, rows):
     if not scope.scope_for(user).is_admin:
         raise PermissionDenied(_("Only administrators keep the holiday calendar."))
-    names = {key: str(col.name) for key, col in zip(("date", "kind", "name"), HOLIDAY_COLUMNS, strict=True)}
-    required = _required_names(HOLIDAY_COLUMNS)
+    names = _names("holidays")
     kinds = _holiday_kinds()
-    seen = {}
-    for number, values in rows:
-        problems = []
-        _required(values, required, problems, number)
+    parsed = []
+    for number, values, problems in _each_row("holidays", rows, report):
         day = _date(values[names["date"]], problems, number, names["date"])
         kind_name = str(values[names["kind"]])
         kind = kinds.get(kind_name)
         if kind_name and kind is None:
             problems.append(Problem(number, names["kind"], _("Write %(holiday)s or %(workday)s.") % {
                 "holiday": Holiday.Kind.HOLIDAY.label, "workday": Holiday.Kind.WORKDAY.label}))
-        name = str(values[names["name"]])
-        if len(name) > Holiday._meta.get_field("name").max_length:
-            problems.append(Problem(number, names["name"], _("At most %(n)d characters.") % {
-                "n": Holiday._meta.get_field("name").max_length}))
-        if day is not None:
-            if day in seen:
-                problems.append(Problem(number, names["date"], _("The same date as row %(row)d.") % {"row": seen[day]}))
-            seen.setdefault(day, number)
-            if kind == Holiday.Kind.WORKDAY and day.weekday() < 5:
-                problems.append(Problem(number, names["kind"], _("A make-up working day falls on a weekend.")))
-        report.problems.extend(problems)
-        report.rows.append((number, dict(date=day, kind=kind, name=name)))
-
-
-def _holidays_write(user, report, rows):
-    known = Holiday.objects.in_bulk([row["date"] for row in rows], field_name="date")
-    new, changed = [], []
-    for row in rows:
-        holiday = known.get(row["date"])
-        if holiday is None:
-            new.append(Holiday(date=row["date"], kind=row["kind"], name=row["name"]))
-        elif (holiday.kind, holiday.name) != (row["kind"], row["name"]):
-            holiday.kind, holiday.name = row["kind"], row["name"]
-            changed.append(holiday)
-        else:
-            report.unchanged += 1
-    Holiday.objects.bulk_create(new)
-    Holiday.objects.bulk_update(changed, ["kind", "name"])
-    cancel_days_on_holidays(new + changed)
-    report.created, report.updated = len(new), len(changed)
+        parsed.append((number, dict(date=day, kind=kind, name=str(values[names["name"]]))))
+    _checked(report, parsed, check_holidays(rows=parsed), names)
 
 
 # The kinds.
@@ -631,18 +311,23 @@ HOLIDAY_COLUMNS = [
 class Kind:
     label: object
     columns: list
+    fields: tuple  # what each column is to the use case: a problem on a field is shown in its column
     check: object
-    write: object
+    write: object  # the owning app's use case, writing the rows checked
     instructions: object
 
 
 KINDS = {
-    "households": Kind(gettext_lazy("Households"), HOUSEHOLD_COLUMNS, _households_check, _households_write,
-                       gettext_lazy("Households: one row each; replace the example row. * marks a required column.")),
-    "roster": Kind(gettext_lazy("Team roster"), ROSTER_COLUMNS, _roster_check, _roster_write,
+    "households": Kind(gettext_lazy("Households"), HOUSEHOLD_COLUMNS, (
+        "town", "village", "head_name", "address", "phone", "id_number", "members_count", "tags", "registered_on"),
+        _households_check, import_households,
+        gettext_lazy("Households: one row each; replace the example row. * marks a required column.")),
+    "roster": Kind(gettext_lazy("Team roster"), ROSTER_COLUMNS, ("name", "phone", "town", "village", "role", "since"),
+                   _roster_check, import_roster,
                    gettext_lazy("Team roster: one row per cadre and team; replace the example row. * marks a "
                                 "required column.")),
-    "holidays": Kind(gettext_lazy("Holiday calendar"), HOLIDAY_COLUMNS, _holidays_check, _holidays_write,
+    "holidays": Kind(gettext_lazy("Holiday calendar"), HOLIDAY_COLUMNS, ("date", "kind", "name"), _holidays_check,
+                     import_holidays,
                      gettext_lazy("Holiday calendar: public holidays and make-up working days (调休); replace the "
                                   "example row.")),
 }
@@ -688,9 +373,10 @@ def run(user, kind, content, *, valid_only=False):
             transaction.set_rollback(True)
             return report
         bad = set(report.bad_rows)
-        rows = [row for number, row in report.rows if number not in bad]
-        if rows:
-            KINDS[kind].write(user, report, rows)
+        keys = [number for number, _row in report.rows if number not in bad]
+        if keys:
+            written = KINDS[kind].write(checked=report.checked, keys=keys)
+            report.created, report.updated, report.unchanged = written.created, written.updated, written.unchanged
         report.written = True
     return report
 

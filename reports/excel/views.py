@@ -2,11 +2,13 @@
 
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -109,8 +111,8 @@ def import_page(request):
     kinds = _import_kinds(request)
     return render(request, "reports/imports.html", {
         "kinds": [(kind, imports.KINDS[kind]) for kind in kinds],
-        "max_size": imports.filesizeformat(imports.settings.IMPORT_MAX_BYTES),
-        "max_rows": imports.settings.IMPORT_MAX_ROWS,
+        "max_size": filesizeformat(settings.IMPORT_MAX_BYTES),
+        "max_rows": settings.IMPORT_MAX_ROWS,
     })
 
 
@@ -142,10 +144,10 @@ def import_upload(request, kind):
         messages.error(request, _("Choose the file to import."))
         return redirect("imports")
     name = upload.name or ""
-    if upload.size > imports.settings.IMPORT_MAX_BYTES:
+    if upload.size > settings.IMPORT_MAX_BYTES:
         return _report_page(request, kind, None, name=name, status=400, refused=_(
             "The file is larger than %(size)s; split it into smaller files.") % {
-                "size": imports.filesizeformat(imports.settings.IMPORT_MAX_BYTES)})
+                "size": filesizeformat(settings.IMPORT_MAX_BYTES)})
     content = upload.read()
     try:
         report = imports.run(request.user, kind, content)

@@ -1,8 +1,8 @@
 """What every app's pages and API share: numbers read from a request, one page of a long
-list, a service's refusal or conflict shown to the user, and the API's error answers with the schema that
-documents them. Part of `core`, the platform every app stands on. (The API's JSON parser is in
-`parsers.py`: DRF's settings import it while loading `rest_framework.views`, which this module
-imports.)"""
+list, a service's refusal or conflict shown to the user, and the API's error answers with the
+schema that documents them. Part of `core`, the platform every app stands on. (The API's JSON
+parser is in `parsers.py`: DRF's settings import it while loading `rest_framework.views`, which
+this module imports.)"""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError

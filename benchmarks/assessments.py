@@ -31,8 +31,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from reports import assessments  # noqa: E402
 from reports.models import AssessmentResult, Inspection  # noqa: E402
+from reports.oversight import assessments  # noqa: E402
 from teams.models import Position, Team, User  # noqa: E402
 
 

@@ -36,7 +36,7 @@ from django.utils import timezone, translation  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 
 from issues.models import Issue  # noqa: E402
-from reports import exports, imports  # noqa: E402
+from reports.excel import exports, imports  # noqa: E402
 from teams.models import Team, User, Village  # noqa: E402
 from visits.models import Household, Visit  # noqa: E402
 from visits.validators import id_check_digit  # noqa: E402
@@ -86,7 +86,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.settings")
 import django
 django.setup()
 from django.utils import translation
-from reports import exports
+from reports.excel import exports
 from teams.models import User
 translation.activate("zh-hans")
 admin = User.objects.get(username="admin")

@@ -37,7 +37,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from reports import periods as P  # noqa: E402
-from reports import services  # noqa: E402
+from reports.figures import services  # noqa: E402
 from reports.models import Refresh, Snapshot, Unit  # noqa: E402
 from teams.models import REQUIRED_ROLES, County, Team  # noqa: E402
 from visits import services as visit_services  # noqa: E402
@@ -193,7 +193,7 @@ def main():
 def workers(county):
     """The full refresh queued as one task per town, with one worker process and with two."""
     from liaison.celery import app
-    from reports import tasks
+    from reports.figures import tasks
 
     results = {}
     for count in (1, 2):

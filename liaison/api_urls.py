@@ -5,7 +5,9 @@ from rest_framework.routers import DefaultRouter
 
 from issues import apis as issue_apis
 from issues import public_apis
-from reports import apis as report_apis
+from reports.excel import api as excel_api
+from reports.figures import api as figures_api
+from reports.oversight import api as oversight_api
 from teams import apis as team_apis
 from visits import apis as visit_apis
 
@@ -24,14 +26,14 @@ router.register("issues", issue_apis.IssueViewSet, basename="issue")
 router.register("memberships", team_apis.MembershipViewSet, basename="membership")
 router.register("steps", issue_apis.StepViewSet, basename="step")
 router.register("ratings", issue_apis.RatingViewSet, basename="rating")
-router.register("inspections", report_apis.InspectionViewSet, basename="inspection")
-router.register("assessments", report_apis.AssessmentViewSet, basename="assessment")
-router.register("exports", report_apis.ExportViewSet, basename="export")
+router.register("inspections", oversight_api.InspectionViewSet, basename="inspection")
+router.register("assessments", oversight_api.AssessmentViewSet, basename="assessment")
+router.register("exports", excel_api.ExportViewSet, basename="export")
 
 urlpatterns = [
     path("auth/token/", team_apis.TokenView.as_view(), name="api-token"),
     path("me/", team_apis.MeView.as_view(), name="api-me"),
     path("public/issue-status/", public_apis.IssueStatusView.as_view(), name="api-public-issue-status"),
-    path("metrics/", report_apis.MetricsView.as_view(), name="api-metrics"),
+    path("metrics/", figures_api.MetricsView.as_view(), name="api-metrics"),
     path("", include(router.urls)),
 ]

@@ -144,7 +144,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
 }
-# A request never waits on the broker after its commit (reports/broker.py): what it could not
+# A request never waits on the broker after its commit (core/broker.py): what it could not
 # publish, and what a dead worker left, is in the database, and the sweeper publishes it again
 # every SWEEP_SECONDS. A refresh or an export whose work has not moved for JOB_STALL_SECONDS
 # (no heartbeat: each town, each thousand rows) is published again: while it waits for a worker,
@@ -347,7 +347,7 @@ LOGGING = {
 
 SITE_NAME = _("Liaison")
 
-# Excel exports and imports (reports/exports.py, reports/imports.py). An export of more rows than
+# Excel exports and imports (reports/excel/exports.py, reports/excel/imports.py). An export of more rows than
 # EXPORT_INLINE_ROWS is written by a worker; its file is kept EXPORT_KEEP_DAYS days, then deleted.
 # An import reads one .xlsx of at most IMPORT_MAX_MB and IMPORT_MAX_ROWS filled rows.
 EXPORT_INLINE_ROWS = env.integer("EXPORT_INLINE_ROWS", 5000, minimum=0)

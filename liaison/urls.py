@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import IsAuthenticated
 
 from liaison import views
-from reports import views as report_views
+from reports.figures import views as report_views
 
 # The API's schema and docs: open in development; in production only to a signed-in user (a
 # token or a session), since the schema maps every field of the ledger, personal data included.

@@ -7,4 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        from reports import inspections, signals  # noqa: F401  (connects the receivers; registers the scope rules)
+        # Connects the figures' receivers; registers the inspections' scope rules.
+        from reports.figures import signals  # noqa: F401
+        from reports.oversight import inspections  # noqa: F401

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import PASSWORD
+from core import broker
 from issues.models import Category, Event, Issue
 from liaison.tests.test_celery_worker import database_url, wait_for
 from liaison.tests.test_redis_down import free_port
-from reports import broker
 from reports.models import ExportJob, PendingChange, Refresh
 from teams.models import Attendance
 from visits.models import Visit
@@ -142,7 +142,7 @@ def test_writes_answer_at_once_with_redis_down_and_the_sweeper_publishes_their_w
         times, answers = {}, {}
         for name, write in writes.items():
             # Each write pays the timeout itself: after one failure a process leaves Redis alone
-            # for a few seconds (reports/broker.py), which would make the next writes quicker.
+            # for a few seconds (core/broker.py), which would make the next writes quicker.
             time.sleep(broker.QUIET if failure == "frozen" else 0)
             response, times[name] = timed(write)
             answers[name] = response.status_code

@@ -28,9 +28,10 @@ from issues import public
 from issues import services as issue_services
 from issues.models import Category, Event, Issue, Notification
 from issues.tests.test_public_lookup import forget_public_counters
-from reports import assessments, exports, inspections
-from reports import services as report_services
+from reports.excel import exports
+from reports.figures import services as report_services
 from reports.models import ImportBatch
+from reports.oversight import assessments, inspections
 from teams import scope
 from teams.models import Attendance, AttendanceChange, Holiday, LiaisonDay, Membership, Position, User
 from visits.models import Household, HouseholdTag, Visit

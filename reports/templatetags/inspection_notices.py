@@ -3,7 +3,7 @@ by `teams`, which may not read inspections."""
 
 from django import template
 
-from reports import inspections
+from reports.oversight import inspections
 
 register = template.Library()
 

@@ -23,8 +23,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from reports import inspections
 from reports.models import Refresh, Snapshot, Unit
+from reports.oversight import inspections
 from teams import services as team_services
 from teams.models import Schedule, Team, Village
 

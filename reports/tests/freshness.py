@@ -5,8 +5,8 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from reports import metrics, services
 from reports import periods as P
+from reports.figures import metrics, services
 from reports.models import FIGURES, Snapshot, Unit
 from teams.models import Department, Town
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports import services
+from reports.figures import services
 
 from .test_metrics import november  # noqa: F401  (the hand-counted November)
 

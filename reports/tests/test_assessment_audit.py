@@ -14,8 +14,8 @@ from django.db import InternalError, connection, transaction
 from django.urls import reverse
 
 from liaison.tests.test_audit_trail import ROLE, connected_as, raw
-from reports import assessments, inspections
 from reports.models import AssessmentEvent, AssessmentResult, AssessmentRound, Inspection, Unit
+from reports.oversight import assessments, inspections
 
 from .assessment_world import Q3, build_quarter
 

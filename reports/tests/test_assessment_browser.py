@@ -83,7 +83,7 @@ def test_inspect_assess_publish_and_read_on_a_desktop(q3, desktop_page, screensh
 
 @pytest.mark.browser
 def test_the_pages_on_a_phone(q3, phone_page, screenshot_dir):
-    from reports import assessments
+    from reports.oversight import assessments
 
     page, w = phone_page, q3
     errors = watch(page)
@@ -116,7 +116,7 @@ def test_withdraw_correct_and_publish_again_on_a_phone(q3, phone_page, screensho
     """The administrator withdraws a published round with its reason; the organization department
     corrects the inspection it used and publishes it again. The round's record keeps all three,
     and a round with a record offers no deletion."""
-    from reports import assessments
+    from reports.oversight import assessments
 
     page, w = phone_page, q3
     errors = watch(page)

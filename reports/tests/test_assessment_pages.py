@@ -5,8 +5,8 @@ scope, the refusals, and constant query counts."""
 import pytest
 from django.urls import reverse
 
-from reports import assessments
 from reports.models import AssessmentRound, Unit
+from reports.oversight import assessments
 
 from .assessment_world import Q3, add_team, build_quarter
 

@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from reports import assessments, services
-from reports.inspections import Frozen
+from reports.figures import services
 from reports.models import AssessmentEvent, AssessmentResult, AssessmentRound, Snapshot, Unit
+from reports.oversight import assessments
+from reports.oversight.inspections import Frozen
 
 from .assessment_world import EXPECTED, Q3, build_quarter
 

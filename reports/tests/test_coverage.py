@@ -5,7 +5,7 @@ still lists who has not been visited."""
 import time_machine
 from django.urls import reverse
 
-from reports import services
+from reports.figures import services
 from teams.models import Schedule, Team, Village
 from visits.models import Household
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from issues import services as ledger
 from issues.models import Category, Issue
-from reports import services
+from reports.figures import services
 from reports.models import Unit
 
 from .test_metrics import SH, UNITS, november  # noqa: F401  (the hand-counted November)

@@ -9,7 +9,7 @@ import time_machine
 
 from conftest import browser_login
 from issues.models import Category
-from reports import services
+from reports.figures import services
 
 from .test_current_issues import call_in
 from .test_metrics import SH, at, november  # noqa: F401  (the hand-counted November)

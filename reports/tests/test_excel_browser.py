@@ -102,7 +102,7 @@ def test_the_ledgers_export_button_carries_its_filters(tworld, desktop_page, scr
 
 @pytest.mark.browser
 def test_the_export_buttons_and_a_jobs_page_on_a_phone(tworld, phone_page, screenshot_dir, settings, tmp_path):
-    from reports import exports
+    from reports.excel import exports
 
     settings.MEDIA_ROOT = tmp_path
     page = phone_page

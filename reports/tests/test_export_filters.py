@@ -5,7 +5,7 @@ nothing is stored; the schema says the same bounds."""
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
-from reports.exports import MAX_FILTER_NAME, MAX_FILTER_TEXT, MAX_FILTER_VALUES, MAX_FILTERS
+from reports.excel.exports import MAX_FILTER_NAME, MAX_FILTER_TEXT, MAX_FILTER_VALUES, MAX_FILTERS
 from reports.models import ExportJob
 
 EXPORTS = "/api/v1/exports/"

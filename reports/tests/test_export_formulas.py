@@ -18,8 +18,10 @@ from django.db import models
 from openpyxl import load_workbook
 
 from liaison.tests.conftest import populate
-from reports import assessments, exports, imports, services
+from reports.excel import exports, imports
+from reports.figures import services
 from reports.models import ExportJob
+from reports.oversight import assessments
 from teams.models import Attendance, User
 
 from .assessment_world import build_quarter

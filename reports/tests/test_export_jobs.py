@@ -15,7 +15,7 @@ from issues.models import Category, Issue
 from liaison.celery import app
 from liaison.tests.conftest import populate
 from liaison.tests.test_celery_worker import start_worker, stop
-from reports import exports
+from reports.excel import exports
 from reports.models import ExportJob
 
 

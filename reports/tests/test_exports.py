@@ -16,8 +16,9 @@ from python_calamine import CalamineWorkbook
 from issues import services as issue_services
 from issues.models import Issue
 from liaison.tests.conftest import populate
-from reports import assessments, exports
+from reports.excel import exports
 from reports.models import ExportJob
+from reports.oversight import assessments
 
 from .assessment_world import Q3, build_quarter
 
@@ -134,7 +135,7 @@ def table(ws):
 
 
 def test_the_attendance_sheet_names_its_team_and_counts_the_metrics_own_rows(busy, client):
-    from reports import metrics
+    from reports.figures import metrics
     from teams.models import Attendance, HalfDay, LiaisonDay
 
     A = Attendance.Status
@@ -187,7 +188,7 @@ def test_a_towns_attendance_sheet_names_the_town_and_each_team(busy, client):
 
 
 def test_a_dashboards_figures(busy, client):
-    from reports import services
+    from reports.figures import services
 
     services.refresh_in_process(busy.county)
     client.force_login(busy.org_department)
@@ -398,7 +399,7 @@ def assert_prints_well(content):
     ("dashboard", "org_department", lambda w: {"unit": "county", "id": w.county.pk, "period": "month:2026-11"}, False),
 ])
 def test_every_export_prints_on_a4_at_8_points_or_more(busy, client, kind, persona, data, wide):
-    from reports import services
+    from reports.figures import services
 
     services.refresh_in_process(busy.county)
     # Long text, as residents' problems are written.

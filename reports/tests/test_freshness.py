@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from conftest import build_world
 from issues import services as ledger
 from issues.models import Category, Issue
-from reports import imports, metrics, services
+from reports.excel import imports
+from reports.figures import metrics, services
 from reports.models import PendingChange, Refresh
 from reports.tests.freshness import county_rows_date_from_their_oldest_part, differences
 from reports.tests.test_imports import HOUSEHOLD_HEADER, ROSTER_HEADER, xlsx
@@ -460,7 +461,7 @@ def test_every_path_notes_its_town_from_the_earliest_day_it_changes(county_world
 def test_iso_week_53_judges_the_steps_due_in_its_january_days(world):
     """2026-W53 runs from 28 December to 3 January. A step due on 2 January (a make-up working
     day here) and answered on 30 December counts for the week, in its figure as in its records."""
-    from reports import selectors
+    from reports.figures import selectors
     from reports.models import Snapshot
     from teams.models import Holiday
 
@@ -483,7 +484,7 @@ def test_iso_week_53_judges_the_steps_due_in_its_january_days(world):
 def test_todays_liaison_day_enters_the_figures_tomorrow(world, now, today_day):
     """A morning's figures do not show everyone absent: today's rows, pending or marked, count
     from tomorrow (DESIGN.md), in the figure and in the records behind it."""
-    from reports import selectors
+    from reports.figures import selectors
     from reports.models import Snapshot
 
     rosters.check_in(user=world.cadre, team=world.team_a)

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from reports import imports
+from reports.excel import imports
 from reports.models import ImportBatch
 from teams.models import Holiday, Membership, Role, User
 from teams.services import generate_liaison_days
@@ -244,7 +244,7 @@ def test_a_process_killed_in_the_middle_of_an_import_leaves_nothing(tworld, tmp_
     holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
                               port=db["PORT"] or 5432)
     holder.cursor().execute("LOCK TABLE visits_household_tags IN ACCESS EXCLUSIVE MODE")
-    script = (f"from reports import imports; from teams.models import User; "
+    script = (f"from reports.excel import imports; from teams.models import User; "
               f"imports.run(User.objects.get(username='admin'), 'households', open({str(path)!r}, 'rb').read())")
     process = subprocess.Popen([sys.executable, "manage.py", "shell", "-c", script], cwd=settings.BASE_DIR,
                                env={**os.environ, "DATABASE_URL": database_url()},

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from issues.models import Notification
-from reports import assessments, inspections
 from reports.models import Inspection
+from reports.oversight import assessments, inspections
 
 from .assessment_world import INSPECTED_ON, Q3, build_quarter
 

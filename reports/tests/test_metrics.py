@@ -37,7 +37,7 @@ import time_machine
 from issues import services as ledger
 from issues.models import Category
 from reports import periods as P
-from reports import services
+from reports.figures import services
 from reports.models import Snapshot, Unit
 from teams import services as team_services
 from teams.models import LiaisonDay, Role, User
@@ -215,7 +215,7 @@ def test_departments_and_every_unit_have_a_row(world, november):
     ("coverage", "team_a", MONTH, 3, 1),  # 张国强, on the roll for years, not visited
 ])
 def test_each_figure_opens_the_records_behind_it(world, november, metric, unit_name, period, counted, short):
-    from reports import selectors
+    from reports.figures import selectors
 
     snapshot_row = snapshot(november, UNITS[unit_name], getattr(world, unit_name), period)
     with time_machine.travel(at(25, 12), tick=False):

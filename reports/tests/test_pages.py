@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reports import selectors, services
+from reports.figures import selectors, services
 from reports.models import PendingChange, Unit
 from teams.models import Schedule, Team, Village
 from visits.models import Household
@@ -158,7 +158,7 @@ def test_an_import_for_an_earlier_month_shows_in_the_records_and_the_dashboard_s
     """A bulk import sends no model signal: it announces its change itself. Until the refresh
     has run, the county's records count afresh and the dashboard says its figures are being
     updated; then the figure and the records agree again."""
-    from reports import imports
+    from reports.excel import imports
     from reports.tests.test_imports import HOUSEHOLD_HEADER, xlsx
 
     PendingChange.objects.all().delete()

@@ -6,7 +6,7 @@ import re
 import time_machine
 from django.urls import reverse
 
-from reports import services
+from reports.figures import services
 
 from .test_metrics import at, november  # noqa: F401  (the hand-counted November)
 

@@ -18,8 +18,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from conftest import NOW, browser_login
-from reports import assessments
 from reports.models import AssessmentResult, Refresh, Unit
+from reports.oversight import assessments
 from teams.models import Team, Town, Village
 
 from .assessment_world import A_FIGURES, B_FIGURES, Q3, snapshot

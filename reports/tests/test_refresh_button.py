@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.celery import app
-from reports import selectors, services
+from reports.figures import selectors, services
 from reports.models import Refresh, Unit
 
 

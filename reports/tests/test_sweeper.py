@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from reports import exports, selectors, services
+from reports.excel import exports
+from reports.figures import selectors, services
 from reports.models import ExportJob, Refresh
 from teams.models import Town
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from liaison.celery import app
 from liaison.tests.test_celery_worker import VISIBILITY_TIMEOUT, start_worker, stop, wait_for
 from reports import periods as P
-from reports import selectors, services, tasks
+from reports.figures import selectors, services, tasks
 from reports.models import Refresh, Unit
 from visits.models import Household
 

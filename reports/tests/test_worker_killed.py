@@ -20,7 +20,8 @@ from django.utils import timezone
 from issues.models import Category, Issue
 from liaison.celery import app
 from liaison.tests.test_celery_worker import database_url, start_worker, stop, wait_for
-from reports import exports, services, tasks
+from reports.excel import exports
+from reports.figures import services, tasks
 from reports.models import Refresh
 
 STALL = 3

@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from issues import seed as issue_seed
-from reports import seed as report_seed
-from reports import services as report_services
+from reports.figures import services as report_services
+from reports.oversight import seed as report_seed
 from teams import seed as team_seed
 from visits import seed as visit_seed
 

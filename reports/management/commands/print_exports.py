@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 from openpyxl import load_workbook
 
-from reports import exports, imports, xlsx
+from reports.excel import exports, imports, xlsx
 from reports.models import AssessmentRound, Unit
 from teams.models import County, Membership, Role, User
 

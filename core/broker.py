@@ -2,7 +2,7 @@
 
 The work is recorded in the database before it is published (the pending changes of the figures,
 an export's job, a refresh's row), so a publish that fails loses nothing: the sweeper
-(`tasks.sweep`, every minute) publishes it again once the broker answers. A publish therefore
+(`reports.tasks.sweep`, every minute) publishes it again once the broker answers. A publish therefore
 tries once, bounded by REDIS_CONNECT_TIMEOUT and REDIS_SOCKET_TIMEOUT (about a second on a
 frozen Redis, at once on a stopped one), and never waits on the result store: a task published
 here is never waited for (`ignore_result`), so the client never subscribes to its result, which

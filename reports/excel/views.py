@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.request_size import takes_photos
 from core.web import flash_errors
-from reports import exports, imports
+from reports.excel import exports, imports
 from reports.models import ExportJob, ImportBatch
 
 XLSX = exports.XLSX

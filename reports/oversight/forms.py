@@ -7,8 +7,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from reports import assessments, inspections
 from reports.models import METRICS
+from reports.oversight import assessments, inspections
 from teams.models import User
 
 

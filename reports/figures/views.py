@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from core.web import query_without_page, whole_number
 from reports import periods as P
-from reports import selectors, services, tasks
+from reports.figures import selectors, services, tasks
 from reports.models import COUNTS, METRICS, Refresh, Unit
 from teams import scope
 

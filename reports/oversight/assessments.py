@@ -36,8 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from core import texts
 from reports import periods as P
-from reports import services
-from reports.inspections import Frozen
+from reports.figures import services
 from reports.models import (
     METRICS,
     AssessmentEvent,
@@ -47,6 +46,7 @@ from reports.models import (
     Snapshot,
     Unit,
 )
+from reports.oversight.inspections import Frozen
 from teams import scope
 from teams.models import Team, Town
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from reports import assessments
 from reports import periods as P
 from reports.models import AssessmentRound, Inspection
+from reports.oversight import assessments
 from teams.models import Attendance, LiaisonDay, User
 
 INSPECTORS = ["县委组织部督查组", "县委组织部组织科", "县驻点办第一督查组", "县驻点办第二督查组",

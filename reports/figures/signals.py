@@ -7,7 +7,7 @@ the broker does not answer then, the sweeper queues it later (the pending row is
 from django.db import transaction
 from django.dispatch import receiver
 
-from reports import services, tasks
+from reports.figures import services, tasks
 from teams.changes import figures_changed
 
 

@@ -1,7 +1,4 @@
-"""The pages of inspections (督查), criticism notices and assessment rounds (考核). Thin: the
-rules are in inspections.py and assessments.py."""
-
-from datetime import date as date_type
+"""The pages of assessment rounds (考核). Thin: the rules are in assessments.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,156 +7,16 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from core.web import add_service_error, flash_errors, paginate, query_without_page, whole_number
-from reports import assessments, inspections, selectors, services
+from core.web import add_service_error, flash_errors, whole_number
 from reports import periods as P
-from reports.assessment_forms import InspectionForm, RoundForm, WithdrawForm
+from reports.figures import selectors, services
 from reports.models import Unit
+from reports.oversight import assessments, inspections
+from reports.oversight.forms import RoundForm, WithdrawForm
 from teams import scope
-from teams.models import Team, Town
-
-PAGE_SIZE = 50
-
-
-# Inspections.
-
-
-@login_required
-@require_GET
-def inspection_list(request):
-    """The inspections the user sees, newest first; the organization department records them here."""
-    found = inspections.inspections(request.user)
-    team_id = whole_number(request.GET.get("team", ""))
-    if team_id is not None:
-        found = found.filter(team=team_id)
-    page = paginate(request, found, PAGE_SIZE)
-    return render(request, "reports/inspections.html", {
-        "page": page, "query": query_without_page(request), "may_record": inspections.may_record(request.user),
-    })
-
-
-def _recordable_teams(user):
-    return list(
-        scope.visible(user, Team).filter(is_active=True, village__town__county__in=selectors.org_counties(user))
-        .select_related("village__town").order_by("village__town__name", "village__name")
-    )
-
-
-def _date(value):
-    try:
-        return date_type.fromisoformat(value or "")
-    except ValueError:
-        return None
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def inspection_new(request):
-    """Record an inspection: first the team and the day, then what was found."""
-    if not inspections.may_record(request.user):
-        raise PermissionDenied
-    source = request.POST if request.method == "POST" else request.GET
-    teams = _recordable_teams(request.user)
-    team_id, day = whole_number(source.get("team", "")), _date(source.get("date"))
-    team = next((t for t in teams if t.pk == team_id), None)
-    if team is None or day is None:
-        return render(request, "reports/inspection_pick.html", {
-            "teams": teams, "team_id": team_id, "day": day or timezone.localdate(),
-            "asked": bool(source.get("team") or source.get("date")),
-        })
-    members = inspections.team_members(team, day)
-    form = InspectionForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        try:
-            inspection = inspections.record(by=request.user, team=team, date=day, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("The inspection is recorded."))
-            return redirect("inspection-detail", inspection.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(request, "reports/inspection_form.html", {"form": form, "team": team, "day": day}, status=status)
-
-
-def _inspection_or_404(user, pk):
-    inspection = inspections.inspection_for(user, pk)
-    if inspection is None:
-        raise Http404
-    return inspection
-
-
-@login_required
-@require_GET
-def inspection_detail(request, pk):
-    inspection = _inspection_or_404(request.user, pk)
-    return render(request, "reports/inspection_detail.html", _detail_context(request, inspection))
-
-
-def _detail_context(request, inspection):
-    return {
-        "inspection": inspection, "may_change": scope.can_change(request.user, inspection),
-        "frozen": inspections.used_by_published_round(inspection),
-        "checklist": [(inspection._meta.get_field(name).verbose_name, getattr(inspection, name))
-                      for name in inspections.CHECKLIST],
-    }
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def inspection_edit(request, pk):
-    inspection = _inspection_or_404(request.user, pk)
-    if not scope.can_change(request.user, inspection):
-        raise PermissionDenied
-    members = inspections.team_members(inspection.team, inspection.date)
-    initial = {name: getattr(inspection, name) for name in (
-        "inspectors", "findings", "deduction", "criticism", *inspections.CHECKLIST)}
-    initial.update(absent_members=list(inspection.absent_members.all()), criticised=list(inspection.criticised.all()))
-    form = InspectionForm(request.POST or None, initial=initial, members=members)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                inspections.update(inspection=inspection, by=request.user, **form.cleaned_data)
-            except inspections.Frozen as refused:
-                form.add_error(None, refused.message)
-                status = 409
-            except ValidationError as error:
-                add_service_error(form, error)
-            else:
-                messages.success(request, _("The inspection is corrected."))
-                return redirect("inspection-detail", inspection.pk)
-    return render(request, "reports/inspection_form.html", {
-        "form": form, "team": inspection.team, "day": inspection.date, "inspection": inspection,
-    }, status=status)
-
-
-@login_required
-@require_POST
-def inspection_delete(request, pk):
-    inspection = _inspection_or_404(request.user, pk)
-    if not scope.can_change(request.user, inspection):
-        raise PermissionDenied
-    try:
-        inspections.delete(inspection=inspection, by=request.user)
-    except inspections.Frozen as refused:
-        messages.error(request, refused.message)
-        return render(request, "reports/inspection_detail.html", _detail_context(request, inspection), status=409)
-    messages.success(request, _("The inspection is deleted."))
-    return redirect("inspection-list")
-
-
-@login_required
-@require_GET
-def notice_list(request):
-    """Criticism notices: those naming the user, and those in their scope."""
-    page = paginate(request, inspections.notices(request.user), PAGE_SIZE)
-    return render(request, "reports/notices.html", {"page": page, "query": query_without_page(request)})
-
-
-# Assessment rounds.
+from teams.models import Town
 
 
 def ended_periods(today=None):

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from reports import xlsx
+from reports.excel import xlsx
 from reports.models import ImportBatch
 from teams import changes, scope
 from teams.models import Holiday, Membership, Role, Team, User, Village

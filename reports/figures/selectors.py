@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from issues.models import Issue, Level
 from issues.selectors import in_queue
-from reports import metrics, services
 from reports import periods as P
+from reports.figures import metrics, services
 from reports.models import PendingChange, Refresh, Snapshot, Unit
 from teams import scope
 from teams.models import Attendance, County, Department, LiaisonDay, Team, Town, Village

@@ -23,8 +23,8 @@ from django.db.models import F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from reports import metrics
 from reports import periods as P
+from reports.figures import metrics
 from reports.models import FIGURES, PendingChange, Refresh, Snapshot, Unit
 from teams.models import Department, Town
 

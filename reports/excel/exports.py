@@ -28,15 +28,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
+from core import broker
 from core.web import whole_number
 from issues.codes import display as display_code
 from issues.models import Issue, Level
 from issues.scope import sees_personal_data
 from issues.selectors import ledger_filter
-from reports import assessments, broker, metrics, selectors, xlsx
 from reports import periods as P
+from reports.excel import xlsx
+from reports.excel.xlsx import Column
+from reports.figures import metrics, selectors
 from reports.models import COUNTS, METRICS, ExportJob, Unit
-from reports.xlsx import Column
+from reports.oversight import assessments
 from teams import scope
 from teams.models import Attendance, County, LiaisonDay, Membership, Role, Team, Town, Village
 from visits.filters import VisitFilter

@@ -4,7 +4,7 @@ ask these; the rules for the reports' own models are registered with `teams.scop
 
 from django.db.models import Q
 
-from reports.models import AssessmentRound, Unit
+from reports.models import AssessmentRound, Inspection, Unit
 from teams import scope
 from teams.models import County, Department, Team, Town
 
@@ -126,7 +126,21 @@ def may_withdraw_round(user):
     return scope.administers(user)
 
 
-# Inspections.
+# Inspections: the organization department sees all of its county's and records them; a
+# team's leader and its town office see their own.
+
+
+def _inspections_visible(s, qs):
+    return qs.filter(
+        Q(team__village__town__county__in=s.org_county_ids) | Q(team__in=s.leader_team_ids)
+        | Q(team__village__town__in=s.office_town_ids)
+    )
+
+
+scope.register(
+    Inspection, visible=_inspections_visible,
+    changeable=lambda s, qs: qs.filter(team__village__town__county__in=s.org_county_ids),
+)
 
 
 def may_record_inspections(user):
@@ -141,9 +155,11 @@ _TOWN_OFFICE_IMPORTS = ("households", "roster")
 
 def may_import(user, kind):
     """Whether the user runs this kind of import: households and rosters for the town office
-    (its towns) and administrators, the holiday calendar for administrators."""
+    (its towns) and administrators; the holiday calendar for those who keep it."""
+    if kind == "holidays":
+        return scope.keeps_calendar(user)
     s = scope.scope_for(user)
-    return s.is_admin or (kind in _TOWN_OFFICE_IMPORTS and bool(s.office_town_ids))
+    return kind in _TOWN_OFFICE_IMPORTS and (s.is_admin or bool(s.office_town_ids))
 
 
 def imports_offered(user):

@@ -26,13 +26,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from reports import scope as reports_scope
 from reports.excel import xlsx
 from reports.models import ImportBatch
 from teams import changes, scope
 from teams.models import Holiday, Membership, Role, Team, User, Village
 from teams.services import cancel_days_on_holidays, check_leader_limit, sync_attendance
 from visits.models import Household, HouseholdTag
-from visits.scope import roll_keepers
+from visits.scope import roll_villages
 from visits.services import ADDRESS, HEAD_NAME
 from visits.validators import MOBILE, normalize_phone, validate_id_number, validate_phone
 
@@ -266,7 +267,7 @@ def _message(error):
 
 def _villages(user):
     """{(town name, village name): village} of the villages whose roll the user keeps."""
-    villages = Village.objects.filter(roll_keepers(scope.scope_for(user)).q()).select_related("town")
+    villages = roll_villages(user).select_related("town")
     return {(v.town.name, v.name): v for v in villages}
 
 
@@ -434,10 +435,7 @@ def _role_names():
 
 def _teams(user):
     """{(town name, village name): team} of the active teams whose rosters the user keeps."""
-    s = scope.scope_for(user)
-    teams = Team.objects.filter(is_active=True).select_related("village__town")
-    if not s.is_admin:
-        teams = teams.filter(village__town__in=s.office_town_ids)
+    teams = scope.changeable(user, Team).filter(is_active=True).select_related("village__town")
     return {(t.village.town.name, t.village.name): t for t in teams}
 
 
@@ -552,7 +550,7 @@ def _holiday_kinds():
 
 
 def _holidays_check(user, report, rows):
-    if not scope.scope_for(user).is_admin:
+    if not scope.keeps_calendar(user):
         raise PermissionDenied(_("Only administrators keep the holiday calendar."))
     names = {key: str(col.name) for key, col in zip(("date", "kind", "name"), HOLIDAY_COLUMNS, strict=True)}
     required = _required_names(HOLIDAY_COLUMNS)
@@ -651,10 +649,7 @@ KINDS = {
 def kinds_for(user):
     """The imports the user may run: households and rosters for the town office (its towns) and
     administrators, the holiday calendar for administrators."""
-    s = scope.scope_for(user)
-    if s.is_admin:
-        return list(KINDS)
-    return ["households", "roster"] if s.office_town_ids else []
+    return [kind for kind in KINDS if reports_scope.may_import(user, kind)]
 
 
 def _lock(kind):

@@ -1,13 +1,14 @@
 """What every app's pages and API share: numbers read from a request, one page of a long
-list, a service's refusal shown to the user, and the API's error answers with the schema that
-documents them. Part of `core`, the platform every app stands on. (The API's JSON parser is in
-`parsers.py`: DRF's settings import it while loading `rest_framework.views`, which this module
-imports.)"""
+list, a service's refusal or conflict shown to the user, and the API's error answers with the
+schema that documents them. Part of `core`, the platform every app stands on. (The API's JSON
+parser is in `parsers.py`: DRF's settings import it while loading `rest_framework.views`, which
+this module imports.)"""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
+from django.http.response import HttpResponseRedirectBase
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import exceptions, permissions
@@ -56,6 +57,16 @@ def flash_errors(request, error):
         texts = [text for field_errors in error.values() for text in field_errors]
     for text in texts:
         messages.error(request, text)
+
+
+def conflict_page(request, conflict, page):
+    """The pages' one answer to a Conflict (the API's is `api_exception_handler`): its message
+    above `page`, the response the view chose. A redirect after a POST stays one (the message
+    waits for the page it leads to); a page shown again is answered 409, as the API answers."""
+    messages.error(request, conflict.message)
+    if not isinstance(page, HttpResponseRedirectBase):
+        page.status_code = 409
+    return page
 
 
 def api_exception_handler(exc, context):

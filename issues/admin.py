@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import LEDGER_ORDER, Category, Event, Issue, Notification, Step
-from issues.scope import sees_personal_data
+from issues.scope import searches_reporters, sees_personal_data
 from teams.admin import ScopedAdmin
 from teams.scope import scope_for
 
@@ -91,7 +91,7 @@ class IssueAdmin(ScopedAdmin):
 
     def get_search_fields(self, request):
         # Finding the issues a name reported tells who reported them: only for administrators.
-        if scope_for(request.user).is_admin:
+        if searches_reporters(request.user):
             return self.search_fields
         return [name for name in self.search_fields if name != "reporter_name"]
 

@@ -177,7 +177,7 @@ class Issue(models.Model):
         return self.get_status_display()
 
     def allows(self, action):
-        """Whether the issue's state allows the action; who may take it is `services.may`."""
+        """Whether the issue's state allows the action; who may take it is `scope.may`."""
         if action in ("progress", "resolve", "explain"):
             return self.is_open
         if action == "escalate":

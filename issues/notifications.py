@@ -13,7 +13,7 @@ def handler_user_ids(steps):
     steps = list(steps)
     team_ids = {s.team_id for s in steps if s.level == Level.VILLAGE}
     town_ids = {s.town_id for s in steps if s.level == Level.TOWN}
-    department_ids = {s.department_id for s in steps if s.level == Level.COUNTY}
+    dept_ids = {s.department_id for s in steps if s.level == Level.COUNTY}
     by_team, by_town, by_department = {}, {}, {}
     if team_ids:
         for team_id, user_id in (
@@ -22,10 +22,10 @@ def handler_user_ids(steps):
             .values_list("team_id", "user_id")
         ):
             by_team.setdefault(team_id, []).append(user_id)
-    if town_ids or department_ids:
+    if town_ids or dept_ids:
         for kind, town_id, department_id, user_id in Position.objects.filter(
             Q(kind=Position.Kind.TOWN_OFFICE, town__in=town_ids)
-            | Q(kind=Position.Kind.DEPARTMENT, department__in=department_ids),
+            | Q(kind=Position.Kind.DEPARTMENT, department__in=dept_ids),
             is_active=True,
         ).values_list("kind", "town_id", "department_id", "user_id"):
             if kind == Position.Kind.TOWN_OFFICE:

@@ -4,6 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from issues import codes
+from issues import scope as issue_scope
 from issues.deadlines import warning_threshold
 from issues.filters import IssueFilter, reopened_q
 from issues.models import LEDGER_ORDER, Category, Event, Issue, Level, Photo, Step, overdue_q
@@ -51,21 +52,18 @@ def in_queue(kind, ids):
 
 def town_queue(user):
     """Open issues escalated to the user's town offices."""
-    s = scope.scope_for(user)
-    return _rows(scope.visible(user, Issue).open().filter(in_queue("town", s.office_town_ids)))
+    return _rows(scope.visible(user, Issue).open().filter(in_queue("town", scope.office_towns(user))))
 
 
 def department_queue(user):
     """Open issues with the user's county departments (吹哨报到)."""
-    s = scope.scope_for(user)
-    return _rows(scope.visible(user, Issue).open().filter(in_queue("department", s.department_ids)))
+    return _rows(scope.visible(user, Issue).open().filter(in_queue("department", scope.departments(user))))
 
 
 def town_escalated(user):
     """Issues the user's town offices escalated to a county department, in whatever state they are now."""
-    s = scope.scope_for(user)
     escalated = Step.objects.filter(
-        issue=OuterRef("pk"), level=Level.TOWN, town__in=s.office_town_ids, outcome=Step.Outcome.ESCALATED
+        issue=OuterRef("pk"), level=Level.TOWN, town__in=scope.office_towns(user), outcome=Step.Outcome.ESCALATED
     )
     return _rows(scope.visible(user, Issue).filter(Exists(escalated)))
 
@@ -81,11 +79,9 @@ def reopened_ids(issues):
 def work(user, now):
     """Each of the user's queues with its open issues, those overdue, those due within a working
     day and those reopened, in one query a queue: what the position's home shows first."""
-    s = scope.scope_for(user)
     visible = scope.visible(user, Issue).open()
-    queues = [(kind, visible.filter(in_queue(kind, ids))) for kind, ids in (
-        ("team", s.member_team_ids), ("town", s.office_town_ids), ("department", s.department_ids)) if ids]
-    if s.org_county_ids:
+    queues = [(kind, visible.filter(in_queue(kind, ids))) for kind, ids in issue_scope.queues(user)]
+    if issue_scope.watches_county(user):
         queues.append(("county", visible))
     soon = warning_threshold(now) if queues else None
     return [

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -18,10 +17,9 @@ from core import texts
 from core.web import Conflict
 from issues import deadlines, images, notifications
 from issues.models import Event, Issue, Level, Photo, Step
-from issues.scope import handles_step
+from issues.scope import may, registrable_villages
 from teams import changes
 from teams.models import Department, Membership, Village
-from teams.scope import scope_for
 from visits.models import Visit
 from visits.validators import normalize_phone, validate_phone
 
@@ -97,28 +95,6 @@ def _sync(target, source):
 ACTIONS = ("progress", "escalate", "resolve", "explain", "feedback", "rate", "handover")
 
 
-def may(user, issue, action):
-    """Whether the user's position lets them take this action on the issue (its current step
-    loaded): the handler of the current step acts on it; the first responder may add notes,
-    give the feedback, record a rating and escalate from the village; a team leader escalates
-    to the town; the town office calls in a county department."""
-    s = scope_for(user)
-    step = issue.current_step
-    owner = user is not None and issue.first_responder_id == user.pk
-    if s.is_admin:
-        return True
-    if action == "escalate" and step.level == Level.VILLAGE:
-        return step.team_id in s.leader_team_ids or (owner and step.team_id in s.member_team_ids)
-    if action in ("resolve", "explain", "escalate"):
-        return handles_step(s, step)
-    if action in ("progress", "feedback", "rate"):
-        return owner or handles_step(s, step)
-    if action == "handover":
-        village = issue.village
-        return owner or village.team.pk in s.leader_team_ids or village.town_id in s.office_town_ids
-    raise ValueError(action)
-
-
 def allowed_actions(user, issue):
     return [a for a in ACTIONS if issue.allows(a) and may(user, issue, a)]
 
@@ -192,22 +168,6 @@ def _end_step(step, *, outcome, by, at, note=""):
 
 def _save(issue, *fields):
     issue.save(update_fields=list(fields))
-
-
-def may_register(user):
-    """Whether the user registers issues at all (a team member, a town office, an administrator):
-    the same rule as `registrable_villages`, without a query."""
-    s = scope_for(user)
-    return bool(s.is_admin or s.member_team_ids or s.office_town_ids)
-
-
-def registrable_villages(user):
-    """Villages the user may register issues for: their teams', their town office's."""
-    s = scope_for(user)
-    qs = Village.objects.all()
-    if s.is_admin:
-        return qs
-    return qs.filter(Q(team__in=s.member_team_ids) | Q(town__in=s.office_town_ids))
 
 
 def received_at_refusal(received_at, now):

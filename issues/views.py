@@ -11,12 +11,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.request_size import takes_photos
-from core.web import add_service_error, paginate, query_without_page, whole_number
+from core.web import Conflict, add_service_error, conflict_page, paginate, query_without_page, whole_number
 from issues import forms, notifications, public_views, selectors, services
+from issues import scope as issue_scope
 from issues.deadlines import warning_threshold
 from issues.filters import IssueFilter
 from issues.models import Issue, Level, Notification
-from issues.scope import sees_personal_data
 from teams import scope
 from teams.models import Membership, User
 from visits.models import Visit
@@ -50,7 +50,7 @@ def ledger(request):
     filterset = selectors.ledger_filter(request.user, request.GET)
     issues = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     return render(request, "issues/ledger.html", _list_context(
-        request, issues, filter=filterset, title=_("Issue ledger"), can_register=services.may_register(request.user),
+        request, issues, filter=filterset, title=_("Issue ledger"), can_register=issue_scope.may_register(request.user),
     ))
 
 
@@ -58,12 +58,14 @@ def _queue(request, issues, title):
     """A position's queue, with the ledger's filters (the home's figures link to ?overdue=true …)."""
     filterset = IssueFilter(request.GET, queryset=issues, user=request.user)
     issues = filterset.qs if filterset.is_valid() else issues.none()
-    return render(request, "issues/queue.html", _list_context(request, issues, title=title))
+    return render(request, "issues/queue.html", _list_context(
+        request, issues, title=title, town_office=issue_scope.works_town_queue(request.user),
+    ))
 
 
 @login_required
 def town_queue(request):
-    if not scope.scope_for(request.user).office_town_ids:
+    if not issue_scope.works_town_queue(request.user):
         raise PermissionDenied
     return _queue(request, selectors.town_queue(request.user), _("Issues escalated to the town"))
 
@@ -71,21 +73,21 @@ def town_queue(request):
 @login_required
 def town_escalated(request):
     """吹哨报到 seen from the town: what it sent to county departments, and where each stands now."""
-    if not scope.scope_for(request.user).office_town_ids:
+    if not issue_scope.works_town_queue(request.user):
         raise PermissionDenied
     return _queue(request, selectors.town_escalated(request.user), _("Escalated by the town to the county"))
 
 
 @login_required
 def department_queue(request):
-    if not scope.scope_for(request.user).department_ids:
+    if not issue_scope.works_department_queue(request.user):
         raise PermissionDenied
     return _queue(request, selectors.department_queue(request.user), _("Issues with my department"))
 
 
 def _visit_initial(user, visit_id):
     visit = get_object_or_404(
-        Visit.objects.filter(village__in=services.registrable_villages(user))
+        Visit.objects.filter(village__in=issue_scope.registrable_villages(user))
         .select_related("village__team")
         .prefetch_related("households"),
         pk=visit_id,
@@ -104,7 +106,7 @@ def _visit_initial(user, visit_id):
 @login_required
 def register(request):
     """Register a resident's issue, on its own or from a visit (?visit=<id>, pre-filled)."""
-    villages = services.registrable_villages(request.user).select_related("town").order_by("town__name", "name")
+    villages = issue_scope.registrable_villages(request.user).select_related("town").order_by("town__name", "name")
     if not villages.exists():
         raise PermissionDenied
     visit = household = None
@@ -194,7 +196,7 @@ def _render_detail(request, issue, bound=None, status=200):
     return render(request, "issues/detail.html", {
         "issue": issue, "action_forms": action_forms, "now": now, "overdue": issue.is_overdue(now),
         "is_first_responder": issue.first_responder_id == request.user.pk,
-        "sees_personal_data": sees_personal_data(scope.scope_for(request.user), issue),
+        "sees_personal_data": issue_scope.sees_personal_data(scope.scope_for(request.user), issue),
         "town_level": issue.level == Level.TOWN,
     }, status=status)
 
@@ -237,9 +239,8 @@ def act(request, code, name):
     except ValidationError as error:
         add_service_error(form, error)
         return _render_detail(request, selectors.issue_detail(request.user, code), bound=(name, form), status=400)
-    except services.TransitionNotAllowed as error:
-        messages.error(request, error.message)
-        return redirect("issue-detail", issue.code)
+    except Conflict as conflict:
+        return conflict_page(request, conflict, redirect("issue-detail", issue.code))
     messages.success(request, str(DONE[name]))
     return redirect("issue-detail", issue.code)
 

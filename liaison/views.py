@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found
 
 from issues import selectors as issue_selectors
+from reports.scope import imports_offered
 from teams import selectors as team_selectors
 
 
@@ -51,6 +52,7 @@ def _work(user):
 def _home(request):
     context = team_selectors.home_sections(request.user)
     context["work"] = _work(request.user)
+    context["imports_offered"] = imports_offered(request.user)
     return render(request, "home.html", context)
 
 

@@ -7,6 +7,6 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self):
-        # Connects the figures' receivers; registers the inspections' scope rules.
+        # Connects the figures' receivers; registers the reports' scope rules.
+        from reports import scope  # noqa: F401
         from reports.figures import signals  # noqa: F401
-        from reports.oversight import inspections  # noqa: F401

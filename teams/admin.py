@@ -243,8 +243,8 @@ class TeamAdmin(ScopedAdmin):
             changes.changed_in_village(obj.village_id, changes.EVER)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "village" and not scope.scope_for(request.user).is_admin:
-            kwargs["queryset"] = Village.objects.filter(town__in=scope.scope_for(request.user).office_town_ids)
+        if db_field.name == "village":
+            kwargs["queryset"] = scope.team_villages(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_formset(self, request, form, formset, change):

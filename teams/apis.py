@@ -68,18 +68,6 @@ class TokenView(APIView):
         return Response(status=204)
 
 
-def positions_of(user):
-    """The user's positions in the shape of /api/v1/me/."""
-    s = scope.scope_for(user)
-    result = [{"kind": "leader" if t in s.leader_team_ids else "member", "team": t} for t in sorted(s.member_team_ids)]
-    result += [{"kind": "town_office", "town": t} for t in sorted(s.office_town_ids)]
-    result += [{"kind": "department", "department": d} for d in sorted(s.department_ids)]
-    result += [{"kind": "org_department", "county": c} for c in sorted(s.org_county_ids)]
-    if s.is_admin:
-        result.append({"kind": "admin"})
-    return result
-
-
 class MeView(APIView):
     @extend_schema(
         responses=inline_serializer(
@@ -102,7 +90,9 @@ class MeView(APIView):
     )
     def get(self, request):
         user = request.user
-        return Response({"id": user.pk, "username": user.username, "name": user.name, "positions": positions_of(user)})
+        return Response(
+            {"id": user.pk, "username": user.username, "name": user.name, "positions": scope.positions(user)}
+        )
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):

@@ -173,6 +173,77 @@ def scope_for(user) -> Scope:
     return scope
 
 
+
+# The named questions. Everything outside the scope modules asks these (or `visible`,
+# `changeable`), never a Scope's id-sets, so each rule is read and changed in one place.
+
+
+def administers(user):
+    """Whether the user is an administrator: they see and change everything."""
+    return scope_for(user).is_admin
+
+
+def keeps_calendar(user):
+    """Whether the user keeps the official holiday calendar: administrators only."""
+    return administers(user)
+
+
+def member_teams(user):
+    """The ids of the active teams the user is a member (or the leader) of today."""
+    return scope_for(user).member_team_ids
+
+
+def leads(user, team_id):
+    """Whether the user leads this team today."""
+    return team_id in scope_for(user).leader_team_ids
+
+
+def office_towns(user):
+    """The ids of the towns whose office (乡镇办) the user works in."""
+    return scope_for(user).office_town_ids
+
+
+def departments(user):
+    """The ids of the county departments the user works in."""
+    return scope_for(user).department_ids
+
+
+def org_counties(user):
+    """The ids of the counties whose organization department (组织部) the user works in."""
+    return scope_for(user).org_county_ids
+
+
+def may_mark_sheet(user, liaison_day):
+    """The team's leader (or an administrator) marks anyone on the day's attendance sheet."""
+    return administers(user) or leads(user, liaison_day.team_id)
+
+
+def may_record_attendance(user, liaison_day):
+    """Who records anything on the day's sheet: those who mark it, and the team's members (their
+    own row only)."""
+    return may_mark_sheet(user, liaison_day) or liaison_day.team_id in member_teams(user)
+
+
+def team_villages(user):
+    """The villages the user may give a team: every village for an administrator, their town
+    office's villages otherwise (the town office keeps the rosters)."""
+    if administers(user):
+        return Village.objects.all()
+    return Village.objects.filter(town__in=office_towns(user))
+
+
+def positions(user):
+    """The user's positions today, one dict each, in the shape of /api/v1/me/."""
+    s = scope_for(user)
+    result = [{"kind": "leader" if t in s.leader_team_ids else "member", "team": t} for t in sorted(s.member_team_ids)]
+    result += [{"kind": "town_office", "town": t} for t in sorted(s.office_town_ids)]
+    result += [{"kind": "department", "department": d} for d in sorted(s.department_ids)]
+    result += [{"kind": "org_department", "county": c} for c in sorted(s.org_county_ids)]
+    if s.is_admin:
+        result.append({"kind": "admin"})
+    return result
+
+
 _RULES = {}
 
 
@@ -263,7 +334,7 @@ register(
         Q(team__in=s.leader_team_ids) | Q(team__village__town__in=s.office_town_ids)
     ),
 )
-# Attendance changes only through `services.record_attendance`, whose rule is `can_mark_sheet`.
+# Attendance changes only through `services.record_attendance`, whose rule is `may_mark_sheet`.
 register(
     Attendance,
     visible=lambda s, qs: qs.filter(_team_q(s, "liaison_day__team")),

@@ -42,24 +42,25 @@ def with_next_day(teams):
 
 def home_sections(user):
     """What the home page shows for each of the user's positions."""
-    s = scope.scope_for(user)
-    sections = {"scope": s}
-    if s.member_team_ids:
-        sections["my_teams"] = with_next_day(teams_of(user).filter(pk__in=s.member_team_ids))
-    if s.office_town_ids:
-        sections["office_towns"] = list(Town.objects.filter(pk__in=s.office_town_ids).order_by("name"))
-        sections["town_teams"] = with_next_day(teams_of(user).filter(village__town__in=s.office_town_ids))
-    if s.org_county_ids:
+    sections = {"has_position": scope.scope_for(user).has_position}
+    if teams := scope.member_teams(user):
+        sections["my_teams"] = with_next_day(teams_of(user).filter(pk__in=teams))
+        for team in sections["my_teams"]:
+            team.is_leader = scope.leads(user, team.pk)
+    if towns := scope.office_towns(user):
+        sections["office_towns"] = list(Town.objects.filter(pk__in=towns).order_by("name"))
+        sections["town_teams"] = with_next_day(teams_of(user).filter(village__town__in=towns))
+    if counties := scope.org_counties(user):
         sections["county_towns"] = list(
-            Town.objects.filter(county__in=s.org_county_ids)
+            Town.objects.filter(county__in=counties)
             .annotate(
                 team_count=Count("villages__team", filter=Q(villages__team__is_active=True)),
                 village_count=Count("villages", distinct=True),
             )
             .order_by("name")
         )
-    if s.department_ids:
-        sections["departments"] = list(Department.objects.filter(pk__in=s.department_ids))
+    if departments := scope.departments(user):
+        sections["departments"] = list(Department.objects.filter(pk__in=departments))
     return sections
 
 
@@ -68,9 +69,8 @@ def my_liaison_days(user, today=None, weeks=5):
     whose sheet may still be corrected, and the user's own attendance row on each, in three
     queries."""
     today = today or timezone.localdate()
-    s = scope.scope_for(user)
     teams = list(
-        Team.objects.filter(pk__in=s.member_team_ids, is_active=True)
+        Team.objects.filter(pk__in=scope.member_teams(user), is_active=True)
         .select_related("village__town")
         .order_by("village__name")
     )
@@ -84,7 +84,7 @@ def my_liaison_days(user, today=None, weeks=5):
     for day in days:
         day.my_attendance = mine.get(day.pk)
     for team in teams:
-        team.is_leader = team.pk in s.leader_team_ids
+        team.is_leader = scope.leads(user, team.pk)
         team_days = [d for d in days if d.team_id == team.pk]
         team.today = next((d for d in team_days if d.date == today), None)
         team.coming = [d for d in team_days if d.date > today and not d.is_cancelled][:4]

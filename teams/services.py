@@ -175,7 +175,7 @@ def add_calendar_days(*, by, name, kind, first_day, last_day=None, workdays=()):
     seven-day National Day at once) with the make-up working days (调休) that go with it, or a
     run of make-up working days. Nothing is added if any of the dates is already in the calendar;
     coming liaison days on the holiday are cancelled. Returns the rows added, in date order."""
-    if not scope.scope_for(by).is_admin:
+    if not scope.keeps_calendar(by):
         raise PermissionDenied(_("Only an administrator keeps the holiday calendar."))
     rows = calendar_days(name=name, kind=kind, first_day=first_day, last_day=last_day, workdays=workdays)
     Holiday.objects.bulk_create(rows)
@@ -344,13 +344,6 @@ class SheetChanged(Conflict):
     """Someone else marked a row since the user saw it (409); the message is for the user."""
 
 
-def can_mark_sheet(user, liaison_day):
-    """The team's leader (or an administrator) marks anyone on the day's attendance sheet;
-    the other members record only their own row."""
-    s = scope.scope_for(user)
-    return s.is_admin or liaison_day.team_id in s.leader_team_ids
-
-
 def _version(row):
     return (row.status, row.note, row.updated_by_id, row.updated_at, row.checked_in_at)
 
@@ -399,8 +392,8 @@ def record_attendance(*, liaison_day, by, entries):
         row.member_id: row for row in Attendance.objects.filter(liaison_day_id=liaison_day.pk, member_id__in=members)
     }
     day = LiaisonDay.objects.select_for_update().select_related("team").get(pk=liaison_day.pk)
-    leads = can_mark_sheet(by, day)
-    if not leads and day.team_id not in scope.scope_for(by).member_team_ids:
+    leads = scope.may_mark_sheet(by, day)
+    if not scope.may_record_attendance(by, day):
         raise PermissionDenied(_("Only the team's members and leader record its attendance."))
     today = timezone.localdate()
     if day.is_cancelled:

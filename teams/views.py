@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.web import add_service_error, flash_errors, whole_number
+from core.web import Conflict, add_service_error, conflict_page, flash_errors, whole_number
 from teams import scope, selectors, services
 from teams.forms import MARKS, CancelForm, LeaveForm, RescheduleForm, SheetForm
 from teams.models import LiaisonDay, Membership, Team
@@ -93,7 +93,7 @@ def check_in(request):
     team_id = whole_number(request.POST.get("team", ""))
     if team_id is None:
         raise Http404
-    team = get_object_or_404(Team, pk=team_id, pk__in=scope.scope_for(request.user).member_team_ids)
+    team = get_object_or_404(Team, pk=team_id, pk__in=scope.member_teams(request.user))
     try:
         services.check_in(user=request.user, team=team)
     except ValidationError as error:
@@ -128,7 +128,7 @@ def day_sheet(request, pk):
         day, rows, changes = selectors.day_sheet(request.user, pk)
     except LiaisonDay.DoesNotExist:
         raise Http404 from None
-    can_mark = services.can_mark_sheet(request.user, day) and day.sheet_is_open(timezone.localdate())
+    can_mark = scope.may_mark_sheet(request.user, day) and day.sheet_is_open(timezone.localdate())
     form, status = None, 200
     if request.method == "POST":
         if not can_mark:
@@ -139,9 +139,8 @@ def day_sheet(request, pk):
                 changed = services.record_attendance(liaison_day=day, by=request.user, entries=form.entries())
             except ValidationError as error:
                 add_service_error(form, error)
-            except services.SheetChanged as conflict:
-                messages.error(request, str(conflict))
-                return redirect("liaison-day", day.pk)
+            except Conflict as conflict:
+                return conflict_page(request, conflict, redirect("liaison-day", day.pk))
             else:
                 messages.success(request, _("The sheet is saved (%(n)d changed).") % {"n": len(changed)})
                 return redirect("liaison-day", day.pk)

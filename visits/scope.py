@@ -3,7 +3,7 @@ the town office, the county's organization department) see them; the village's t
 town office keep the household roll; visits are logged by the team's members; full phone and
 ID numbers are read by the village's own team."""
 
-from teams.models import Team
+from teams.models import Team, Village
 from teams.scope import Villages, register, scope_for
 from visits.models import Household, HouseholdTag, Visit
 
@@ -11,6 +11,17 @@ from visits.models import Household, HouseholdTag, Visit
 def roll_keepers(s):
     """The villages whose household roll the user keeps: their teams', their town office's."""
     return Villages(team_ids=s.member_team_ids, town_ids=s.office_town_ids, every=s.is_admin)
+
+
+def roll_villages(user):
+    """The villages whose household roll the user keeps, as a queryset. Those who keep a
+    village's roll are also the ones who register its residents' issues (issues.scope)."""
+    return Village.objects.filter(roll_keepers(scope_for(user)).q())
+
+
+def keeps_a_roll(user):
+    """Whether the user keeps any village's roll: `roll_villages` without a query."""
+    return not roll_keepers(scope_for(user)).is_empty
 
 
 def personal_data_villages(s):

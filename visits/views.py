@@ -150,7 +150,6 @@ def household_search(request):
 def diary(request):
     """The visit diary (民情日记): the visits of a team, a village, or by default the user's
     only team, newest first, through the same filters as the API."""
-    s = scope.scope_for(request.user)
     team = village = None
     cadres = []
     team_id, village_id = whole_number(request.GET.get("team", "")), whole_number(request.GET.get("village", ""))
@@ -159,8 +158,8 @@ def diary(request):
     elif village_id is not None:
         village = get_object_or_404(selectors.working_villages(request.user).select_related("team"), pk=village_id)
         cadres = selectors.cadres_of(getattr(village, "team", None))
-    elif len(s.member_team_ids) == 1:
-        team, cadres = selectors.team_and_cadres(Team.objects.all(), next(iter(s.member_team_ids)))
+    elif len(own := scope.member_teams(request.user)) == 1:
+        team, cadres = selectors.team_and_cadres(Team.objects.all(), next(iter(own)))
     data = request.GET.copy()
     for name, chosen in (("team", team), ("village", village)):
         data.pop(name, None)

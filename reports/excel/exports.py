@@ -35,13 +35,14 @@ from issues.models import Issue, Level
 from issues.scope import sees_personal_data
 from issues.selectors import ledger_filter
 from reports import periods as P
+from reports import scope as reports_scope
 from reports.excel import xlsx
 from reports.excel.xlsx import Column
 from reports.figures import metrics, selectors
 from reports.models import COUNTS, METRICS, ExportJob, Unit
 from reports.oversight import assessments
 from teams import scope
-from teams.models import Attendance, County, LiaisonDay, Membership, Role, Team, Town, Village
+from teams.models import Attendance, LiaisonDay, Membership, Role, Team, Town, Village
 from visits.filters import VisitFilter
 from visits.models import Visit
 from visits.validators import mask_name, mask_phone
@@ -100,13 +101,7 @@ def _where(user, data):
         found = scope.visible(user, Town).filter(pk=town).values_list("name", flat=True).first()
         if found:
             return found
-    s = scope.scope_for(user)
-    if s.is_admin:
-        return ""
-    names = list(County.objects.filter(pk__in=s.org_county_ids).values_list("name", flat=True))
-    names += list(Town.objects.filter(pk__in=s.office_town_ids).values_list("name", flat=True))
-    names += list(Team.objects.filter(pk__in=s.member_team_ids).values_list("village__name", flat=True))
-    return "、".join(names[:3]) + ("…" if len(names) > 3 else "")
+    return reports_scope.own_units_names(user)
 
 
 def _span(first, last):
@@ -372,7 +367,7 @@ VISIT_COUNTS = [name for name in COUNTS if name.startswith("visits_")]
 def dashboard(user, data):
     unit, unit_id = data.get("unit", ""), whole_number(data.get("id", ""))
     obj = selectors.unit_object(unit, unit_id) if unit in Unit.values and unit_id is not None else None
-    if obj is None or not selectors.sees(user, unit, obj):
+    if obj is None or not reports_scope.sees_unit(user, unit, obj):
         raise ValidationError(_("Choose a unit among those whose figures you see."))
     try:
         period = P.parse(data.get("period") or P.of("month", timezone.localdate()).key)

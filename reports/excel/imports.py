@@ -22,14 +22,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from reports import scope as reports_scope
 from reports.excel import xlsx
 from reports.excel.reading import FileRefused, read
 from reports.models import ImportBatch
 from teams import scope
 from teams.bulk import check_holidays, check_roster, import_holidays, import_roster
-from teams.models import Holiday, Role, Team, Village
+from teams.models import Holiday, Role, Team
 from visits.models import HouseholdTag
-from visits.scope import roll_keepers
+from visits.scope import roll_villages
 from visits.services import check_households, import_households
 from visits.validators import MOBILE, normalize_phone
 
@@ -168,7 +169,7 @@ def _checked(report, parsed, checked, names):
 
 def _villages(user):
     """{(town name, village name): village} of the villages whose roll the user keeps."""
-    villages = Village.objects.filter(roll_keepers(scope.scope_for(user)).q()).select_related("town")
+    villages = roll_villages(user).select_related("town")
     return {(v.town.name, v.name): v for v in villages}
 
 
@@ -219,10 +220,7 @@ def _role_names():
 
 def _teams(user):
     """{(town name, village name): team} of the active teams whose rosters the user keeps."""
-    s = scope.scope_for(user)
-    teams = Team.objects.filter(is_active=True).select_related("village__town")
-    if not s.is_admin:
-        teams = teams.filter(village__town__in=s.office_town_ids)
+    teams = scope.changeable(user, Team).filter(is_active=True).select_related("village__town")
     return {(t.village.town.name, t.village.name): t for t in teams}
 
 
@@ -263,7 +261,7 @@ def _holiday_kinds():
 
 
 def _holidays_check(user, report, rows):
-    if not scope.scope_for(user).is_admin:
+    if not scope.keeps_calendar(user):
         raise PermissionDenied(_("Only administrators keep the holiday calendar."))
     names = _names("holidays")
     kinds = _holiday_kinds()
@@ -336,10 +334,7 @@ KINDS = {
 def kinds_for(user):
     """The imports the user may run: households and rosters for the town office (its towns) and
     administrators, the holiday calendar for administrators."""
-    s = scope.scope_for(user)
-    if s.is_admin:
-        return list(KINDS)
-    return ["households", "roster"] if s.office_town_ids else []
+    return [kind for kind in KINDS if reports_scope.may_import(user, kind)]
 
 
 def _lock(kind):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from issues.models import Issue, Level
 from issues.selectors import in_queue
 from reports import periods as P
+from reports import scope as reports_scope
 from reports.figures import metrics, services
 from reports.models import PendingChange, Refresh, Snapshot, Unit
 from teams import scope
@@ -44,26 +45,11 @@ def county_of(unit, obj):
     return obj if unit == Unit.COUNTY else obj.county
 
 
-def sees(user, unit, obj):
-    """`may_see` for a unit already loaded by `unit_object`: no query."""
-    s = scope.scope_for(user)
-    county_id = county_of(unit, obj).pk
-    if s.is_admin or county_id in s.org_county_ids:
-        return True
-    if unit == Unit.TOWN:
-        return obj.pk in s.office_town_ids
-    if unit == Unit.TEAM:
-        return obj.pk in s.member_team_ids or obj.village.town_id in s.office_town_ids
-    if unit == Unit.DEPARTMENT:
-        return obj.pk in s.department_ids
-    return False
-
-
 def may_see(user, unit, unit_id):
     """The organization department sees its county and all in it, a town office its towns and
     their teams, a team's members their team, a department's staff their department."""
     obj = unit_object(unit, unit_id)
-    return obj is not None and sees(user, unit, obj)
+    return obj is not None and reports_scope.sees_unit(user, unit, obj)
 
 
 def parents(unit, obj):
@@ -73,22 +59,6 @@ def parents(unit, obj):
     if unit in (Unit.TOWN, Unit.DEPARTMENT):
         return [(Unit.COUNTY, obj.county)]
     return []
-
-
-def org_counties(user):
-    """The counties whose organization department the user is (all of them for an administrator)."""
-    s = scope.scope_for(user)
-    return County.objects.all() if s.is_admin else County.objects.filter(pk__in=s.org_county_ids)
-
-
-def dashboards(user):
-    """The units whose dashboards the user's positions open, broadest first."""
-    s = scope.scope_for(user)
-    result = [(Unit.COUNTY, c) for c in org_counties(user).order_by("name")]
-    result += [(Unit.TOWN, t) for t in Town.objects.filter(pk__in=s.office_town_ids).order_by("name")]
-    result += [(Unit.DEPARTMENT, d) for d in Department.objects.filter(pk__in=s.department_ids).order_by("name")]
-    result += [(Unit.TEAM, t) for t in Team.objects.filter(pk__in=s.member_team_ids).order_by("name")]
-    return result
 
 
 def periods_offered(today=None):
@@ -456,9 +426,7 @@ def town_coverage(user, today=None):
     """The same per town, for those who see whole counties (the organization department,
     administrators): [(town, snapshot or None)]. Two queries."""
     year = P.of("year", today or timezone.localdate())
-    s = scope.scope_for(user)
-    towns = Town.objects.all() if s.is_admin else Town.objects.filter(county__in=s.org_county_ids)
-    towns = list(towns.order_by("county__name", "name"))
+    towns = list(reports_scope.managed_towns(user).order_by("county__name", "name"))
     rows = {row.unit_id: row for row in Snapshot.objects.filter(
         refresh__in=current_refreshes(), unit=Unit.TOWN, unit_id__in=[t.pk for t in towns], period=year.kind,
         start=year.start,

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from core.web import query_without_page, whole_number
 from reports import periods as P
+from reports import scope as reports_scope
 from reports.figures import selectors, services, tasks
 from reports.models import COUNTS, METRICS, Refresh, Unit
-from teams import scope
 
 # A county department is judged on timely handling only (DESIGN.md: who owns a figure).
 UNIT_METRICS = {Unit.DEPARTMENT: ["timely"]}
@@ -50,7 +50,7 @@ RECORDS_PAGE_SIZE = 50
 
 def _unit_or_404(user, unit, pk):
     obj = selectors.unit_object(unit, pk)
-    if obj is None or not selectors.sees(user, unit, obj):
+    if obj is None or not reports_scope.sees_unit(user, unit, obj):
         raise Http404
     return obj
 
@@ -74,7 +74,7 @@ def _bad_period(request):
 @require_GET
 def my_dashboards(request):
     """The user's own dashboard, or the list of them when their positions open several."""
-    units = selectors.dashboards(request.user)
+    units = reports_scope.dashboards(request.user)
     if len(units) == 1:
         unit, obj = units[0]
         return redirect("dashboard", unit, obj.pk)
@@ -114,7 +114,7 @@ def dashboard(request, unit, pk):
         "current": selectors.current_issues(request.user, unit, pk, now),
         "current_lists": _current_lists(request.user, unit, obj),
         "quick": [(label, P.of(kind, today)) for kind, label in QUICK.items()],
-        "parents": [(u, o, selectors.sees(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
+        "parents": [(u, o, reports_scope.sees_unit(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
         "offered": [(P.KIND_LABELS[kind], periods) for kind, periods in selectors.periods_offered(today).items()],
         "trend_kind": trend_kind, "trend": trend, "trend_current": trend_current,
         "trend_chart": _trend_chart(trend, metrics, trend_current), "sort": sort, "descending": descending,
@@ -136,7 +136,7 @@ def _current_lists(user, unit, obj):
     (the county's: all the organization department sees), or the department's queue for its own
     staff (the ledger has no filter for it). The home's queues link the same way."""
     if unit == Unit.DEPARTMENT:
-        if obj.pk not in scope.scope_for(user).department_ids:
+        if not reports_scope.works_in_department(user, obj.pk):
             return {}
         base = reverse("issue-department-queue") + "?"
     else:
@@ -186,7 +186,7 @@ def records(request, unit, pk, metric):
         "period": period, "row": row, "counted_label": counted_label, "short_label": short_label,
         "explanation": explanation,
         "refresh": refresh, "show_all": show_all, "counted": counted, "short": short,
-        "parents": [(u, o, selectors.sees(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
+        "parents": [(u, o, reports_scope.sees_unit(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
         "page": paginator.get_page(request.GET.get("page")),
         "query": query_without_page(request), "now": timezone.now(),
     })
@@ -195,7 +195,7 @@ def records(request, unit, pk, metric):
 def _county_for_refresh(user, pk):
     """The county whose figures the user may refresh: its organization department, administrators."""
     county = selectors.unit_object(Unit.COUNTY, pk)
-    if county is None or not selectors.sees(user, Unit.COUNTY, county):
+    if county is None or not reports_scope.sees_unit(user, Unit.COUNTY, county):
         raise Http404
     return county
 
@@ -246,8 +246,7 @@ def coverage(request):
     """This year's household coverage from the figures: per town for those who see whole
     counties, per village of a town (`?town=`) or of the villages the user works in."""
     town_id = whole_number(request.GET.get("town", ""))
-    s = scope.scope_for(request.user)
-    by_town = town_id is None and (s.is_admin or bool(s.org_county_ids))
+    by_town = town_id is None and reports_scope.oversees_counties(request.user)
     if by_town:
         year, rows = selectors.town_coverage(request.user)
     else:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from core.listing import IdListField
 from core.web import whole_number
 from reports import periods
+from reports import scope as reports_scope
 from reports.models import AssessmentRound, Inspection, Unit
 from reports.oversight import assessments, inspections
 from teams import scope
@@ -81,7 +82,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         # The body is read first, as every endpoint does: bad input is a 400 whoever sends it.
         data = InspectionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if not inspections.may_record(request.user):
+        if not reports_scope.may_record_inspections(request.user):
             raise PermissionDenied(_("Only the county's organization department records inspections."))
         fields = dict(data.validated_data)
         team = scope.visible(request.user, Team).select_related("village__town").filter(pk=fields.pop("team")).first()

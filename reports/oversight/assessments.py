@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from core import texts
 from reports import periods as P
+from reports import scope as reports_scope
 from reports.figures import services
 from reports.models import (
     METRICS,
@@ -47,7 +48,6 @@ from reports.models import (
     Unit,
 )
 from reports.oversight.inspections import Frozen
-from teams import scope
 from teams.models import Team, Town
 
 # The metrics an assessment weighs, in the order pages show them, and DESIGN.md's default weights.
@@ -106,43 +106,27 @@ def figures_of(row):
 # Who may do what.
 
 
-def _manages(user, county_id):
-    s = scope.scope_for(user)
-    return s.is_admin or county_id in s.org_county_ids
-
-
 def _require_manager(user, county_id):
-    if not _manages(user, county_id):
+    if not reports_scope.manages(user, county_id):
         raise PermissionDenied(_("Only the county's organization department manages assessment rounds."))
 
 
 def rounds(user):
     """The rounds the user sees: the organization department its county's, drafts included; a
     town office its county's published rounds (its own results only, see `results`)."""
-    s = scope.scope_for(user)
-    qs = AssessmentRound.objects.select_related("county")
-    if s.is_admin:
-        return qs
-    offices = Town.objects.filter(pk__in=s.office_town_ids).values("county_id")
-    return qs.filter(
-        Q(county__in=s.org_county_ids) | Q(county__in=offices, status=AssessmentRound.Status.PUBLISHED)
-    )
+    return reports_scope.rounds_visible(user).select_related("county")
 
 
 def round_for(user, pk):
     return rounds(user).filter(pk=pk).first()
 
 
-def sees_all(user, round_):
-    return _manages(user, round_.county_id)
-
-
 def results(user, round_, unit):
     """The round's results of `unit` (towns or teams) the user sees, best first (unscored last):
     all of them for the organization department, a town office its town's and its teams'."""
     qs = AssessmentResult.objects.filter(round=round_, unit=unit)
-    if not sees_all(user, round_):
-        qs = qs.filter(town_id__in=scope.scope_for(user).office_town_ids)
+    if not reports_scope.sees_all_results(user, round_):
+        qs = qs.filter(town_id__in=reports_scope.result_towns(user))
     order = [F("rank").asc(nulls_last=True), "name"]
     return qs.order_by(*(["town_id", *order] if unit == Unit.TEAM else order))
 
@@ -220,9 +204,9 @@ def _red_black(scored, size):
 
 def seen(user, round_, rows):
     """Those of `rows` (results) the user sees, as `results` chooses them."""
-    if sees_all(user, round_):
+    if reports_scope.sees_all_results(user, round_):
         return rows
-    towns = scope.scope_for(user).office_town_ids
+    towns = reports_scope.result_towns(user)
     return [row for row in rows if row.town_id in towns]
 
 
@@ -375,7 +359,7 @@ def publish(*, round_, by):
 @transaction.atomic
 def withdraw(*, round_, by, reason):
     """An administrator takes a publication back, with a reason: the round is a draft again."""
-    if not scope.scope_for(by).is_admin:
+    if not reports_scope.may_withdraw_round(by):
         raise PermissionDenied(_("Only an administrator can withdraw a published round."))
     reason = (reason or "").strip()
     texts.check(reason=(reason, REASON))

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.web import add_service_error, paginate, query_without_page, whole_number
-from reports.figures import selectors
+from core.web import Conflict, add_service_error, conflict_page, paginate, query_without_page, whole_number
+from reports import scope as reports_scope
 from reports.oversight import inspections
 from reports.oversight.forms import InspectionForm
 from teams import scope
@@ -31,13 +31,14 @@ def inspection_list(request):
         found = found.filter(team=team_id)
     page = paginate(request, found, PAGE_SIZE)
     return render(request, "reports/inspections.html", {
-        "page": page, "query": query_without_page(request), "may_record": inspections.may_record(request.user),
+        "page": page, "query": query_without_page(request),
+        "may_record": reports_scope.may_record_inspections(request.user),
     })
 
 
 def _recordable_teams(user):
     return list(
-        scope.visible(user, Team).filter(is_active=True, village__town__county__in=selectors.org_counties(user))
+        scope.visible(user, Team).filter(is_active=True, village__town__county__in=reports_scope.managed_counties(user))
         .select_related("village__town").order_by("village__town__name", "village__name")
     )
 
@@ -53,7 +54,7 @@ def _date(value):
 @require_http_methods(["GET", "POST"])
 def inspection_new(request):
     """Record an inspection: first the team and the day, then what was found."""
-    if not inspections.may_record(request.user):
+    if not reports_scope.may_record_inspections(request.user):
         raise PermissionDenied
     source = request.POST if request.method == "POST" else request.GET
     teams = _recordable_teams(request.user)
@@ -118,14 +119,17 @@ def inspection_edit(request, pk):
         if form.is_valid():
             try:
                 inspections.update(inspection=inspection, by=request.user, **form.cleaned_data)
-            except inspections.Frozen as refused:
-                form.add_error(None, refused.message)
-                status = 409
+            except Conflict as conflict:
+                return conflict_page(request, conflict, _edit_page(request, form, inspection))
             except ValidationError as error:
                 add_service_error(form, error)
             else:
                 messages.success(request, _("The inspection is corrected."))
                 return redirect("inspection-detail", inspection.pk)
+    return _edit_page(request, form, inspection, status)
+
+
+def _edit_page(request, form, inspection, status=200):
     return render(request, "reports/inspection_form.html", {
         "form": form, "team": inspection.team, "day": inspection.date, "inspection": inspection,
     }, status=status)
@@ -139,9 +143,9 @@ def inspection_delete(request, pk):
         raise PermissionDenied
     try:
         inspections.delete(inspection=inspection, by=request.user)
-    except inspections.Frozen as refused:
-        messages.error(request, refused.message)
-        return render(request, "reports/inspection_detail.html", _detail_context(request, inspection), status=409)
+    except Conflict as conflict:
+        return conflict_page(request, conflict, render(
+            request, "reports/inspection_detail.html", _detail_context(request, inspection)))
     messages.success(request, _("The inspection is deleted."))
     return redirect("inspection-list")
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from core import texts
 from core.web import Conflict
+from reports import scope as reports_scope
 from reports.models import AssessmentRound, Inspection
 from teams import scope
 from teams.models import LiaisonDay, Membership
@@ -32,25 +33,6 @@ CHECKLIST = ("team_present", "notice_posted", "log_kept", "ledger_up_to_date")
 
 class Frozen(Conflict):
     """The change is not allowed in the object's current state (409); `message` is for the user."""
-
-
-def _visible(s, qs):
-    return qs.filter(
-        Q(team__village__town__county__in=s.org_county_ids) | Q(team__in=s.leader_team_ids)
-        | Q(team__village__town__in=s.office_town_ids)
-    )
-
-
-scope.register(
-    Inspection, visible=_visible,
-    changeable=lambda s, qs: qs.filter(team__village__town__county__in=s.org_county_ids),
-)
-
-
-def may_record(user):
-    """Whether the user records inspections: the organization department, administrators."""
-    s = scope.scope_for(user)
-    return s.is_admin or bool(s.org_county_ids)
 
 
 def inspections(user):
@@ -112,8 +94,7 @@ def _deduction(value):
 
 def _checked(*, by, team, date, inspectors, findings, deduction, criticism, absent_members, criticised):
     """The inspection's values once every rule has passed, or ValidationError naming each field refused."""
-    s = scope.scope_for(by)
-    if not (s.is_admin or team.village.town.county_id in s.org_county_ids):
+    if not reports_scope.manages(by, team.village.town.county_id):
         raise PermissionDenied(_("Only the county's organization department records inspections."))
     errors = texts.errors(inspectors=(inspectors, INSPECTORS), findings=(findings, FINDINGS),
                           criticism=(criticism, CRITICISM))

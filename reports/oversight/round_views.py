@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.web import add_service_error, flash_errors, whole_number
+from core.web import Conflict, add_service_error, conflict_page, flash_errors, whole_number
 from reports import periods as P
-from reports.figures import selectors, services
+from reports import scope as reports_scope
+from reports.figures import services
 from reports.models import Unit
-from reports.oversight import assessments, inspections
+from reports.oversight import assessments
 from reports.oversight.forms import RoundForm, WithdrawForm
-from teams import scope
 from teams.models import Town
 
 
@@ -30,7 +30,7 @@ def ended_periods(today=None):
 @require_GET
 def round_list(request):
     rounds = list(assessments.rounds(request.user).order_by("-start", "-pk"))
-    counties = list(selectors.org_counties(request.user).order_by("name"))
+    counties = list(reports_scope.managed_counties(request.user).order_by("name"))
     form = RoundForm(periods=ended_periods()) if counties else None
     return render(request, "reports/rounds.html", {"rounds": rounds, "form": form, "counties": counties})
 
@@ -38,7 +38,7 @@ def round_list(request):
 @login_required
 @require_POST
 def round_new(request):
-    counties = {c.pk: c for c in selectors.org_counties(request.user)}
+    counties = {c.pk: c for c in reports_scope.managed_counties(request.user)}
     if not counties:
         raise PermissionDenied
     county = counties.get(whole_number(request.POST.get("county", ""))) or (
@@ -78,7 +78,7 @@ def round_detail(request, pk):
     """The round's ranking of towns with a chart of scores, the red and black lists once
     published, and (for the organization department) what may be done with it."""
     round_ = _round_or_404(request.user, pk)
-    sees_all = assessments.sees_all(request.user, round_)
+    sees_all = reports_scope.sees_all_results(request.user, round_)
     standings = assessments.standings(round_)
     towns = assessments.seen(request.user, round_, standings[Unit.TOWN].ranked)
     places = {row.pk: row.place for standing in standings.values() for row in standing.ranked}
@@ -90,9 +90,9 @@ def round_detail(request, pk):
     return render(request, "reports/round.html", {
         "round": round_, "period": P.Period(round_.period, round_.start), "towns": towns, "teams": teams,
         "sees_all": sees_all, "chart": _chart(towns), **_lists(standings),
-        "office_towns": scope.scope_for(request.user).office_town_ids,
+        "office_towns": reports_scope.result_towns(request.user),
         "weights": [(m, assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
-        "form": form, "withdraw_form": WithdrawForm() if scope.scope_for(request.user).is_admin else None,
+        "form": form, "withdraw_form": WithdrawForm() if reports_scope.may_withdraw_round(request.user) else None,
         "events": list(round_.events.select_related("by").order_by("at", "pk")),
     })
 
@@ -189,8 +189,8 @@ def round_action(request, pk, action):
         else:
             assessments.withdraw(round_=round_, by=request.user, reason=request.POST.get("reason", ""))
             messages.success(request, _("The publication is withdrawn; the round is a draft again."))
-    except inspections.Frozen as refused:
-        messages.error(request, refused.message)
+    except Conflict as conflict:
+        return conflict_page(request, conflict, redirect("assessment-detail", round_.pk))
     except ValidationError as error:
         flash_errors(request, error)
     return redirect("assessment-detail", round_.pk)

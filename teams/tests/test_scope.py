@@ -4,7 +4,8 @@ import pytest
 
 from teams import scope
 from teams.models import Attendance, County, LiaisonDay, Membership, Team, Town, Village
-from teams.services import can_mark_sheet, generate_liaison_days
+from teams.scope import may_mark_sheet
+from teams.services import generate_liaison_days
 
 
 def names(queryset):
@@ -62,9 +63,9 @@ def test_liaison_days_are_changed_by_the_leader_and_the_town_office_only(world):
 def test_the_leader_marks_the_sheet_and_a_member_only_their_own_row(world):
     generate_liaison_days(weeks=1)
     day_a = LiaisonDay.objects.filter(team=world.team_a).earliest("date")
-    assert can_mark_sheet(world.leader, day_a) and can_mark_sheet(world.admin, day_a)
+    assert may_mark_sheet(world.leader, day_a) and may_mark_sheet(world.admin, day_a)
     for persona in ("cadre", "other_leader", "town_office", "org_department", "anonymous"):
-        assert not can_mark_sheet(getattr(world, persona), day_a), persona
+        assert not may_mark_sheet(getattr(world, persona), day_a), persona
     # The rows themselves change only through the service, never directly.
     assert not scope.changeable(world.leader, Attendance).exists()
 

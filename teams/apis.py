@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from core import auth
 from core.listing import MAX_IDS
-from teams import scope, services
+from teams import attendance, scope
 from teams.filters import (
     DepartmentFilter,
     LiaisonDayFilter,
@@ -174,5 +174,5 @@ class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
         day = self.get_object()
         entries = AttendanceEntrySerializer(data=request.data, many=True, allow_empty=False, max_length=MAX_IDS)
         entries.is_valid(raise_exception=True)
-        services.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
+        attendance.record_attendance(liaison_day=day, by=request.user, entries=entries.validated_data)
         return Response(LiaisonDaySerializer(self.get_queryset().get(pk=day.pk)).data)

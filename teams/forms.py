@@ -4,7 +4,7 @@ which give the refusal; `maxlength` only keeps the browser from taking more."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from teams import services
+from teams import attendance, services
 from teams.models import Attendance
 
 
@@ -23,7 +23,7 @@ class CancelForm(forms.Form):
 
 class LeaveForm(forms.Form):
     reason = forms.CharField(
-        label=_("Reason for leave"), widget=_line(services.LEAVE_REASON),
+        label=_("Reason for leave"), widget=_line(attendance.LEAVE_REASON),
         error_messages={"required": _("Give the reason for your leave.")},
     )
 
@@ -44,7 +44,7 @@ class SheetForm(forms.Form):
                 error_messages={"invalid_choice": _("Choose present, absent or leave.")},
             )
             self.fields[f"note-{row.member_id}"] = forms.CharField(
-                required=False, validators=[services.ATTENDANCE_NOTE]
+                required=False, validators=[attendance.ATTENDANCE_NOTE]
             )
             # The status the leader saw: a row someone else marked since is not overwritten.
             self.fields[f"seen-{row.member_id}"] = forms.ChoiceField(
@@ -54,7 +54,7 @@ class SheetForm(forms.Form):
             self.fields[f"seen_at-{row.member_id}"] = forms.DateTimeField(required=False)
 
     def entries(self):
-        """What to hand to `services.record_attendance`; a note not sent stays as it was."""
+        """What to hand to `attendance.record_attendance`; a note not sent stays as it was."""
         entries = []
         for row in self.rows:
             status, note = f"status-{row.member_id}", f"note-{row.member_id}"

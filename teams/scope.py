@@ -334,7 +334,7 @@ register(
         Q(team__in=s.leader_team_ids) | Q(team__village__town__in=s.office_town_ids)
     ),
 )
-# Attendance changes only through `services.record_attendance`, whose rule is `may_mark_sheet`.
+# Attendance changes only through `attendance.record_attendance`, whose rule is `may_mark_sheet`.
 register(
     Attendance,
     visible=lambda s, qs: qs.filter(_team_q(s, "liaison_day__team")),

@@ -102,7 +102,7 @@ class AttendanceEntrySerializer(serializers.Serializer):
         choices=[Attendance.Status.PRESENT, Attendance.Status.ABSENT, Attendance.Status.LEAVE],
         error_messages={"invalid_choice": _("Choose present, absent or leave.")},
     )
-    # Bounded by the service (`services.ATTENDANCE_NOTE`), whose refusal names the member.
+    # Bounded by the service (`attendance.ATTENDANCE_NOTE`), whose refusal names the member.
     note = serializers.CharField(required=False, allow_blank=True, default="")
     seen = serializers.ChoiceField(choices=Attendance.Status.choices, required=False, help_text=_(
         "The row's status as the client last saw it: if someone else has changed it since, the answer is 409."

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.web import Conflict, add_service_error, conflict_page, flash_errors, whole_number
-from teams import scope, selectors, services
+from teams import attendance, scope, selectors, services
 from teams.forms import MARKS, CancelForm, LeaveForm, RescheduleForm, SheetForm
 from teams.models import LiaisonDay, Membership, Team
 
@@ -95,7 +95,7 @@ def check_in(request):
         raise Http404
     team = get_object_or_404(Team, pk=team_id, pk__in=scope.member_teams(request.user))
     try:
-        services.check_in(user=request.user, team=team)
+        attendance.check_in(user=request.user, team=team)
     except ValidationError as error:
         flash_errors(request, error)
     else:
@@ -112,7 +112,7 @@ def ask_leave(request, pk):
         flash_errors(request, form.errors)
         return redirect("liaison-days")
     try:
-        services.ask_leave(user=request.user, liaison_day=day, reason=form.cleaned_data["reason"])
+        attendance.ask_leave(user=request.user, liaison_day=day, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         flash_errors(request, error)
     else:
@@ -136,7 +136,7 @@ def day_sheet(request, pk):
         form = SheetForm(request.POST, rows=rows)
         if form.is_valid():
             try:
-                changed = services.record_attendance(liaison_day=day, by=request.user, entries=form.entries())
+                changed = attendance.record_attendance(liaison_day=day, by=request.user, entries=form.entries())
             except ValidationError as error:
                 add_service_error(form, error)
             except Conflict as conflict:
@@ -151,7 +151,7 @@ def day_sheet(request, pk):
         "teams/day_sheet.html",
         {
             "day": day, "rows": rows, "changes": changes, "can_mark": can_mark, "form": form,
-            "statuses": MARKS, "note_limit": services.ATTENDANCE_NOTE.chars,
+            "statuses": MARKS, "note_limit": attendance.ATTENDANCE_NOTE.chars,
         },
         status=status,
     )

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from issues import services as issue_services
 from issues.models import Category, Issue
+from teams import attendance as team_attendance
 from teams import services as team_services
 from teams.models import Attendance, LiaisonDay
 
@@ -77,7 +78,7 @@ def test_the_application_runs_as_a_role_that_does_not_own_the_tables(tworld, app
         issue_services.escalate(issue=issue, by=tworld.leader, reason="需镇街协调")
         team_services.generate_liaison_days(weeks=2)
         day = LiaisonDay.objects.filter(team=tworld.team_a).order_by("date").first()
-        team_services.record_attendance(
+        team_attendance.record_attendance(
             liaison_day=day, by=tworld.leader, entries=[{"member": tworld.cadre.pk, "status": "leave", "note": "出差"}]
         )
     assert Issue.objects.get(pk=issue.pk).level == "town"
@@ -97,7 +98,7 @@ def test_the_application_role_cannot_rewrite_history(tworld, app_role, statement
     issue = register(tworld)
     team_services.generate_liaison_days(weeks=2)
     day = LiaisonDay.objects.filter(team=tworld.team_a).order_by("date").first()
-    team_services.record_attendance(
+    team_attendance.record_attendance(
         liaison_day=day, by=tworld.leader, entries=[{"member": tworld.cadre.pk, "status": "leave", "note": "出差"}]
     )
     error = raw(app_role, statement)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from conftest import browser_login
 from issues import public, services
 from issues.tests.test_public_lookup import forget_public_counters
+from teams import attendance as team_attendance
 from teams import services as team_services
 from teams.models import HalfDay, LiaisonDay
 
@@ -26,8 +27,8 @@ def long_texts(tbusy_world):
         team=w.team_a, scheduled_date=today, date=today, half_day=HalfDay.MORNING, place="西区社区党群服务中心"
     )
     team_services.sync_attendance(team_ids=[w.team_a.pk], start=today, end=today)
-    team_services.check_in(user=w.cadre, team=w.team_a)
-    team_services.ask_leave(user=w.lawyer, liaison_day=w.today, reason="出庭" + LONG_LINK[:150])
+    team_attendance.check_in(user=w.cadre, team=w.team_a)
+    team_attendance.ask_leave(user=w.lawyer, liaison_day=w.today, reason="出庭" + LONG_LINK[:150])
     w.long = services.register(
         by=w.cadre, village=w.village_a, category=w.issue_a.category, title="群众转发的链接" + LONG_LINK[:40],
         description="群众转来的链接：" + LONG_LINK, source="reception", reporter_name="王秀英",

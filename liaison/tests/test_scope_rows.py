@@ -15,6 +15,7 @@ from factories import HouseholdFactory, MembershipFactory, PositionFactory, Team
 from issues import services as issue_services
 from issues.models import DeadlineAlert, Event, Issue, Photo, Step
 from teams import scope
+from teams.attendance import record_attendance
 from teams.models import (
     Attendance,
     AttendanceChange,
@@ -26,7 +27,6 @@ from teams.models import (
     User,
     Village,
 )
-from teams.services import record_attendance
 from visits import services as visit_services
 from visits.models import Household, Visit
 from visits.scope import personal_data_villages, roll_keepers

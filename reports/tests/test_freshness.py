@@ -33,6 +33,7 @@ from reports.figures import metrics, services
 from reports.models import PendingChange, Refresh
 from reports.tests.freshness import county_rows_date_from_their_oldest_part, differences
 from reports.tests.test_imports import HOUSEHOLD_HEADER, ROSTER_HEADER, xlsx
+from teams import attendance as team_attendance
 from teams import services as rosters
 from teams.models import Attendance, LiaisonDay, Membership, Role, Town
 from visits import services as rolls
@@ -66,7 +67,7 @@ def county_world(db):
         entries = [{"member": row.member_id, "status": status, "note": "事假"}
                    for row in day.attendance.order_by("pk") if (status := statuses[next(rows) % 5])]
         with time_machine.travel(_at_23(day.date), tick=False):
-            rosters.record_attendance(liaison_day=day, by=w.admin, entries=entries)
+            team_attendance.record_attendance(liaison_day=day, by=w.admin, entries=entries)
     with time_machine.travel(START, tick=False) as clock:
         for village in (w.village_a, w.village_b, w.village_c):
             for n, registered in enumerate((date(2025, 3, 1), date(2026, 1, 5), date(2026, 9, 1))):
@@ -140,7 +141,7 @@ def correct_attendance(w, draw, today):
     if rows:
         row = draw(st.sampled_from(rows))
         status = draw(st.sampled_from(["present", "absent", "leave"]))
-        rosters.record_attendance(liaison_day=row.liaison_day, by=w.admin,
+        team_attendance.record_attendance(liaison_day=row.liaison_day, by=w.admin,
                                   entries=[{"member": row.member_id, "status": status, "note": "事假"}])
 
 
@@ -299,14 +300,14 @@ def test_a_change_noted_while_a_refresh_computes_is_counted_by_the_next(county_w
     w, clock = county_world
     day = LiaisonDay.objects.get(team=w.team_a, date=START.date() - timedelta(days=7))
     first, second = day.attendance.order_by("pk")[:2]
-    rosters.record_attendance(liaison_day=day, by=w.leader, entries=[
+    team_attendance.record_attendance(liaison_day=day, by=w.leader, entries=[
         {"member": first.member_id, "status": "absent" if first.status == "present" else "present"}])
     real, corrected = metrics.compute, []
 
     def compute_then_correct(*args, **kwargs):
         cells = real(*args, **kwargs)
         if not corrected:
-            corrected.append(rosters.record_attendance(liaison_day=day, by=w.leader, entries=[
+            corrected.append(team_attendance.record_attendance(liaison_day=day, by=w.leader, entries=[
                 {"member": second.member_id, "status": "absent" if second.status == "present" else "present"}]))
         return cells
 
@@ -487,7 +488,7 @@ def test_todays_liaison_day_enters_the_figures_tomorrow(world, liaison_tuesday, 
     from reports.figures import selectors
     from reports.models import Snapshot
 
-    rosters.check_in(user=world.cadre, team=world.team_a)
+    team_attendance.check_in(user=world.cadre, team=world.team_a)
     week = metrics.P.of("week", today_day.date)
 
     def figure_and_records():

@@ -39,6 +39,7 @@ from issues.models import Category
 from reports import periods as P
 from reports.figures import services
 from reports.models import Snapshot, Unit
+from teams import attendance as team_attendance
 from teams import services as team_services
 from teams.models import LiaisonDay, Role, User
 from visits import services as visit_services
@@ -74,7 +75,7 @@ def november(world):
             clock.move_to(at(on, 20))
             entries = [{"member": getattr(w, name, judge).pk if name != "judge" else judge.pk, "status": status,
                         "note": "出差" if status == "leave" else ""} for name, status in statuses.items()]
-            team_services.record_attendance(liaison_day=day_of(team, on), by=w.admin, entries=entries)
+            team_attendance.record_attendance(liaison_day=day_of(team, on), by=w.admin, entries=entries)
 
         def register(team_village, when, by):
             clock.move_to(when)
@@ -99,7 +100,7 @@ def november(world):
                                  village=w.village_a, households=[h_old, h_gone])
         i6 = register(w.village_c, at(9), w.other_cadre)
         clock.move_to(at(10, 8))
-        team_services.ask_leave(user=w.cadre, liaison_day=day_of(w.team_a, 10), reason="出差")
+        team_attendance.ask_leave(user=w.cadre, liaison_day=day_of(w.team_a, 10), reason="出差")
         mark(w.team_a, 10, leader="present")
         mark(w.team_c, 10, other_leader="absent", other_cadre="present")
         clock.move_to(at(10, 21))

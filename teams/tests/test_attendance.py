@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from conftest import LIAISON_TUESDAY, TODAY
+from teams import attendance as team_attendance
 from teams import services as team_services
 from teams.models import Attendance, AttendanceChange, LiaisonDay
 
@@ -17,7 +18,7 @@ def row(day, user):
 
 
 def test_check_in_marks_the_member_present_and_logs_it(world, today_day):
-    team_services.check_in(user=world.cadre, team=world.team_a)
+    team_attendance.check_in(user=world.cadre, team=world.team_a)
     attendance = row(today_day, world.cadre)
     assert attendance.status == Attendance.Status.PRESENT
     assert attendance.updated_by == world.cadre
@@ -26,41 +27,41 @@ def test_check_in_marks_the_member_present_and_logs_it(world, today_day):
 
 
 def test_checking_in_twice_changes_nothing(world, today_day):
-    team_services.check_in(user=world.cadre, team=world.team_a)
+    team_attendance.check_in(user=world.cadre, team=world.team_a)
     before = row(today_day, world.cadre).updated_at
-    team_services.check_in(user=world.cadre, team=world.team_a)
+    team_attendance.check_in(user=world.cadre, team=world.team_a)
     assert row(today_day, world.cadre).updated_at == before
     assert AttendanceChange.objects.filter(attendance__member=world.cadre).count() == 1
 
 
 def test_check_in_on_a_day_that_is_not_a_liaison_day_says_so(world, today_day):
     with time_machine.travel(LIAISON_TUESDAY + timedelta(days=1), tick=False), pytest.raises(ValidationError) as error:
-        team_services.check_in(user=world.cadre, team=world.team_a)
+        team_attendance.check_in(user=world.cadre, team=world.team_a)
     assert "今天不是西区社区驻点团队的驻点日" in error.value.messages[0]
     assert (TODAY + timedelta(days=7)).isoformat() in error.value.messages[0]
 
 
 def test_auxiliary_member_has_no_row_to_check_in(world, today_day):
     with pytest.raises(ValidationError, match="不是西区社区驻点团队需要考勤的成员"):
-        team_services.check_in(user=world.volunteer, team=world.team_a)
+        team_attendance.check_in(user=world.volunteer, team=world.team_a)
 
 
 def test_leave_needs_a_reason_and_can_be_asked_ahead(world, today_day):
     next_week = LiaisonDay.objects.get(team=world.team_a, date=TODAY + timedelta(days=7))
     with pytest.raises(ValidationError):
-        team_services.ask_leave(user=world.cadre, liaison_day=next_week, reason="  ")
-    team_services.ask_leave(user=world.cadre, liaison_day=next_week, reason="参加县里培训")
+        team_attendance.ask_leave(user=world.cadre, liaison_day=next_week, reason="  ")
+    team_attendance.ask_leave(user=world.cadre, liaison_day=next_week, reason="参加县里培训")
     assert (row(next_week, world.cadre).status, row(next_week, world.cadre).note) == ("leave", "参加县里培训")
 
 
 def test_a_member_cannot_check_in_ahead_or_mark_others(world, today_day):
     next_week = LiaisonDay.objects.get(team=world.team_a, date=TODAY + timedelta(days=7))
     with pytest.raises(ValidationError, match="驻点日还没到"):
-        team_services.record_attendance(
+        team_attendance.record_attendance(
             liaison_day=next_week, by=world.cadre, entries=[{"member": world.cadre.pk, "status": "present"}]
         )
     with pytest.raises(ValidationError, match="只有组长"):
-        team_services.record_attendance(
+        team_attendance.record_attendance(
             liaison_day=today_day, by=world.cadre, entries=[{"member": world.lawyer.pk, "status": "present"}]
         )
     assert row(today_day, world.lawyer).status == Attendance.Status.PENDING
@@ -72,24 +73,24 @@ def test_leader_sheet_is_all_or_nothing(world, today_day):
         {"member": world.volunteer.pk, "status": "present"},  # auxiliary: not on the sheet
     ]
     with pytest.raises(ValidationError, match="张小燕 在 2026-11-24 不是"):
-        team_services.record_attendance(liaison_day=today_day, by=world.leader, entries=entries)
+        team_attendance.record_attendance(liaison_day=today_day, by=world.leader, entries=entries)
     assert row(today_day, world.cadre).status == Attendance.Status.PENDING
     assert not AttendanceChange.objects.exists()
 
 
 def test_leader_corrects_within_the_window_and_every_change_is_logged(world, today_day):
-    team_services.record_attendance(
+    team_attendance.record_attendance(
         liaison_day=today_day, by=world.leader,
         entries=[{"member": world.lawyer.pk, "status": "absent"}, {"member": world.cadre.pk, "status": "present"}],
     )
     with time_machine.travel(LIAISON_TUESDAY + timedelta(days=7), tick=False):
-        team_services.record_attendance(
+        team_attendance.record_attendance(
             liaison_day=today_day, by=world.leader,
             entries=[{"member": world.lawyer.pk, "status": "leave", "note": "出庭"}],
         )
     with (time_machine.travel(LIAISON_TUESDAY + timedelta(days=8), tick=False),
           pytest.raises(ValidationError, match="截止更正")):
-        team_services.record_attendance(
+        team_attendance.record_attendance(
             liaison_day=today_day, by=world.leader, entries=[{"member": world.lawyer.pk, "status": "present"}]
         )
     log = list(AttendanceChange.objects.filter(attendance__member=world.lawyer).values_list(
@@ -100,7 +101,7 @@ def test_leader_corrects_within_the_window_and_every_change_is_logged(world, tod
 def test_cancelled_day_takes_no_attendance(world, today_day):
     team_services.cancel_liaison_day(liaison_day=today_day, reason="台风停课", by=world.leader)
     with pytest.raises(ValidationError, match="不是西区社区驻点团队的驻点日"):
-        team_services.check_in(user=world.cadre, team=world.team_a)
+        team_attendance.check_in(user=world.cadre, team=world.team_a)
 
 
 # Pages
@@ -198,7 +199,7 @@ def test_the_sheet_does_not_overwrite_a_row_someone_else_marked_meanwhile(world,
     url = reverse("liaison-day", args=[today_day.pk])
     page = as_user(world.leader).get(url).content.decode()
     assert f'name="seen-{world.cadre.pk}" value="pending"' in page
-    team_services.check_in(user=world.cadre, team=world.team_a)
+    team_attendance.check_in(user=world.cadre, team=world.team_a)
     response = as_user(world.leader).post(
         url, {f"status-{world.cadre.pk}": "absent", f"seen-{world.cadre.pk}": "pending"}, follow=True
     )

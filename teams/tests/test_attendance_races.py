@@ -13,6 +13,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from conftest import LIAISON_TUESDAY, TODAY
+from teams import attendance as team_attendance
 from teams import services as team_services
 from teams.models import Attendance, AttendanceChange, LiaisonDay
 
@@ -160,13 +161,13 @@ def test_the_sheet_does_not_overwrite_a_note_changed_meanwhile(tworld, tday, cli
     """The page sends the row's version: a note someone else wrote since is not overwritten by
     the (unchanged) note of the sheet the leader loaded."""
     cadre = tworld.cadre
-    team_services.record_attendance(liaison_day=tday, by=tworld.leader,
+    team_attendance.record_attendance(liaison_day=tday, by=tworld.leader,
                                     entries=[{"member": cadre.pk, "status": "present", "note": "准时"}])
     client.force_login(tworld.leader)
     url = reverse("liaison-day", args=[tday.pk])
     page = client.get(url).content.decode()
     version = re.search(rf'name="seen_at-{cadre.pk}" value="([^"]+)"', page)
-    team_services.record_attendance(liaison_day=tday, by=tworld.admin,
+    team_attendance.record_attendance(liaison_day=tday, by=tworld.admin,
                                      entries=[{"member": cadre.pk, "status": "present", "note": "迟到十分钟"}])
     sheet = {f"status-{cadre.pk}": "present", f"note-{cadre.pk}": "准时", f"seen-{cadre.pk}": "present"}
     if version:

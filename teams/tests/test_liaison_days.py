@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from teams import attendance as team_attendance
 from teams import services
 from teams.models import Attendance, Holiday, LiaisonDay, Membership, Role, Schedule
 
@@ -166,13 +167,13 @@ def test_a_member_cannot_overwrite_the_leaders_mark_or_change_a_past_day(world):
     with time_machine.travel("2026-11-24 09:00 +08:00", tick=False):
         services.generate_liaison_days(weeks=1, teams=[world.team_a])
         day = LiaisonDay.objects.get(team=world.team_a, date=date(2026, 11, 24))
-        services.record_attendance(liaison_day=day, by=world.leader,
+        team_attendance.record_attendance(liaison_day=day, by=world.leader,
                                    entries=[{"member": world.cadre.pk, "status": "absent"}])
         with pytest.raises(ValidationError):
-            services.record_attendance(liaison_day=day, by=world.cadre,
+            team_attendance.record_attendance(liaison_day=day, by=world.cadre,
                                        entries=[{"member": world.cadre.pk, "status": "leave", "note": "其实请过假"}])
     with time_machine.travel("2026-11-25 09:00 +08:00", tick=False), pytest.raises(ValidationError):
-        services.record_attendance(liaison_day=day, by=world.lawyer,
+        team_attendance.record_attendance(liaison_day=day, by=world.lawyer,
                                    entries=[{"member": world.lawyer.pk, "status": "leave", "note": "补请假"}])
     assert dict(day.attendance.values_list("member__username", "status")) == {
         "leader": "pending", "cadre": "absent", "lawyer": "pending"}

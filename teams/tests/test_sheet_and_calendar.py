@@ -10,25 +10,26 @@ import time_machine
 from django.urls import reverse
 
 from conftest import LIAISON_TUESDAY, TODAY
+from teams import attendance as team_attendance
 from teams import services
 from teams.models import Attendance, Holiday
 
 
 def test_check_in_keeps_its_time_and_a_leaders_mark_says_nothing_of_the_hour(world, today_day):
-    services.check_in(user=world.cadre, team=world.team_a)
-    services.record_attendance(liaison_day=today_day, by=world.leader,
+    team_attendance.check_in(user=world.cadre, team=world.team_a)
+    team_attendance.record_attendance(liaison_day=today_day, by=world.leader,
                                entries=[{"member": world.lawyer.pk, "status": "present"}])
     rows = {row.member_id: row for row in Attendance.objects.filter(liaison_day=today_day)}
     assert rows[world.cadre.pk].checked_in_at == LIAISON_TUESDAY
     assert rows[world.lawyer.pk].status == "present" and rows[world.lawyer.pk].checked_in_at is None
-    services.record_attendance(liaison_day=today_day, by=world.leader,
+    team_attendance.record_attendance(liaison_day=today_day, by=world.leader,
                                entries=[{"member": world.cadre.pk, "status": "absent"}])
     assert Attendance.objects.get(liaison_day=today_day, member=world.cadre).checked_in_at is None
 
 
 def test_the_sheet_shows_totals_rate_check_in_time_and_everyone_present(world, today_day, as_user):
-    services.check_in(user=world.cadre, team=world.team_a)
-    services.ask_leave(user=world.lawyer, liaison_day=today_day, reason="出庭")
+    team_attendance.check_in(user=world.cadre, team=world.team_a)
+    team_attendance.ask_leave(user=world.lawyer, liaison_day=today_day, reason="出庭")
     html = as_user(world.leader).get(reverse("liaison-day", args=[today_day.pk])).content.decode()
     # cadre present, lawyer on leave, leader not marked: 1 of the 2 counted.
     assert "出勤 1 人 · 缺勤 0 人 · 请假 1 人 · 未登记 1 人" in html and "出勤率：<strong>50%</strong>" in html
@@ -40,7 +41,7 @@ def test_the_sheet_shows_totals_rate_check_in_time_and_everyone_present(world, t
 
 
 def test_the_team_page_lists_past_liaison_days_with_their_sheets(world, today_day, as_user):
-    services.check_in(user=world.cadre, team=world.team_a)
+    team_attendance.check_in(user=world.cadre, team=world.team_a)
     with time_machine.travel(LIAISON_TUESDAY + timedelta(days=8), tick=False):
         html = as_user(world.cadre).get(reverse("team-detail", args=[world.team_a.pk])).content.decode()
     past = re.search(r'id="past-days".*?</section>', html, re.S).group(0)
@@ -87,7 +88,7 @@ def test_a_holiday_entered_after_the_days_were_made_cancels_the_coming_ones_left
     day = lambda team, on: team.liaison_days.get(scheduled_date=on)  # noqa: E731
     december_1, december_8 = date(2026, 12, 1), date(2026, 12, 8)
     # A leave recorded ahead on team A's 8 December; team C's 8 December moved onto the 9th by its leader.
-    services.record_attendance(liaison_day=day(world.team_a, december_8), by=world.leader,
+    team_attendance.record_attendance(liaison_day=day(world.team_a, december_8), by=world.leader,
                                entries=[{"member": world.lawyer.pk, "status": "leave", "note": "出差"}])
     services.reschedule_liaison_day(liaison_day=day(world.team_c, december_8), new_date=date(2026, 12, 9),
                                     reason="村里有活动", by=world.other_leader)

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from conftest import browser_login
+from teams import attendance as team_attendance
 from teams import services as team_services
 from teams.models import Attendance, HalfDay, LiaisonDay
 
@@ -32,7 +33,7 @@ def test_saving_the_sheet_keeps_a_note_written_meanwhile(tworld, sheet, phone_pa
 
     # The leader has the saved sheet open; an administrator corrects the cadre's note meanwhile.
     page.goto(f"{page.base_url}/days/{sheet.pk}/")
-    team_services.record_attendance(liaison_day=sheet, by=tworld.admin,
+    team_attendance.record_attendance(liaison_day=sheet, by=tworld.admin,
                                     entries=[{"member": tworld.cadre.pk, "status": "present", "note": "迟到十分钟"}])
     page.check(f"input[name=status-{tworld.lawyer.pk}][value=leave]")
     page.fill(f"input[name=note-{tworld.lawyer.pk}]", "出庭")

@@ -1,6 +1,7 @@
 """Issue 20's audit, measured from outside the process: HTTP against gunicorn in production mode,
 a real Celery worker (with beat) and a Redis of the script's own that it stops, freezes and
-starts again; the database roles as README's Production section sets them.
+starts again; the database roles as README's Production section sets them. One script of
+~490 lines, because each part needs the same servers started, stopped and cleaned up.
 
     createdb liaison_audit
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/liaison_audit .venv/bin/python benchmarks/outside_audit.py

@@ -3,7 +3,8 @@
 Each locks the issue's row, checks that the issue is still what the caller loaded (else it
 lost a race: 409), that the user may make this change (403) and that the change is allowed
 from the current state (409), then writes the change, exactly one timeline event for it and
-the notices, all in one transaction."""
+the notices, all in one transaction. Over 400 lines because the ledger's transitions are read
+as one state machine: each is short, and they share the lock-and-check steps."""
 
 from datetime import timedelta
 

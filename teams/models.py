@@ -3,6 +3,9 @@ liaison days and attendance, and the holiday calendar.
 
 History is never deleted: foreign keys to people and teams PROTECT, and memberships end
 with a date instead of being removed.
+
+Over 400 lines because the app's tables are one tree (county → town → village → team → liaison
+day → attendance) whose constraints and audit rules read best side by side.
 """
 
 from datetime import date, timedelta

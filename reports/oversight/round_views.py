@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.web import add_service_error, flash_errors, whole_number
 from reports import periods as P
-from reports.figures import selectors, services
+from reports.figures import registry, selectors, services
 from reports.models import Unit
 from reports.oversight import assessments, inspections
 from reports.oversight.forms import RoundForm, WithdrawForm
@@ -91,7 +91,7 @@ def round_detail(request, pk):
         "round": round_, "period": P.Period(round_.period, round_.start), "towns": towns, "teams": teams,
         "sees_all": sees_all, "chart": _chart(towns), **_lists(standings),
         "office_towns": scope.scope_for(request.user).office_town_ids,
-        "weights": [(m, assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
+        "weights": [(m, registry.get(m).label, w) for m, w in assessments.weights_of(round_).items()],
         "form": form, "withdraw_form": WithdrawForm() if scope.scope_for(request.user).is_admin else None,
         "events": list(round_.events.select_related("by").order_by("at", "pk")),
     })
@@ -151,7 +151,7 @@ def round_print(request, pk):
         "round": round_, "period": P.Period(round_.period, round_.start),
         "towns": assessments.seen(request.user, round_, standings[Unit.TOWN].ranked),
         "teams": assessments.seen(request.user, round_, standings[Unit.TEAM].ranked),
-        "weights": [(assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
+        "weights": [(registry.get(m).label, w) for m, w in assessments.weights_of(round_).items()],
         **_lists(standings), "now": timezone.now(),
     })
 

@@ -37,7 +37,7 @@ from issues.selectors import ledger_filter
 from reports import periods as P
 from reports.excel import xlsx
 from reports.excel.xlsx import Column
-from reports.figures import metrics, registry, selectors, units
+from reports.figures import registry, selectors, units
 from reports.models import COUNTS, ExportJob, Unit
 from reports.oversight import assessments
 from teams import scope
@@ -252,7 +252,7 @@ DAY = pgettext_lazy("attendance sheet", "%(day)d")
 def attendance(user, data):
     """考勤表 of a team (or of a town's teams): each member with attendance rows × the liaison
     days of the month, marked as recorded, then 应到/实到/请假/缺席 and the rate from the metric's
-    own rows (`metrics.attendance_rows`: members required on that date, on days before today,
+    own rows (`registry.attendance_rows`: members required on that date, on days before today,
     leave left out, a row still pending counted as not present), so that the sheet's total is
     the team's attendance figure for the month; under the table the total, a legend and the
     line for the leader's signature."""
@@ -275,7 +275,7 @@ def attendance(user, data):
     # marks are shown, a coming day's pending rows are not.
     today = timezone.localdate()
     judged_last = min(last, today - timedelta(days=1))
-    counted = chosen(scope.visible(user, metrics.attendance_rows(first, last, today)))
+    counted = chosen(scope.visible(user, registry.attendance_rows(first, last, today)))
     one_team = team_id is not None
     loaded = {}
 

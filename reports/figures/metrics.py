@@ -183,7 +183,10 @@ def coverage(scope, period_list):
 
     The denominator comes from how many households each village registered and lost by each
     day; the numerator from one read of the team's household visits, each household counted
-    once per period, and only if it was active at the period's end."""
+    once per period, and only if it was active at the period's end.
+
+    The rule of the records behind it (registry: `active_households`, `visited_since`), counted
+    in Python for every period at once: a query per period would read the visits again each time."""
     households = Household.objects.filter(village__town__in=scope.towns)
     result = defaultdict(lambda: defaultdict(int))
     registered = _by_day(households.values_list("village_id", "registered_on").annotate(n=Count("pk")))

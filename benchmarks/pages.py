@@ -37,7 +37,7 @@ from django.utils import timezone  # noqa: E402
 from issues.models import Issue, Step  # noqa: E402
 from liaison.api_urls import router  # noqa: E402
 from reports import periods as P  # noqa: E402
-from reports.models import METRICS  # noqa: E402
+from reports.figures.registry import KEYS as METRICS  # noqa: E402
 from teams.models import LiaisonDay, Position, Team, User  # noqa: E402
 from visits.models import Household, Visit  # noqa: E402
 

@@ -247,9 +247,6 @@ class Step(models.Model):
     def handler(self):
         return self.team or self.town or self.department
 
-    def is_overdue(self, now):
-        return self.ended_at is None and self.due_at < now
-
 
 class Event(models.Model):
     """The append-only timeline: one row per change, never edited. `kind` is a code; the page

@@ -3,7 +3,8 @@ every package's urls.py imports this module before its patterns use them."""
 
 from django.urls import register_converter
 
-from reports.models import METRICS, Unit
+from reports.figures.registry import KEYS
+from reports.models import Unit
 
 
 class UnitConverter:
@@ -17,7 +18,7 @@ class UnitConverter:
 
 
 class MetricConverter(UnitConverter):
-    regex = "|".join(METRICS)
+    regex = "|".join(KEYS)
 
 
 register_converter(UnitConverter, "unit")

@@ -4,6 +4,7 @@ ask these; the rules for the reports' own models are registered with `teams.scop
 
 from django.db.models import Q
 
+from reports.figures import units
 from reports.models import AssessmentRound, Inspection, Unit
 from teams import scope
 from teams.models import County, Department, Team, Town
@@ -37,18 +38,12 @@ def managed_towns(user):
     return Town.objects.all() if s.is_admin else Town.objects.filter(county__in=s.org_county_ids)
 
 
-def _county_id(unit, obj):
-    if unit == Unit.TEAM:
-        return obj.village.town.county_id
-    return obj.pk if unit == Unit.COUNTY else obj.county_id
-
-
 def sees_unit(user, unit, obj):
     """Whether the user sees this unit's figures (a team, town, county or department, loaded
     with what leads up to its county; no query): the organization department its county and all
     in it, a town office its towns and their teams, a team's members their team, a department's
     staff their department."""
-    if manages(user, _county_id(unit, obj)):
+    if manages(user, units.of(unit).county(obj).pk):
         return True
     s = scope.scope_for(user)
     if unit == Unit.TOWN:

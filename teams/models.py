@@ -395,6 +395,19 @@ class Attendance(models.Model):
             raise ValidationError({"note": _("Give the reason for the leave.")})
 
 
+# The attendance rate (DESIGN.md) of a sheet, and of the figures over the rows they count:
+# present over the rows, leave excepted; a row still pending counts as not present. `prefix`
+# leads from the rows asked to their attendance.
+
+
+def present(prefix=""):
+    return Q(**{f"{prefix}status": Attendance.Status.PRESENT})
+
+
+def counted(prefix=""):
+    return ~Q(**{f"{prefix}status": Attendance.Status.LEAVE})
+
+
 class Holiday(models.Model):
     """The official calendar's exceptions: public holidays, and the make-up working days
     (调休) that fall on weekends. Kept as data because it changes every year."""

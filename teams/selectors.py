@@ -7,7 +7,18 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from teams import scope
-from teams.models import Attendance, AttendanceChange, Department, LiaisonDay, Membership, Role, Team, Town
+from teams.models import (
+    Attendance,
+    AttendanceChange,
+    Department,
+    LiaisonDay,
+    Membership,
+    Role,
+    Team,
+    Town,
+    counted,
+    present,
+)
 
 
 def teams_of(user):
@@ -100,16 +111,16 @@ def past_days(team, today=None, count=12):
     return list(
         LiaisonDay.objects.filter(team=team, date__lt=today)
         .annotate(
-            present=Count("attendance", filter=Q(attendance__status=Attendance.Status.PRESENT)),
-            counted=Count("attendance", filter=~Q(attendance__status=Attendance.Status.LEAVE)),
+            present=Count("attendance", filter=present("attendance__")),
+            counted=Count("attendance", filter=counted("attendance__")),
         )
         .order_by("-date")[:count]
     )
 
 
 def sheet_totals(rows):
-    """The sheet's counts by status, and its attendance rate as DESIGN.md counts it: present over
-    the rows, leave excepted, a row still pending counting as not present (None: nothing to count)."""
+    """The sheet's counts by status, and its attendance rate as DESIGN.md counts it
+    (`models.present` over `models.counted`, for rows at hand; None: nothing to count)."""
     counts = dict.fromkeys(Attendance.Status.values, 0)
     for row in rows:
         counts[row.status] += 1

@@ -19,12 +19,12 @@ def year_start(today=None):
     return date(today.year, 1, 1)
 
 
-def visited_since(start):
-    """Exists(a household visit to the outer household on or after `start`)."""
+def visited_since(start, until=None):
+    """Exists(a household visit to the outer household on or after `start`, up to `until`): what
+    counts as visited for the village pages and for the coverage figures alike."""
+    days = {"visit__date__gte": start} if until is None else {"visit__date__range": (start, until)}
     return Exists(
-        VisitHousehold.objects.filter(
-            household=OuterRef("pk"), visit__kind=Visit.Kind.HOUSEHOLD, visit__date__gte=start
-        )
+        VisitHousehold.objects.filter(household=OuterRef("pk"), visit__kind=Visit.Kind.HOUSEHOLD, **days)
     )
 
 
@@ -147,23 +147,15 @@ def visit_detail(user, pk):
 
 
 def coverage_counts(villages, start):
-    """{village id: {"total": active households, "visited": those with a household visit since `start`}}."""
-    totals = dict(
+    """{village id: {"total": active households, "visited": those with a household visit since `start`}}.
+    Live, on the roll as it is now; the figures' coverage counts the roll at each period's end
+    (reports/figures/registry.py), which a household moved out later was still on."""
+    rows = (
         Household.objects.filter(village__in=villages, is_active=True)
         .values("village")
-        .annotate(n=Count("pk"))
-        .values_list("village", "n")
+        .annotate(total=Count("pk"), visited=Count("pk", filter=Q(visited_since(start))))
     )
-    visited = dict(
-        VisitHousehold.objects.filter(
-            visit__kind=Visit.Kind.HOUSEHOLD, visit__date__gte=start, household__is_active=True,
-            household__village__in=villages,
-        )
-        .values("household__village")
-        .annotate(n=Count("household", distinct=True))
-        .values_list("household__village", "n")
-    )
-    return {village: {"total": total, "visited": visited.get(village, 0)} for village, total in totals.items()}
+    return {row["village"]: {"total": row["total"], "visited": row["visited"]} for row in rows}
 
 
 def coverage_row(village, counts):

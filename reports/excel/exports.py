@@ -38,8 +38,8 @@ from reports import periods as P
 from reports import scope as reports_scope
 from reports.excel import xlsx
 from reports.excel.xlsx import Column
-from reports.figures import metrics, selectors
-from reports.models import COUNTS, METRICS, ExportJob, Unit
+from reports.figures import registry, selectors, units
+from reports.models import COUNTS, ExportJob, Unit
 from reports.oversight import assessments
 from teams import scope
 from teams.models import Attendance, LiaisonDay, Membership, Role, Team, Town, Village
@@ -247,7 +247,7 @@ DAY = pgettext_lazy("attendance sheet", "%(day)d")
 def attendance(user, data):
     """考勤表 of a team (or of a town's teams): each member with attendance rows × the liaison
     days of the month, marked as recorded, then 应到/实到/请假/缺席 and the rate from the metric's
-    own rows (`metrics.attendance_rows`: members required on that date, on days before today,
+    own rows (`registry.attendance_rows`: members required on that date, on days before today,
     leave left out, a row still pending counted as not present), so that the sheet's total is
     the team's attendance figure for the month; under the table the total, a legend and the
     line for the leader's signature."""
@@ -270,7 +270,7 @@ def attendance(user, data):
     # marks are shown, a coming day's pending rows are not.
     today = timezone.localdate()
     judged_last = min(last, today - timedelta(days=1))
-    counted = chosen(scope.visible(user, metrics.attendance_rows(first, last, today)))
+    counted = chosen(scope.visible(user, registry.attendance_rows(first, last, today)))
     one_team = team_id is not None
     loaded = {}
 
@@ -361,12 +361,12 @@ def attendance(user, data):
 
 # A dashboard's figures.
 
-DEPARTMENT_METRICS = ("timely",)
 VISIT_COUNTS = [name for name in COUNTS if name.startswith("visits_")]
 
 def dashboard(user, data):
     unit, unit_id = data.get("unit", ""), whole_number(data.get("id", ""))
-    obj = selectors.unit_object(unit, unit_id) if unit in Unit.values and unit_id is not None else None
+    kind = units.of(unit) if unit in Unit.values and unit_id is not None else None
+    obj = kind.load(unit_id) if kind else None
     if obj is None or not reports_scope.sees_unit(user, unit, obj):
         raise ValidationError(_("Choose a unit among those whose figures you see."))
     try:
@@ -374,12 +374,12 @@ def dashboard(user, data):
     except ValueError:
         raise ValidationError({"period": _("Name the period as week:2026-W47, month:2026-11, quarter:2026-Q4 or "
                                            "year:2026.")}) from None
-    refresh, _latest = selectors.refreshes(selectors.county_of(unit, obj).pk)
-    measured = list(DEPARTMENT_METRICS) if unit == Unit.DEPARTMENT else list(METRICS)
+    refresh, _latest = selectors.refreshes(kind.county(obj).pk)
+    measured = registry.owned_by(unit)
     # Columns narrow enough for the sheet to print on one page's width at 8 pt or more.
     columns = [(C("Unit"), 14, WRAP)]
     for metric in measured:
-        label = str(METRICS[metric])
+        label = str(metric.label)
         columns += [(f"{label} · " + C("numerator"), 7), (f"{label} · " + C("denominator"), 7), (label, 7)]
     columns += [(str(label), 7) for label in COUNTS.values()]
     members = []
@@ -394,17 +394,16 @@ def dashboard(user, data):
     def rows():
         for member_unit, name, row in load():
             cells = [name]
-            # A department is measured on its timeliness only, and makes no visits: its other cells stay blank.
-            department = member_unit == Unit.DEPARTMENT
+            # A department is measured on its own metrics only, and makes no visits: its other cells stay blank.
+            member_kind = units.of(member_unit)
             for metric in measured:
-                if row is None or department and metric not in DEPARTMENT_METRICS:
+                if row is None or not metric.owned_by(member_unit):
                     cells += [None, None, None]
                     continue
-                rate = row.rate(metric)
-                cells += [getattr(row, f"{metric}_num"), getattr(row, f"{metric}_den"),
-                          None if rate is None else ("rate", rate)]
-            cells += [getattr(row, name) if row is not None and not (department and name in VISIT_COUNTS) else None
-                      for name in COUNTS]
+                rate = metric.rate(row)
+                cells += [*metric.pair(row), None if rate is None else ("rate", rate)]
+            blank = () if member_kind.has_teams else VISIT_COUNTS
+            cells += [getattr(row, name) if row is not None and name not in blank else None for name in COUNTS]
             yield cells
 
     heading = _("Figures")
@@ -433,7 +432,7 @@ def assessment(user, data):
     # Too wide for one page at 8 pt: the place, unit type and unit repeat on the second.
     columns = [(C("Place in the county"), 6), (C("Unit type"), 9), (C("Unit"), 18, WRAP), (C("Town"), 10)]
     for metric in assessments.WEIGHED:
-        label = str(METRICS[metric])
+        label = str(registry.get(metric).label)
         columns += [Column(f"{label} · " + C("numerator"), 7), Column(f"{label} · " + C("denominator"), 7, joined=True),
                     Column(label, 7, joined=True), Column(f"{label} · " + C("weight"), 7, joined=True),
                     Column(f"{label} · " + C("points"), 7, joined=True)]

@@ -13,8 +13,8 @@ from rest_framework.views import APIView
 
 from core.web import whole_number
 from reports import periods
-from reports.figures import selectors
-from reports.models import COUNTS, METRICS, Unit
+from reports.figures import registry, selectors
+from reports.models import COUNTS, Unit
 
 _metric = inline_serializer("Metric", {
     "numerator": serializers.IntegerField(), "denominator": serializers.IntegerField(),
@@ -63,9 +63,8 @@ def parse_period(value):
 def figures(row):
     return {
         "metrics": {
-            metric: {"numerator": getattr(row, f"{metric}_num"), "denominator": getattr(row, f"{metric}_den"),
-                     "rate": row.rate(metric)}
-            for metric in METRICS
+            metric.key: dict(zip(("numerator", "denominator"), metric.pair(row), strict=True), rate=metric.rate(row))
+            for metric in registry.METRICS
         },
         "counts": {name: getattr(row, name) for name in COUNTS},
     }

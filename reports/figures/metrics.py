@@ -9,23 +9,31 @@ Where DESIGN.md leaves room, the reading taken is written beside the query."""
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Trunc, TruncDate
 from django.utils import timezone
 
-from issues.models import Event, Issue, Level, Step, overdue_q
+from issues.models import Issue, Level, overdue_q
 from reports import periods as P
-from reports.models import FIGURES, Unit
-from teams.models import REQUIRED_ROLES, Attendance, LiaisonDay, Membership, Team
+from reports.figures.registry import (
+    ANSWERED,
+    FIGURES,
+    PRESENT,
+    RESOLVED,
+    SATISFIED,
+    attendance_rows,
+    judged_steps,
+    on_time,
+    ratings,
+)
+from reports.figures.registry import aware as _aware
+from reports.models import Unit
+from teams.models import Team
 from visits.models import Household, Visit
 
 VisitHousehold = Visit.households.through
-
-
-def _aware(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _local_day(field):
@@ -65,53 +73,6 @@ def horizon(last):
     period that holds today may have ended already, and counts for it. The year's end, or the
     end of an ISO week that runs into the next year (2026-W53 ends on 3 January 2027)."""
     return _aware(max(P.next_start(kind, P.start_of(kind, last)) for kind in P.KINDS))
-
-
-# The rows each metric counts, shared by the figures and the lists that open behind them.
-
-
-def attendance_rows(first, last, today):
-    """Rows of required members (a membership required on that date, whatever happened to it
-    later) on liaison days not cancelled between `first` and `last` and before `today`: a day is
-    judged once it is over, so a morning's figures do not show everyone absent. Leave is out of
-    the denominator and a row still pending counts as not present (PRESENT is the numerator)."""
-    last = min(last, today - timedelta(days=1))
-    required = Membership.objects.filter(
-        team=OuterRef("liaison_day__team"), user=OuterRef("member"), role__in=REQUIRED_ROLES,
-        start_date__lte=OuterRef("liaison_day__date"),
-    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("liaison_day__date")))
-    return (
-        Attendance.objects.filter(
-            liaison_day__status=LiaisonDay.Status.SCHEDULED, liaison_day__date__range=(first, last)
-        )
-        .exclude(status=Attendance.Status.LEAVE)
-        .filter(Exists(required))
-    )
-
-
-PRESENT = Q(status=Attendance.Status.PRESENT)
-
-
-def judged_steps(start, horizon, now):
-    """Steps due from `start` (up to `horizon`) that have ended, or whose due time has passed;
-    a step that ends after `now` has not ended as of `now`. `on_time(now)` is the numerator."""
-    return Step.objects.filter(due_at__gte=start, due_at__lt=horizon).filter(
-        Q(ended_at__isnull=False, ended_at__lte=now) | Q(due_at__lt=now)
-    )
-
-
-def on_time(now):
-    return Q(ended_at__isnull=False, ended_at__lte=now) & Q(ended_at__lte=F("due_at"))
-
-
-RESOLVED = Q(status=Issue.Status.RESOLVED) | Q(status=Issue.Status.CLOSED, current_step__outcome=Step.Outcome.RESOLVED)
-ANSWERED = Q(status=Issue.Status.CLOSED)
-SATISFIED = Q(satisfaction__in=(Issue.Satisfaction.SATISFIED, Issue.Satisfaction.BASICALLY_SATISFIED))
-
-
-def ratings(start, end):
-    """Each rating at the time it was given, including one that reopened its issue."""
-    return Event.objects.filter(kind=Event.Kind.RATED, at__gte=start, at__lt=end)
 
 
 def attendance(scope):
@@ -222,7 +183,10 @@ def coverage(scope, period_list):
 
     The denominator comes from how many households each village registered and lost by each
     day; the numerator from one read of the team's household visits, each household counted
-    once per period, and only if it was active at the period's end."""
+    once per period, and only if it was active at the period's end.
+
+    The rule of the records behind it (registry: `active_households`, `visited_since`), counted
+    in Python for every period at once: a query per period would read the visits again each time."""
     households = Household.objects.filter(village__town__in=scope.towns)
     result = defaultdict(lambda: defaultdict(int))
     registered = _by_day(households.values_list("village_id", "registered_on").annotate(n=Count("pk")))

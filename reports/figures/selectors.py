@@ -3,62 +3,28 @@ what needs attention, and the records behind any figure — each within the view
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial, reduce
+from operator import or_
 
 from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
-from issues.models import Issue, Level
-from issues.selectors import in_queue
+from issues.models import Issue
 from reports import periods as P
 from reports import scope as reports_scope
-from reports.figures import metrics, services
+from reports.figures import registry, services, units
 from reports.models import PendingChange, Refresh, Snapshot, Unit
 from teams import scope
-from teams.models import Attendance, County, Department, LiaisonDay, Team, Town, Village
-from visits.models import Household, Visit
-
-MODELS = {Unit.TEAM: Team, Unit.TOWN: Town, Unit.COUNTY: County, Unit.DEPARTMENT: Department}
-
-
-def county_id_of(unit, unit_id):
-    paths = {Unit.TEAM: "village__town__county_id", Unit.TOWN: "county_id", Unit.DEPARTMENT: "county_id"}
-    if unit == Unit.COUNTY:
-        return unit_id
-    return MODELS[unit].objects.filter(pk=unit_id).values_list(paths[unit], flat=True).first()
-
-
-_RELATED = {Unit.TEAM: ["village__town__county"], Unit.TOWN: ["county"], Unit.COUNTY: [],
-            Unit.DEPARTMENT: ["county"]}
-
-
-def unit_object(unit, unit_id):
-    """The team, town, county or department, with what leads up to its county; None if none."""
-    return MODELS[unit].objects.select_related(*_RELATED[unit]).filter(pk=unit_id).first()
-
-
-def county_of(unit, obj):
-    """The county of a unit loaded by `unit_object`."""
-    if unit == Unit.TEAM:
-        return obj.village.town.county
-    return obj if unit == Unit.COUNTY else obj.county
+from teams.models import Attendance, LiaisonDay, Team, Town
 
 
 def may_see(user, unit, unit_id):
     """The organization department sees its county and all in it, a town office its towns and
     their teams, a team's members their team, a department's staff their department."""
-    obj = unit_object(unit, unit_id)
+    obj = units.of(unit).load(unit_id)
     return obj is not None and reports_scope.sees_unit(user, unit, obj)
-
-
-def parents(unit, obj):
-    """The units above `obj`, county first: the dashboard's way back up."""
-    if unit == Unit.TEAM:
-        return [(Unit.COUNTY, obj.village.town.county), (Unit.TOWN, obj.village.town)]
-    if unit in (Unit.TOWN, Unit.DEPARTMENT):
-        return [(Unit.COUNTY, obj.county)]
-    return []
 
 
 def periods_offered(today=None):
@@ -93,7 +59,7 @@ def snapshots(refresh, unit, ids, period):
 
 
 def snapshot(unit, unit_id, period, refresh=None):
-    refresh = refresh or services.current(county_id_of(unit, unit_id))
+    refresh = refresh or services.current(units.of(unit).county_id(unit_id))
     return snapshots(refresh, unit, [unit_id], period).get(unit_id)
 
 
@@ -115,19 +81,7 @@ def members(refresh, unit, unit_id, period, now=None):
     `now`, each town or team carries `overdue_now`: its villages' issues overdue at that moment,
     whenever received (in the same query; whoever sees a county's or a town's dashboard sees
     all of them)."""
-    if unit == Unit.COUNTY:
-        towns = Town.objects.filter(county=unit_id).order_by("name")
-        if now is not None:
-            towns = towns.annotate(overdue_now=_overdue_now(now, village__town=OuterRef("pk")))
-        groups = [(Unit.TOWN, towns),
-                  (Unit.DEPARTMENT, Department.objects.filter(county=unit_id).order_by("name"))]
-    elif unit == Unit.TOWN:
-        teams = Team.objects.filter(village__town=unit_id, is_active=True).select_related("village")
-        if now is not None:
-            teams = teams.annotate(overdue_now=_overdue_now(now, village=OuterRef("village")))
-        groups = [(Unit.TEAM, teams.order_by("village__name"))]
-    else:
-        return []
+    groups = units.of(unit).members(unit_id, None if now is None else partial(_overdue_now, now))
     groups = [(member_unit, list(objects)) for member_unit, objects in groups]
     rows = {}
     if refresh is not None:
@@ -205,7 +159,7 @@ def current_issues(user, unit, unit_id, now):
     villages, whoever handles them. Counted live: a snapshot counts the issues received in its
     period. One query: the first open issues, soonest due (the overdue ones) first, each
     carrying both counts."""
-    issues = scope.visible(user, Issue).open().filter(_issue_filter(unit, unit_id))
+    issues = scope.visible(user, Issue).open().filter(units.of(unit).issues(unit_id))
     rows = list(
         issues.annotate(open_count=_count(issues), overdue_count=_count(issues.overdue(now)))
         .select_related("village__town", "current_step__town", "current_step__department", "current_step__team")
@@ -223,27 +177,29 @@ def highlights(user, unit, unit_id, period, refresh, percent):
     in the period (weakest first), and past liaison days whose sheet nobody filled in, each list
     the first HIGHLIGHTS_SHOWN (the issues overdue now are `current_issues`'). Two or three
     queries, however many teams; none for a department, which has no team."""
-    if unit == Unit.DEPARTMENT:
+    kind = units.of(unit)
+    if not kind.has_teams:
         return Highlights(teams_below=[], teams_below_count=0, days_without_attendance=[])
-    teams = Team.objects.filter(_team_filter(unit, unit_id), is_active=True)
+    teams = Team.objects.filter(kind.teams(unit_id), is_active=True)
     below, rows = [], []
     if refresh is not None:
+        alerts = [m for m in registry.METRICS if m.alert]
         rows = list(Snapshot.objects.filter(
-            Q(_below("attendance", percent)) | Q(_below("timely", percent)), refresh=refresh, unit=Unit.TEAM,
+            reduce(or_, (Q(_below(m.key, percent)) for m in alerts)), refresh=refresh, unit=Unit.TEAM,
             unit_id__in=teams.values("pk"), period=period.kind, start=period.start,
         ))
-        rates = {row.unit_id: {m: row.rate(m) for m in ("attendance", "timely")} for row in rows}
+        rates = {row.unit_id: {m.key: m.rate(row) for m in alerts} for row in rows}
         weak = {team: [m for m, rate in rate_of.items() if rate is not None and rate * 100 < percent]
                 for team, rate_of in rates.items()}
         rows.sort(key=lambda row: (min(rates[row.unit_id][m] for m in weak[row.unit_id]), row.unit_id))
         shown = rows[:HIGHLIGHTS_SHOWN]
         found = Team.objects.select_related("village__town").in_bulk([row.unit_id for row in shown]) if shown else {}
-        below = [(found[row.unit_id], row, weak[row.unit_id]) for row in shown]
+        below = [(found[row.unit_id], row, [registry.get(m) for m in weak[row.unit_id]]) for row in shown]
     today = timezone.localdate()
     filled = Attendance.objects.filter(liaison_day=OuterRef("pk")).exclude(status=Attendance.Status.PENDING)
     empty = list(
         scope.visible(user, LiaisonDay).filter(
-            _team_filter(unit, unit_id, "team__"), team__is_active=True, status=LiaisonDay.Status.SCHEDULED,
+            kind.teams(unit_id, "team__"), team__is_active=True, status=LiaisonDay.Status.SCHEDULED,
             date__range=(max(period.start, today - timedelta(days=60)), min(period.end, today - timedelta(days=1))),
         ).filter(~Exists(filled), Exists(Attendance.objects.filter(liaison_day=OuterRef("pk"))))
         .select_related("team__village").order_by("-date")[:HIGHLIGHTS_SHOWN]
@@ -266,47 +222,6 @@ def team_days(user, team_id, period, today=None):
     )
 
 
-def _team_filter(unit, unit_id, prefix=""):
-    """Teams (or what `prefix` leads to a team from) that count for the unit."""
-    if unit == Unit.TEAM:
-        return Q(**{f"{prefix}id": unit_id})
-    if unit == Unit.TOWN:
-        return Q(**{f"{prefix}village__town": unit_id})
-    if unit == Unit.COUNTY:
-        return Q(**{f"{prefix}village__town__county": unit_id})
-    return Q(pk__in=[])
-
-
-def _village_filter(unit, unit_id, prefix=""):
-    """What lies in the unit's villages (a team's, a town's, the county's), through `prefix`:
-    the villages read once, not joined to every row."""
-    if unit == Unit.TEAM:
-        villages = Team.objects.filter(pk=unit_id).values("village_id")
-    else:
-        villages = Village.objects.filter(**{"town" if unit == Unit.TOWN else "town__county": unit_id}).values("pk")
-    return Q(**{f"{prefix}village__in": villages})
-
-
-def _issue_filter(unit, unit_id):
-    """Issues that count for the unit: its villages' (teams, towns, the county), or for a
-    department those whose step in hand is its own: its queue, once open (no join to every
-    step, which listed an issue reopened there twice)."""
-    if unit == Unit.DEPARTMENT:
-        return in_queue("department", [unit_id])
-    return _village_filter(unit, unit_id)
-
-
-def _step_filter(unit, unit_id):
-    """Steps that count for the unit's timely-handling rate (DESIGN.md: who owns a figure)."""
-    if unit == Unit.TEAM:
-        return Q(level=Level.VILLAGE, team=unit_id)
-    if unit == Unit.TOWN:
-        return Q(level=Level.VILLAGE, team__village__town=unit_id) | Q(level=Level.TOWN, town=unit_id)
-    if unit == Unit.COUNTY:
-        return Q(issue__village__town__county=unit_id)
-    return Q(level=Level.COUNTY, department=unit_id)
-
-
 @dataclass
 class Records:
     """The records behind a figure: all that it counts (`counted`), and those that fall short
@@ -323,50 +238,14 @@ class Records:
         return counted, counted - self.counted.filter(self.met).order_by().count()
 
 
-def _records(rows, met):
-    return Records(rows, rows.exclude(met), met)
-
-
 def records(user, metric, unit, unit_id, period, now=None):
-    """The records behind `metric` for the unit and period, as they are now, within what the
-    user may see."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    last = min(period.end, today)
-    start = metrics._aware(period.start)
-    end = min(metrics._aware(last + timedelta(days=1)), now)
-    if metric == "attendance":
-        rows = scope.visible(user, metrics.attendance_rows(period.start, last, today)).filter(
-            _team_filter(unit, unit_id, "liaison_day__team__")
-        ).select_related("member", "liaison_day__team__village").order_by("liaison_day__date", "member__name")
-        return _records(rows, metrics.PRESENT)
-    if metric == "timely":
-        horizon = metrics._aware(period.end + timedelta(days=1))
-        steps = scope.visible(user, metrics.judged_steps(start, horizon, now)).filter(_step_filter(unit, unit_id))
-        steps = steps.select_related("issue__village", "team", "town", "department").order_by("due_at")
-        return _records(steps, metrics.on_time(now))
-    if metric in ("resolution", "feedback"):
-        issues = scope.visible(user, Issue).filter(_issue_filter(unit, unit_id))
-        field = "received_at" if metric == "resolution" else "ended_at"
-        issues = issues.filter(**{f"{field}__gte": start, f"{field}__lt": end}).select_related(
-            "village__town", "category", "current_step").order_by(field)
-        good = metrics.RESOLVED if metric == "resolution" else metrics.ANSWERED
-        return _records(issues, good)
-    if metric == "satisfaction":
-        given = scope.visible(user, metrics.ratings(start, end)).filter(
-            issue__in=Issue.objects.filter(_issue_filter(unit, unit_id))
-        ).select_related("issue__village").order_by("at")
-        return _records(given, metrics.SATISFIED)
-    if metric == "coverage":
-        households = scope.visible(user, Household).filter(
-            _village_filter(unit, unit_id), registered_on__lte=last
-        ).filter(Q(moved_out_on__isnull=True) | Q(moved_out_on__gte=last))
-        visited = Visit.households.through.objects.filter(
-            household=OuterRef("pk"), visit__kind=Visit.Kind.HOUSEHOLD, visit__date__range=(period.start, last)
-        )
-        households = households.select_related("village").order_by("village_id", "address", "pk")
-        return _records(households, Q(Exists(visited)))
-    raise ValueError(metric)
+    """The records behind `metric` (a key) for the unit and period, as they are now, within what
+    the user may see."""
+    window = registry.Window(period, now or timezone.now())
+    metric = registry.get(metric)
+    rows = metric.rows(window, units.of(unit), unit_id, partial(scope.visible, user))
+    met = metric.met(window)
+    return Records(rows, rows.exclude(met), met)
 
 
 def changes_waiting(county_id, period, town_id=None, today=None):
@@ -378,11 +257,6 @@ def changes_waiting(county_id, period, town_id=None, today=None):
     return (waiting.filter(town_id=town_id) if town_id is not None else waiting).exists()
 
 
-def town_id_of(unit, obj):
-    """The town a unit loaded by `unit_object` lies in; None for a county or a department."""
-    return {Unit.TEAM: lambda: obj.village.town_id, Unit.TOWN: lambda: obj.pk}.get(unit, lambda: None)()
-
-
 def record_counts(behind, row, unit, metric, period, now=None):
     """(counted, short) of the records behind a figure. The county's are counted from its
     snapshot while that still counts what the records hold now — computed today or after the
@@ -391,7 +265,7 @@ def record_counts(behind, row, unit, metric, period, now=None):
     afresh (a step falls due any minute), and so is everything below the county: a town's
     records are few, and a live count shows the figures' lag."""
     now = now or timezone.now()
-    if unit == Unit.COUNTY and metric != "timely" and row is not None:
+    if units.of(unit).many_records and not registry.get(metric).counted_live and row is not None:
         computed_on, today = timezone.localdate(row.computed_at), timezone.localdate(now)
         if (computed_on == today or computed_on > period.end) and not changes_waiting(row.unit_id, period,
                                                                                       today=today):
@@ -410,28 +284,29 @@ def coverage(user, town_id=None, today=None):
     town, given `town_id`), from each county's current figures: [(team, snapshot or None)] by
     town and village. Two queries, however many households (the figures hold the distinct
     counts)."""
-    year = P.of("year", today or timezone.localdate())
     teams = scope.visible(user, Team).filter(is_active=True).select_related("village__town")
     if town_id is not None:
         teams = teams.filter(village__town=town_id)
-    teams = list(teams.order_by("village__town__name", "village__name"))
-    rows = {row.unit_id: row for row in Snapshot.objects.filter(
-        refresh__in=current_refreshes(), unit=Unit.TEAM, unit_id__in=[t.pk for t in teams], period=year.kind,
-        start=year.start,
-    )}
-    return year, [(team, rows.get(team.pk)) for team in teams]
+    return _this_year(Unit.TEAM, teams.order_by("village__town__name", "village__name"), today)
 
 
 def town_coverage(user, today=None):
     """The same per town, for those who see whole counties (the organization department,
     administrators): [(town, snapshot or None)]. Two queries."""
+    towns = reports_scope.managed_towns(user)
+    return _this_year(Unit.TOWN, towns.order_by("county__name", "name"), today)
+
+
+def _this_year(unit, objects, today):
+    """(this year, [(each of `objects`, its snapshot of the year or None)]) from each county's
+    current figures."""
     year = P.of("year", today or timezone.localdate())
-    towns = list(reports_scope.managed_towns(user).order_by("county__name", "name"))
+    objects = list(objects)
     rows = {row.unit_id: row for row in Snapshot.objects.filter(
-        refresh__in=current_refreshes(), unit=Unit.TOWN, unit_id__in=[t.pk for t in towns], period=year.kind,
+        refresh__in=current_refreshes(), unit=unit, unit_id__in=[o.pk for o in objects], period=year.kind,
         start=year.start,
     )}
-    return year, [(town, rows.get(town.pk)) for town in towns]
+    return year, [(o, rows.get(o.pk)) for o in objects]
 
 
 @dataclass(frozen=True)
@@ -442,35 +317,31 @@ class PublicTownFigures:
     town: str
     county: str
     received: int | None
-    resolution: tuple | None
-    feedback: tuple | None
-    satisfaction: tuple | None
+    rates: tuple  # (numerator, denominator) or None, per metric of `public_metrics()`
 
-    @property
-    def rates(self):
-        return self.resolution, self.feedback, self.satisfaction
+
+def public_metrics():
+    """The metrics residents see: resolution, feedback, satisfaction."""
+    return [m for m in registry.METRICS if m.public]
 
 
 def public_statistics(today=None):
-    """Per town, this year's issues received and the rates residents care about — resolution,
-    feedback, satisfaction, each (numerator, denominator) — from each county's current
-    figures; a town not computed yet has none. Two queries."""
+    """Per town, this year's issues received and the rates residents care about, each
+    (numerator, denominator), from each county's current figures; a town not computed yet has
+    none. Two queries."""
     year = P.of("year", today or timezone.localdate())
     rows = {row.unit_id: row for row in Snapshot.objects.filter(
         refresh__in=current_refreshes(), unit=Unit.TOWN, period=year.kind, start=year.start)}
+    shown = public_metrics()
     result = []
     for town in Town.objects.select_related("county").order_by("county__name", "name"):
         row = rows.get(town.pk)
         result.append(PublicTownFigures(
             town=town.name, county=town.county.name, received=row.issues_received if row else None,
-            **{metric: _pair(row, metric) for metric in ("resolution", "feedback", "satisfaction")},
+            rates=tuple(m.pair(row) if row else None for m in shown),
         ))
     computed_at = min((row.computed_at for row in rows.values()), default=None)
     return year, computed_at, result
-
-
-def _pair(row, metric):
-    return (getattr(row, f"{metric}_num"), getattr(row, f"{metric}_den")) if row else None
 
 
 def running_refresh(county_id, now=None):

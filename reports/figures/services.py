@@ -25,7 +25,8 @@ from django.utils import timezone
 
 from reports import periods as P
 from reports.figures import metrics
-from reports.models import FIGURES, PendingChange, Refresh, Snapshot, Unit
+from reports.figures.registry import FIGURES
+from reports.models import PendingChange, Refresh, Snapshot, Unit
 from teams.models import Department, Town
 
 # A refresh queued or running this long has lost its work (its messages purged, say): another may start.

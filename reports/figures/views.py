@@ -17,39 +17,17 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from core.web import query_without_page, whole_number
 from reports import periods as P
 from reports import scope as reports_scope
-from reports.figures import selectors, services, tasks
-from reports.models import COUNTS, METRICS, Refresh, Unit
+from reports.figures import registry, selectors, services, tasks, units
+from reports.models import COUNTS, Refresh, Unit
 
-# A county department is judged on timely handling only (DESIGN.md: who owns a figure).
-UNIT_METRICS = {Unit.DEPARTMENT: ["timely"]}
 TREND_KINDS = ("week", "month")
 QUICK = {"week": gettext_lazy("This week"), "month": gettext_lazy("This month"),
          "quarter": gettext_lazy("This quarter"), "year": gettext_lazy("This year")}
-# Per metric: what its records are, those that fall short, and how the figure counts them.
-RECORDS = {
-    "attendance": (gettext_lazy("Attendance rows counted"), gettext_lazy("Absent or not marked"), gettext_lazy(
-        "Required members on the liaison days held in the period, leave not counted; a row still not marked "
-        "counts as absent.")),
-    "timely": (gettext_lazy("Steps judged"), gettext_lazy("Late or overdue"), gettext_lazy(
-        "Handling steps due in the period that have ended or whose deadline has passed; one ended after its "
-        "deadline, or still open past it, is late.")),
-    "resolution": (gettext_lazy("Issues received"), gettext_lazy("Not resolved"), gettext_lazy(
-        "Issues received in the period; those not resolved now (still being handled, explained, or reopened) "
-        "fall short.")),
-    "feedback": (gettext_lazy("Issues answered in the period"), gettext_lazy("No feedback yet"), gettext_lazy(
-        "Issues whose latest answer (solution or explanation) was given in the period; those whose result has "
-        "not been reported back to the resident fall short.")),
-    "satisfaction": (gettext_lazy("Ratings"), gettext_lazy("Dissatisfied"), gettext_lazy(
-        "Every rating residents gave in the period, including a dissatisfied one that reopened its issue.")),
-    "coverage": (gettext_lazy("Households"), gettext_lazy("Not visited"), gettext_lazy(
-        "Households on the roll at the end of the period (today for the current one); those without a "
-        "household visit in the period fall short.")),
-}
 RECORDS_PAGE_SIZE = 50
 
 
 def _unit_or_404(user, unit, pk):
-    obj = selectors.unit_object(unit, pk)
+    obj = units.of(unit).load(pk)
     if obj is None or not reports_scope.sees_unit(user, unit, obj):
         raise Http404
     return obj
@@ -88,15 +66,16 @@ def dashboard(request, unit, pk):
     period = _period(request)
     if period is None:
         return _bad_period(request)
-    county = selectors.county_of(unit, obj)
+    kind = units.of(unit)
+    county = kind.county(obj)
     refresh, latest = selectors.refreshes(county.pk)
     trend_kind = request.GET.get("trend")
     if trend_kind not in TREND_KINDS:
         trend_kind = period.kind if period.kind in TREND_KINDS else "month"
     row, trend = selectors.figures(refresh, unit, pk, period, trend_kind)
-    metrics = UNIT_METRICS.get(unit, list(METRICS))
+    metrics = registry.owned_by(unit)
     sort, descending = request.GET.get("sort"), request.GET.get("order") != "asc"
-    if sort not in METRICS:
+    if sort not in registry.KEYS:
         sort = None
     now = timezone.now()
     members = selectors.members(refresh, unit, pk, period, now)
@@ -107,22 +86,23 @@ def dashboard(request, unit, pk):
     trend_current = P.of(trend_kind, today)
     context = {
         "unit": unit, "obj": obj, "county": county, "period": period,
-        "metrics": [(m, METRICS[m]) for m in metrics], "row": row, "refresh": refresh,
+        "metrics": [(m.key, m.label) for m in metrics], "row": row, "refresh": refresh,
         # The snapshot's counts are the teams' (visits, the issues of their villages): not a department's.
         "counts": [(name, label, getattr(row, name)) for name, label in COUNTS.items()]
-        if row and unit != Unit.DEPARTMENT else [],
+        if row and kind.has_teams else [],
         "current": selectors.current_issues(request.user, unit, pk, now),
         "current_lists": _current_lists(request.user, unit, obj),
         "quick": [(label, P.of(kind, today)) for kind, label in QUICK.items()],
-        "parents": [(u, o, reports_scope.sees_unit(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
+        "parents": [(u, o, reports_scope.sees_unit(request.user, u, o)) for u, o in kind.parents(obj)],
         "offered": [(P.KIND_LABELS[kind], periods) for kind, periods in selectors.periods_offered(today).items()],
         "trend_kind": trend_kind, "trend": trend, "trend_current": trend_current,
         "trend_chart": _trend_chart(trend, metrics, trend_current), "sort": sort, "descending": descending,
         "ranking": selectors.ranked([m for m in members if m.unit != Unit.DEPARTMENT], sort, descending),
         "departments": [m for m in members if m.unit == Unit.DEPARTMENT],
+        "department_metrics": [(m.key, m.label) for m in registry.owned_by(Unit.DEPARTMENT)],
         "highlights": selectors.highlights(request.user, unit, pk, period, refresh, percent),
         "percent": percent,
-        "updating": selectors.changes_waiting(county.pk, period, selectors.town_id_of(unit, obj), today),
+        "updating": selectors.changes_waiting(county.pk, period, kind.town_id(obj), today),
     }
     if unit == Unit.COUNTY:
         context["latest"] = latest
@@ -140,8 +120,7 @@ def _current_lists(user, unit, obj):
             return {}
         base = reverse("issue-department-queue") + "?"
     else:
-        place = f"village={obj.village_id}&" if unit == Unit.TEAM else f"town={obj.pk}&" if unit == Unit.TOWN else ""
-        base = f"{reverse('issue-list')}?{place}status=open&"
+        base = f"{reverse('issue-list')}?{units.of(unit).ledger_place(obj)}status=open&"
     return {"open": base.rstrip("&?"), "overdue": f"{base}overdue=true"}
 
 
@@ -149,14 +128,14 @@ def _trend_chart(trend, metrics, current):
     """The trend as the chart script reads it (json_script): rates in percent, None as a gap;
     the index of the `current` period, unfinished, which the chart draws apart, and its mark."""
     def value(row, metric):
-        rate = row.rate(metric) if row is not None else None
+        rate = metric.rate(row) if row is not None else None
         return None if rate is None else round(100 * rate, 1)
 
     return {
         "labels": [str(period.label) for period, _row in trend],
         "current": next((i for i, (period, _row) in enumerate(trend) if period == current), None),
         "current_label": _("to date"),
-        "series": [{"name": str(METRICS[m]), "data": [value(row, m) for _period, row in trend]} for m in metrics],
+        "series": [{"name": str(m.label), "data": [value(row, m) for _period, row in trend]} for m in metrics],
     }
 
 
@@ -166,12 +145,13 @@ def records(request, unit, pk, metric):
     """The records behind a figure, within what the user sees: those that fall short (the
     absent and pending rows, the late steps, the households not visited…) or all it counts."""
     obj = _unit_or_404(request.user, unit, pk)
-    if metric not in UNIT_METRICS.get(unit, METRICS):
+    if not registry.get(metric).owned_by(unit):
         raise Http404
     period = _period(request)
     if period is None:
         return _bad_period(request)
-    county = selectors.county_of(unit, obj)
+    kind = units.of(unit)
+    county = kind.county(obj)
     refresh, _latest = selectors.refreshes(county.pk)
     row = selectors.snapshot(unit, pk, period, refresh=refresh) if refresh else None
     behind = selectors.records(request.user, metric, unit, pk, period)
@@ -180,13 +160,13 @@ def records(request, unit, pk, metric):
     # The list's length is known already: the paginator need not count it again.
     paginator = Paginator(behind.counted if show_all else behind.short, RECORDS_PAGE_SIZE)
     paginator.count = counted if show_all else short
-    counted_label, short_label, explanation = RECORDS[metric]
+    m = registry.get(metric)
     return render(request, "reports/records.html", {
-        "unit": unit, "unit_label": Unit(unit).label, "obj": obj, "metric": metric, "label": METRICS[metric],
-        "period": period, "row": row, "counted_label": counted_label, "short_label": short_label,
-        "explanation": explanation,
+        "unit": unit, "unit_label": kind.label, "obj": obj, "metric": metric, "label": m.label,
+        "period": period, "row": row, "counted_label": m.counted_label, "short_label": m.short_label,
+        "explanation": m.explanation, "template": m.template,
         "refresh": refresh, "show_all": show_all, "counted": counted, "short": short,
-        "parents": [(u, o, reports_scope.sees_unit(request.user, u, o)) for u, o in selectors.parents(unit, obj)],
+        "parents": [(u, o, reports_scope.sees_unit(request.user, u, o)) for u, o in kind.parents(obj)],
         "page": paginator.get_page(request.GET.get("page")),
         "query": query_without_page(request), "now": timezone.now(),
     })
@@ -194,7 +174,7 @@ def records(request, unit, pk, metric):
 
 def _county_for_refresh(user, pk):
     """The county whose figures the user may refresh: its organization department, administrators."""
-    county = selectors.unit_object(Unit.COUNTY, pk)
+    county = units.of(Unit.COUNTY).load(pk)
     if county is None or not reports_scope.sees_unit(user, Unit.COUNTY, county):
         raise Http404
     return county
@@ -265,4 +245,5 @@ def coverage(request):
 def public_statistics(request):
     """The residents' statistics: per town, this year's issues and how they were handled."""
     year, computed_at, rows = selectors.public_statistics()
-    return render(request, "public/statistics.html", {"year": year, "computed_at": computed_at, "rows": rows})
+    return render(request, "public/statistics.html", {"year": year, "computed_at": computed_at, "rows": rows,
+                                                      "metrics": selectors.public_metrics()})

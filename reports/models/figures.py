@@ -12,15 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.models import County
 
-# (numerator, denominator) column pairs, in the order the pages show them.
-METRICS = {
-    "attendance": _("Attendance rate"),
-    "timely": _("Timely handling rate"),
-    "resolution": _("Resolution rate"),
-    "feedback": _("Feedback rate"),
-    "satisfaction": _("Satisfaction rate"),
-    "coverage": _("Visit coverage rate"),
-}
+# The counts a snapshot keeps beside the metrics (reports/figures/registry.py), in the order
+# the pages show them.
 COUNTS = {
     "visits_household": _("Household visits"),
     "visits_reception": _("Receptions"),
@@ -30,7 +23,6 @@ COUNTS = {
     "issues_open": _("Received in the period, still open"),
     "issues_overdue": _("Received in the period, overdue now"),
 }
-FIGURES = [f"{metric}_{part}" for metric in METRICS for part in ("num", "den")] + list(COUNTS)
 
 
 class Refresh(models.Model):
@@ -84,7 +76,17 @@ def count_field(label):
     return models.PositiveIntegerField(label, default=0)
 
 
-class Snapshot(models.Model):
+class Rates:
+    """For a row that keeps metrics' numerators and denominators as `<metric>_num` and
+    `<metric>_den` (their columns match reports/figures/registry.py: test_registry.py)."""
+
+    def rate(self, metric):
+        """numerator / denominator, or None for 0/0."""
+        den = getattr(self, f"{metric}_den")
+        return getattr(self, f"{metric}_num") / den if den else None
+
+
+class Snapshot(Rates, models.Model):
     """One unit's figures for one period: for each metric its numerator and denominator (the
     rate is theirs to divide; 0/0 is no rate), and the counts beside them."""
 
@@ -123,12 +125,6 @@ class Snapshot(models.Model):
 
     def __str__(self):
         return f"{self.unit}:{self.unit_id} · {self.period}:{self.start}"
-
-    def rate(self, metric):
-        """numerator / denominator, or None for 0/0."""
-        den = getattr(self, f"{metric}_den")
-        return getattr(self, f"{metric}_num") / den if den else None
-
 
 class PendingChange(models.Model):
     """A town's figures count something else from the day `since` on: the incremental refresh

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reports.models.figures import Unit, count_field
+from reports.models.figures import Rates, Unit, count_field
 from teams.models import County
 
 
@@ -112,7 +112,7 @@ class AssessmentEvent(models.Model):
         return f"{self.round} · {self.kind}"
 
 
-class AssessmentResult(models.Model):
+class AssessmentResult(Rates, models.Model):
     """One town's or team's result in a round: the figures it was scored on (numerator and
     denominator of each metric), its deductions and the inspections behind them, its total and
     rank — kept as they were, so that a published round never changes."""
@@ -146,7 +146,3 @@ class AssessmentResult(models.Model):
 
     def __str__(self):
         return f"{self.round} · {self.name}"
-
-    def rate(self, metric):
-        den = getattr(self, f"{metric}_den")
-        return getattr(self, f"{metric}_num") / den if den else None

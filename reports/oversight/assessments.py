@@ -37,9 +37,8 @@ from django.utils.translation import gettext_lazy
 from core import texts
 from reports import periods as P
 from reports import scope as reports_scope
-from reports.figures import services
+from reports.figures import registry, services
 from reports.models import (
-    METRICS,
     AssessmentEvent,
     AssessmentResult,
     AssessmentRound,
@@ -51,8 +50,8 @@ from reports.oversight.inspections import Frozen
 from teams.models import Team, Town
 
 # The metrics an assessment weighs, in the order pages show them, and DESIGN.md's default weights.
-WEIGHED = ("attendance", "timely", "coverage", "satisfaction", "feedback")
-DEFAULT_WEIGHTS = {"attendance": 25, "timely": 25, "coverage": 20, "satisfaction": 15, "feedback": 15}
+WEIGHED = registry.WEIGHED
+DEFAULT_WEIGHTS = {m: registry.get(m).weight for m in WEIGHED}
 KINDS = ("quarter", "year")
 TITLE = texts.Bound.of(AssessmentRound, "title", gettext_lazy("Title"))
 REASON = texts.Bound.of(AssessmentEvent, "reason", gettext_lazy("Reason"))
@@ -100,7 +99,8 @@ def competition_ranks(scores):
 
 
 def figures_of(row):
-    return {m: (getattr(row, f"{m}_num"), getattr(row, f"{m}_den")) for m in WEIGHED}
+    """{metric: (num, den)} of a snapshot or a result; (0, 0) for none."""
+    return {m: registry.get(m).pair(row) if row else (0, 0) for m in WEIGHED}
 
 
 # Who may do what.
@@ -241,7 +241,8 @@ def breakdown(round_, result):
     figures = figures_of(result)
     points = metric_points(figures, weights)
     applied = applied_weights(figures, weights)
-    lines = [Line(m, METRICS[m], *figures[m], result.rate(m), weights[m], applied[m], points[m]) for m in WEIGHED]
+    lines = [Line(m, registry.get(m).label, *figures[m], result.rate(m), weights[m], applied[m], points[m])
+             for m in WEIGHED]
     counted = sum(weights[m] for m in WEIGHED if figures[m][1])
     return lines, counted
 
@@ -408,8 +409,7 @@ def compute(round_):
     units += [(Unit.TEAM, pk, name, town_id, by_team[pk]) for pk, name, town_id in teams]
     rows = []
     for unit, unit_id, name, town_id, behind in units:
-        snap = snapshots.get((unit, unit_id))
-        figures = {m: (getattr(snap, f"{m}_num"), getattr(snap, f"{m}_den")) if snap else (0, 0) for m in WEIGHED}
+        figures = figures_of(snapshots.get((unit, unit_id)))
         deduction = sum((points for _pk, points in behind), Decimal(0))
         rows.append(AssessmentResult(
             round=round_, unit=unit, unit_id=unit_id, name=name, town_id=town_id, deduction=deduction,

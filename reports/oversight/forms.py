@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from reports.models import METRICS
+from reports.figures import registry
 from reports.oversight import assessments, inspections
 from teams.models import User
 
@@ -51,7 +51,7 @@ class InspectionForm(forms.Form):
 def _weights(form):
     for m in assessments.WEIGHED:
         form.fields[f"weight_{m}"] = forms.CharField(
-            label=METRICS[m], initial=assessments.DEFAULT_WEIGHTS[m],
+            label=registry.get(m).label, initial=assessments.DEFAULT_WEIGHTS[m],
             widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4}),
         )
 

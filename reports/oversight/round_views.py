@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.web import Conflict, add_service_error, conflict_page, flash_errors, whole_number
 from reports import periods as P
 from reports import scope as reports_scope
-from reports.figures import services
+from reports.figures import registry, services
 from reports.models import Unit
 from reports.oversight import assessments
 from reports.oversight.forms import RoundForm, WithdrawForm
@@ -91,7 +91,7 @@ def round_detail(request, pk):
         "round": round_, "period": P.Period(round_.period, round_.start), "towns": towns, "teams": teams,
         "sees_all": sees_all, "chart": _chart(towns), **_lists(standings),
         "office_towns": reports_scope.result_towns(request.user),
-        "weights": [(m, assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
+        "weights": [(m, registry.get(m).label, w) for m, w in assessments.weights_of(round_).items()],
         "form": form, "withdraw_form": WithdrawForm() if reports_scope.may_withdraw_round(request.user) else None,
         "events": list(round_.events.select_related("by").order_by("at", "pk")),
     })
@@ -151,7 +151,7 @@ def round_print(request, pk):
         "round": round_, "period": P.Period(round_.period, round_.start),
         "towns": assessments.seen(request.user, round_, standings[Unit.TOWN].ranked),
         "teams": assessments.seen(request.user, round_, standings[Unit.TEAM].ranked),
-        "weights": [(assessments.METRICS[m], w) for m, w in assessments.weights_of(round_).items()],
+        "weights": [(registry.get(m).label, w) for m, w in assessments.weights_of(round_).items()],
         **_lists(standings), "now": timezone.now(),
     })
 

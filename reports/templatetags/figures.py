@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from reports.models import Unit
+from reports.figures import units
 
 register = template.Library()
 
@@ -15,7 +15,7 @@ register = template.Library()
 @register.filter
 def kind_of(obj, unit):
     """The tag beside a unit's name: a town is named by its own kind, 镇 or 街道."""
-    return obj.get_kind_display() if unit == Unit.TOWN else Unit(unit).label
+    return units.of(unit).label_of(obj)
 
 
 def percent(num, den):

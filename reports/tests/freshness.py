@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from reports import periods as P
 from reports.figures import metrics, services
-from reports.models import FIGURES, Snapshot, Unit
+from reports.figures.registry import FIGURES
+from reports.models import Snapshot, Unit
 from teams.models import Department, Town
 
 

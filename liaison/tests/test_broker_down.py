@@ -80,7 +80,12 @@ def start_server(redis, port, media):
         except (requests.ConnectionError, requests.Timeout):  # not up yet, or its first answer is slow: ask again
             return False
 
-    wait_for(answers, 60, "the server did not start")
+    try:
+        wait_for(answers, 60, "the server did not start")
+    except BaseException:
+        server.kill()  # leave no server (and its database sessions) behind
+        server.wait()
+        raise
     return server
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from reports.models import Unit
 from teams.models import Position, Town
 
-from .test_assessment_pages import published, q3  # noqa: F401  (the hand-computed quarter)
+from .test_assessment_pages import published  # noqa: F401  (the hand-computed quarter: q3 in conftest.py)
 
 
 def bare_zhen(body, *towns):
@@ -26,7 +26,7 @@ def tag_after(body, name):
 
 
 @pytest.fixture
-def a_town_and_a_subdistrict(q3):  # noqa: F811
+def a_town_and_a_subdistrict(q3):
     """罗阳街道 is a 街道; town 2 becomes 石湾镇, a 镇, and the town office keeps both."""
     Town.objects.filter(pk=q3.town2.pk).update(name="石湾镇", kind=Town.Kind.TOWN)
     q3.town2.refresh_from_db()

@@ -89,7 +89,7 @@ class Window:
         self.first, self.last = period.start, min(period.end, self.today)
         self.start = aware(period.start)
         self.end = min(aware(self.last + timedelta(days=1)), now)
-        # Steps due up to the period's end: one due later today has not been judged yet.
+        # Steps due up to the period's end count in it, once ended or past due (`judged_steps`).
         self.horizon = aware(period.end + timedelta(days=1))
 
 

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from reports.excel import exports
+from reports.excel import exports, sheets
 from reports.models import ExportJob
 
 
@@ -43,11 +43,11 @@ FILTER_VALUE_SCHEMA = {"anyOf": [*_FILTER_SCALAR, {
 
 class ExportKindField(serializers.ChoiceField):
     def __init__(self, **kwargs):
-        super().__init__(choices=list(exports.KINDS), **kwargs)
+        super().__init__(choices=list(sheets.KINDS), **kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or data not in self.choices:
-            raise ValidationError(_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(exports.KINDS)})
+            raise ValidationError(_("Choose one of: %(kinds)s.") % {"kinds": ", ".join(sheets.KINDS)})
         return data
 
 

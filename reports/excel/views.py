@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.request_size import takes_photos
 from core.web import flash_errors
-from reports.excel import exports, imports
+from reports.excel import exports, imports, sheets
 from reports.models import ExportJob, ImportBatch
 
 XLSX = exports.XLSX
@@ -45,7 +45,7 @@ def export_start(request, kind):
             return FileResponse(exports.write_now(export), as_attachment=True, filename=export.filename,
                                 content_type=XLSX)
         job = exports.start(user=request.user, kind=kind, data=data)
-    except exports.UnknownKind:
+    except sheets.UnknownKind:
         raise Http404 from None
     except ValidationError as error:
         flash_errors(request, error)
@@ -62,7 +62,7 @@ def _job(request, pk):
 def export_detail(request, pk):
     job = _job(request, pk)
     return render(request, "reports/export.html", {
-        "job": job, "label": exports.KIND_LABELS.get(job.kind, job.kind), "expired": job.is_expired(timezone.now()),
+        "job": job, "label": sheets.KIND_LABELS.get(job.kind, job.kind), "expired": job.is_expired(timezone.now()),
     })
 
 
@@ -86,7 +86,7 @@ def export_download(request, pk):
         raise Http404
     if job.is_expired(timezone.now()):
         return render(request, "reports/export.html", {"job": job, "expired": True,
-                                                       "label": exports.KIND_LABELS.get(job.kind, job.kind)},
+                                                       "label": sheets.KIND_LABELS.get(job.kind, job.kind)},
                       status=410)
     try:
         handle = job.file.open("rb")

@@ -21,7 +21,10 @@ again), until an administrator withdraws the publication, with a reason. The dat
 the application to it (reports/migrations/*_assessment_audit.py): a published round, its
 results, the inspections behind them and their members named change only once the round is a
 draft again, and a round is published or withdrawn only with its entry in the record
-(`AssessmentEvent`), which nobody changes or deletes."""
+(`AssessmentEvent`), which nobody changes or deletes.
+
+Over 400 lines because scoring, ranking, publishing and withdrawing are one rule read top-down;
+each step is a short function."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass

@@ -2,7 +2,7 @@
 user names, county, town, village, team, department and category names, the issues' and visits'
 texts, households, phones, the rounds' titles…: every CharField and TextField of the project's
 models, found by walking them, so a new field is covered too) is given a value a spreadsheet
-would evaluate; then every export kind of the registry (`exports.KINDS`) and every import
+would evaluate; then every export kind of the registry (`sheets.KINDS`) and every import
 template (`imports.KINDS`) is written and opened: no cell is a formula, in openpyxl's reading or
 in the sheet's XML, and each text that starts like a formula is a text cell with the quote
 prefix, shown as it was written."""
@@ -18,7 +18,7 @@ from django.db import models
 from openpyxl import load_workbook
 
 from liaison.tests.conftest import populate
-from reports.excel import exports, imports
+from reports.excel import exports, imports, sheets
 from reports.figures import services
 from reports.models import ExportJob
 from reports.oversight import assessments
@@ -77,7 +77,7 @@ def hostile(world, liaison_tuesday, settings, tmp_path):
 
 
 # Each kind of the registry, with the filters of the pages it starts from: a kind added to
-# `exports.KINDS` fails here until it is given its filters (and so is checked).
+# `sheets.KINDS` fails here until it is given its filters (and so is checked).
 FILTERS = {
     "issues": [("admin", lambda w: {}), ("org_department", lambda w: {})],
     "visits": [("admin", lambda w: {})],
@@ -128,7 +128,7 @@ def test_every_text_field_of_the_data_is_hostile(hostile):
         assert field in hostile.changed
 
 
-@pytest.mark.parametrize("kind", list(exports.KINDS))
+@pytest.mark.parametrize("kind", list(sheets.KINDS))
 def test_no_export_carries_a_formula(hostile, client, kind):
     for persona, data in FILTERS[kind]:
         client.force_login(getattr(hostile, persona))

@@ -80,7 +80,7 @@ def _reference_data_after_a_committed_test(request, django_db_blocker):
             apps.get_model("contenttypes", "ContentType").objects.clear_cache()
 
 
-PASSWORD = "liaison-test-pw"
+from factories import PASSWORD  # noqa: E402  (tests import it from here)
 
 
 def build_world():

@@ -7,10 +7,11 @@ from datetime import date
 import factory
 from factory.django import DjangoModelFactory
 
-from conftest import PASSWORD
 from teams.models import County, Membership, Position, Role, Schedule, Team, Town, User, Village
 from visits.models import Household, HouseholdTag
 
+# Every test user's password (conftest's browser sign-in uses it too).
+PASSWORD = "liaison-test-pw"
 MEMBER_SINCE = date(2025, 1, 1)
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from core.web import whole_number
 from teams.models import Membership, User
 from visits import selectors, services
-from visits.models import HouseholdTag, Visit
+from visits.models import MEMBERS_COUNT, HouseholdTag, Visit
 
 
 class VisitForm(forms.Form):
@@ -66,7 +66,7 @@ class HouseholdForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
     members_count = forms.IntegerField(
-        label=_("Household members"), min_value=1, max_value=99, initial=1,
+        label=_("Household members"), min_value=MEMBERS_COUNT[0], max_value=MEMBERS_COUNT[-1], initial=1,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     tags = forms.ModelMultipleChoiceField(

@@ -25,6 +25,10 @@ class HouseholdTag(models.Model):
         return self.name
 
 
+# How many members a household may have: the form, the API and the Excel import ask this.
+MEMBERS_COUNT = range(1, 100)
+
+
 class Household(models.Model):
     village = models.ForeignKey(Village, models.PROTECT, related_name="households", verbose_name=_("village"))
     head_name = models.CharField(_("head of household"), max_length=40)

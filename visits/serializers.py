@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from core.listing import IdListField
-from visits.models import Household, HouseholdTag, Visit
+from visits.models import MEMBERS_COUNT, Household, HouseholdTag, Visit
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -32,7 +32,7 @@ class HouseholdInputSerializer(serializers.Serializer):
     address = serializers.CharField()
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
-    members_count = serializers.IntegerField(min_value=1, max_value=99, default=1)
+    members_count = serializers.IntegerField(min_value=MEMBERS_COUNT[0], max_value=MEMBERS_COUNT[-1], default=1)
     tags = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=HouseholdTag.objects.all(), required=False, default=list
     )

@@ -29,7 +29,7 @@ from reports.models import ImportBatch
 from teams import scope
 from teams.bulk import check_holidays, check_roster, import_holidays, import_roster
 from teams.models import Holiday, Role, Team
-from visits.models import HouseholdTag
+from visits.models import MEMBERS_COUNT, HouseholdTag
 from visits.scope import roll_villages
 from visits.services import check_households, import_households
 from visits.validators import MOBILE, normalize_phone
@@ -188,7 +188,7 @@ def _households_check(user, report, rows):
                 "No village or community %(village)s in %(town)s among those whose household roll you keep.") % {
                     "village": village_name, "town": town}))
         members = str(values[names["members_count"]] or "1")
-        if not (members.isdigit() and 1 <= int(members) <= 99):
+        if not (members.isdigit() and int(members) in MEMBERS_COUNT):
             problems.append(Problem(number, names["members_count"], _("A whole number from 1 to 99.")))
         row_tags = []
         for tag_name in filter(None, (t.strip() for t in str(values[names["tags"]]).replace("，", "、").replace(

@@ -10,7 +10,8 @@ TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/lia
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/1)
 # pytest-xdist processes: each takes its own test database, Redis database (REDIS_URL's + 0…N-1)
 # and MEDIA_ROOT (conftest.py). worksteal: an idle worker takes tests queued on a busy one.
-TEST_WORKERS ?= 3
+# Four on two cores: a third of the suite waits (servers, workers, browsers) rather than computes.
+TEST_WORKERS ?= 4
 # The generated tests' examples (schemathesis, Hypothesis) are multiplied by this; test-nightly: 10.
 TEST_EXAMPLES_FACTOR ?= 1
 

@@ -7,6 +7,8 @@ while the replica lags or does not answer; without DATABASE_REPLICA_URL nothing 
 import contextvars
 from contextlib import contextmanager
 
+from django.db import router
+
 _reading = contextvars.ContextVar("replica_reading", default=False)
 
 
@@ -21,3 +23,19 @@ def reading():
 
 def allowed():
     return _reading.get()
+
+
+@contextmanager
+def reading_after(instance):
+    """Reads from the replica if it already holds `instance`, a row written after everything the
+    reads must see (an export's job, asked for after its requester's changes); else from the
+    primary. A Celery task so reads what its request wrote without knowing who wrote."""
+    model = type(instance)
+    with reading():
+        alias = router.db_for_read(model)
+        holds = model._base_manager.using(alias).filter(pk=instance.pk).exists()
+    if holds:
+        with reading():
+            yield
+    else:
+        yield

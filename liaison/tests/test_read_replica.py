@@ -185,11 +185,7 @@ def test_a_read_only_request_reads_the_replica_and_a_write_the_primary(pair):
 
 
 def test_a_writer_reads_their_own_writes_others_the_replica_then_the_primary_once_it_lags(pair, settings):
-    on_replica("SELECT pg_wal_replay_pause()")
-    until = time.monotonic() + 10
-    while on_replica("SELECT pg_get_wal_replay_pause_state()") != "paused":
-        assert time.monotonic() < until
-        time.sleep(0.02)
+    pause()
     cadre, org = signed_in(pair.cadre), signed_in(pair.org_department)
     register(cadre, pair, "路灯不亮")
 
@@ -218,11 +214,7 @@ def test_a_writer_through_an_api_token_reads_their_own_writes(pair):
 
     _token, key = AuthToken.objects.create(user=pair.cadre)
     api = Client(headers={"Authorization": f"Token {key}"})
-    on_replica("SELECT pg_wal_replay_pause()")
-    until = time.monotonic() + 10
-    while on_replica("SELECT pg_get_wal_replay_pause_state()") != "paused":
-        assert time.monotonic() < until
-        time.sleep(0.02)
+    pause()
     register(api, pair, "自来水浑浊")
     api.cookies.clear()  # a script keeps no cookies: the token is what is noted
     assert "自来水浑浊" in titles(api)
@@ -242,3 +234,57 @@ def test_pages_answer_from_the_primary_when_the_replica_goes_away(pair):
     finally:
         pair.standby.start()
         connections["replica"].close()
+
+
+def test_transactions_locks_and_sign_in_state_stay_on_the_primary(pair):
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+
+    from core.replica import reading
+    from issues.models import Issue
+
+    assert Issue.objects.all().db == "default"  # nothing said it may read the replica (a Celery task)
+    with reading():
+        assert Issue.objects.all().db == "replica"
+        assert Issue.objects.select_for_update().db == "default"
+        assert Session.objects.all().db == "default"
+        with transaction.atomic():
+            assert Issue.objects.all().db == "default"
+
+
+def pause():
+    on_replica("SELECT pg_wal_replay_pause()")
+    until = time.monotonic() + 10
+    while on_replica("SELECT pg_get_wal_replay_pause_state()") != "paused":
+        assert time.monotonic() < until
+        time.sleep(0.02)
+
+
+def exported_titles(job):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from reports.excel import exports
+
+    exports.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == job.Status.DONE, job.failure
+    with job.file.open("rb") as f:
+        sheet = load_workbook(BytesIO(f.read()), read_only=True).active
+        return {cell for row in sheet.iter_rows(values_only=True) for cell in row if isinstance(cell, str)}
+
+
+def test_an_export_reads_the_replica_once_it_holds_the_job(pair, settings, tmp_path):
+    from reports.models import ExportJob
+
+    settings.MEDIA_ROOT = tmp_path
+    cadre = signed_in(pair.cadre)
+    register(cadre, pair, "二巷路面塌陷")
+    first = ExportJob.objects.create(user=pair.org_department, kind="issues", filters={}, total=0)
+    caught_up()
+    pause()
+    register(cadre, pair, "三巷下水道反味")
+    assert "三巷下水道反味" not in exported_titles(first)  # asked for before it: the replica's rows
+    second = ExportJob.objects.create(user=pair.org_department, kind="issues", filters={}, total=0)
+    assert {"二巷路面塌陷", "三巷下水道反味"} <= exported_titles(second)  # the replica lacks the job: the primary

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
+from django.db import DatabaseError, InterfaceError
 from django.utils import translation
 
+from core.replica import allowed as reading_allowed
 from core.replica import reading
 from liaison import replica
 
@@ -32,7 +34,7 @@ class ReadReplicaMiddleware:
     client wrote within REPLICA_OWN_WRITES_SECONDS: that client reads the primary, so it sees
     what it just did. A write is noted for its user and API token (in the cache, for their other
     devices too) and in a cookie (a resident rating an answer has neither). Without
-    DATABASE_REPLICA_URL this middleware is not loaded (liaison/replica.py)."""
+    DATABASE_REPLICA_URL this middleware is not loaded."""
 
     COOKIE = "liaison_wrote"
 
@@ -54,3 +56,13 @@ class ReadReplicaMiddleware:
             secure=settings.SESSION_COOKIE_SECURE, samesite="Lax",
         )
         return response
+
+    def process_exception(self, request, exception):
+        """The replica went away after it was last checked, in the middle of this read-only
+        request: the view runs again, on the primary, rather than answer an error."""
+        if not reading_allowed() or not isinstance(exception, (DatabaseError, InterfaceError)):
+            return None
+        if replica.usable(again=True):
+            return None
+        match = request.resolver_match
+        return match.func(request, *match.args, **match.kwargs)

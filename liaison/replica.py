@@ -14,7 +14,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, connections
 from redis.exceptions import RedisError
 
 from core import replica as intent
@@ -70,10 +70,12 @@ class _Health:
 _health = _Health()
 
 
-def usable():
+def usable(again=False):
     """Whether the replica answered and was within the lag bound when last checked: once every
     DATABASE_REPLICA_CHECK_SECONDS per process (the bound thus holds within that much), once
-    every RETRY_LOST_SECONDS while it does not answer."""
+    every RETRY_LOST_SECONDS while it does not answer; `again`: checked again at once."""
+    if again:
+        forget()
     now = time.monotonic()
     wait = RETRY_LOST_SECONDS if _health.lost else settings.DATABASE_REPLICA_CHECK_SECONDS
     if now - _health.checked_at >= wait:
@@ -92,7 +94,7 @@ def lag():
         with connection.cursor() as cursor:
             cursor.execute(LAG_SQL)
             (seconds,) = cursor.fetchone()
-    except DatabaseError as error:
+    except (DatabaseError, InterfaceError) as error:
         logger.warning("Read replica not answering, reading from the primary: %s", error)
         connection.close()
         return None
@@ -104,7 +106,7 @@ def lag():
 
 
 def forget():
-    """The next read checks the replica again (tests, after they stop or pause it)."""
+    """The next read checks the replica again."""
     _health.checked_at = -math.inf
     _health.lost = False
 

@@ -5,6 +5,7 @@ and a `replica` alias at the replica, and stops both at the end. The machine's o
 only read (pg_dump of the test database)."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -172,11 +173,15 @@ def register(client, world, title):
 
 def test_a_read_only_request_reads_the_replica_and_a_write_the_primary(pair):
     org = signed_in(pair.org_department)
-    with CaptureQueriesContext(connections["replica"]) as replica_side, \
-            CaptureQueriesContext(connections["default"]) as primary_side:
-        titles(org)
-    assert any('"issues_issue"' in q["sql"] for q in replica_side)
-    assert not any('"issues_issue"' in q["sql"] for q in primary_side)
+    for path, table in (("/api/v1/issues/", "issues_issue"), ("/issues/", "issues_issue"),
+                        (f"/reports/county/{pair.county.pk}/", "reports_"), ("/visits/diary/", "visits_visit")):
+        with CaptureQueriesContext(connections["replica"]) as replica_side, \
+                CaptureQueriesContext(connections["default"]) as primary_side:
+            assert org.get(path).status_code == 200, path
+        assert any(f'"{table}' in q["sql"] for q in replica_side), path
+        # The primary: the session, and the user to know whether they wrote lately.
+        assert {table for q in primary_side for table in re.findall(r'FROM "(\w+)"', q["sql"])} <= {
+            "django_session", "teams_user"}, path
 
     cadre = signed_in(pair.cadre)
     with CaptureQueriesContext(connections["replica"]) as replica_side:

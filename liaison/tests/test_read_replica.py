@@ -11,13 +11,14 @@ import socket
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
 
 import pytest
 from django.db import connections
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases
 
 from conftest import build_world
 from issues.models import Category
@@ -53,24 +54,26 @@ class Cluster:
         as_postgres(BIN / "pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
 
 
-@pytest.mark.django_db  # also makes pytest-django create the test database the module copies
-def test_without_a_replica_nothing_changes(settings, client, world):
-    from django.db import router
+@contextmanager
+def migrated_database(django_db_blocker):
+    """The test database, migrated: pytest-django makes it only when a test in the run asks for
+    the database, which none of this module's tests does (they run on their own clusters)."""
+    default = connections["default"].settings_dict
+    if default["NAME"] == default["TEST"]["NAME"]:
+        yield default
+        return
+    with django_db_blocker.unblock():
+        made = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    try:
+        yield default
+    finally:
+        with django_db_blocker.unblock():
+            teardown_databases(made, verbosity=0)
 
-    assert "replica" not in settings.DATABASES
-    assert settings.DATABASE_ROUTERS == [] and router.routers == []
-    client.force_login(world.cadre)
-    response = client.get("/issues/")
-    assert response.status_code == 200
-    assert "liaison_wrote" not in response.cookies
 
-
-@pytest.fixture(scope="module")
-def clusters(django_db_setup, django_db_blocker):
-    """A world on the primary, its replica streaming, the router and middleware on."""
-    if not (BIN / "pg_basebackup").exists():
-        pytest.fail(f"PostgreSQL's server binaries are not in {BIN}: apt-get install postgresql-15")
-    root = Path(tempfile.mkdtemp(prefix="liaison-replica-"))
+@contextmanager
+def streaming_pair(root, source):
+    """A primary holding a copy of the `source` database, and its streaming replica."""
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     primary, standby = Cluster(root, "primary", free_port()), Cluster(root, "replica", free_port())
@@ -80,42 +83,56 @@ def clusters(django_db_setup, django_db_blocker):
     primary.start()
     try:
         tcp = ["-h", "127.0.0.1", "-U", "postgres"]
-        default = connections["default"].settings_dict
         as_postgres(BIN / "createdb", *tcp, "-p", primary.port, DB)
-        # The test database as migrated, reference data included, copied into the primary.
-        dump = subprocess.run(
-            ["pg_dump", *tcp, "-p", str(default["PORT"] or 5432), "--no-owner", default["NAME"]],
-            capture_output=True, check=True,
-        ).stdout
+        dump = subprocess.run(["pg_dump", *tcp, "-p", str(source["PORT"] or 5432), "--no-owner", source["NAME"]],
+                              capture_output=True, check=True).stdout
         subprocess.run(["psql", *tcp, "-p", str(primary.port), "-q", "-v", "ON_ERROR_STOP=1", DB],
                        input=dump, capture_output=True, check=True)
         as_postgres(BIN / "pg_basebackup", *tcp, "-p", primary.port, "-D", standby.data, "-R", "-X", "stream",
                     "-c", "fast")
         standby.start()
-        saved = {key: default[key] for key in ("HOST", "PORT", "NAME")}
-        connections["default"].close()
-        default.update(HOST="127.0.0.1", PORT=str(primary.port), NAME=DB)
-        connections.settings["replica"] = {**deepcopy(default), "PORT": str(standby.port),
-                                           "OPTIONS": {"connect_timeout": 2}}
-        routed = override_settings(DATABASE_ROUTERS=["liaison.replica.Router"], DATABASE_REPLICA_CHECK_SECONDS=0,
-                                   DATABASE_REPLICA_MAX_LAG=60, REPLICA_OWN_WRITES_SECONDS=60)
-        routed.enable()
         try:
-            with django_db_blocker.unblock():
-                world = build_world()
-                world.category = Category.objects.get(code="livelihood")
-                world.standby = standby
-                yield world
-                for alias in ("default", "replica"):
-                    connections[alias].close()
+            yield primary, standby
         finally:
-            routed.disable()
-            del connections.settings["replica"]
-            del connections["replica"]
-            default.update(saved)
             standby.stop()
     finally:
         primary.stop()
+
+
+@contextmanager
+def aliases_on(default, primary, standby):
+    """`default` on the primary, `replica` on the standby, the router on; as they were after."""
+    saved = {key: default[key] for key in ("HOST", "PORT", "NAME")}
+    connections["default"].close()
+    default.update(HOST="127.0.0.1", PORT=str(primary.port), NAME=DB)
+    connections.settings["replica"] = {**deepcopy(default), "PORT": str(standby.port),
+                                       "OPTIONS": {"connect_timeout": 2}}
+    try:
+        with override_settings(DATABASE_ROUTERS=["liaison.replica.Router"], DATABASE_REPLICA_CHECK_SECONDS=0,
+                               DATABASE_REPLICA_MAX_LAG=60, REPLICA_OWN_WRITES_SECONDS=60):
+            yield
+    finally:
+        for alias in ("default", "replica"):
+            connections[alias].close()
+        del connections.settings["replica"]
+        del connections["replica"]
+        default.update(saved)
+
+
+@pytest.fixture(scope="module")
+def clusters(django_db_setup, django_db_blocker):
+    """A world on the primary, its replica streaming, the router and middleware on."""
+    if not (BIN / "pg_basebackup").exists():
+        pytest.fail(f"PostgreSQL's server binaries are not in {BIN}: apt-get install postgresql-15")
+    root = Path(tempfile.mkdtemp(prefix="liaison-replica-"))
+    try:
+        with migrated_database(django_db_blocker) as source, streaming_pair(root, source) as (primary, standby), \
+                aliases_on(source, primary, standby), django_db_blocker.unblock():
+            world = build_world()
+            world.category = Category.objects.get(code="livelihood")
+            world.standby = standby
+            yield world
+    finally:
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -122,3 +122,15 @@ def test_a_replica_url_brings_the_router_and_the_middleware():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["replica", "liaison", "default", "['liaison.replica.Router']", "4", "True"]
+
+
+def test_without_a_replica_url_nothing_changes(client, world):
+    from django.db import router
+
+    assert "replica" not in settings.DATABASES
+    assert settings.DATABASE_ROUTERS == [] and router.routers == []
+    client.force_login(world.cadre)
+    assert client.post("/issues/notifications/read/").status_code == 302
+    response = client.get("/issues/")
+    assert response.status_code == 200
+    assert "liaison_wrote" not in response.cookies and "liaison_wrote" not in client.cookies

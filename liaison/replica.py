@@ -80,8 +80,11 @@ def usable(again=False):
     wait = RETRY_LOST_SECONDS if _health.lost else settings.DATABASE_REPLICA_CHECK_SECONDS
     if now - _health.checked_at >= wait:
         seconds = lag()
+        behind = seconds is not None and seconds > settings.DATABASE_REPLICA_MAX_LAG
+        if behind and _health.usable:
+            logger.warning("Read replica %.1f s behind, reading from the primary", seconds)
         _health.lost = seconds is None
-        _health.usable = seconds is not None and seconds <= settings.DATABASE_REPLICA_MAX_LAG
+        _health.usable = seconds is not None and not behind
         _health.checked_at = now
     return _health.usable
 
@@ -98,11 +101,7 @@ def lag():
         logger.warning("Read replica not answering, reading from the primary: %s", error)
         connection.close()
         return None
-    if seconds is None:
-        return math.inf
-    if seconds > settings.DATABASE_REPLICA_MAX_LAG:
-        logger.warning("Read replica %.1f s behind, reading from the primary", seconds)
-    return float(seconds)
+    return math.inf if seconds is None else float(seconds)
 
 
 def forget():

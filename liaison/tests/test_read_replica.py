@@ -145,7 +145,8 @@ def pair(clusters):
         cursor.execute("SELECT pg_wal_replay_resume()")
     replica.forget()
     caught_up()
-    cache.clear()
+    # Only these keys: the Redis database is also this worker's Celery broker.
+    cache.delete_many([f"replica:wrote:user:{user.pk}" for user in (clusters.cadre, clusters.org_department)])
     return clusters
 
 

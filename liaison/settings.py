@@ -130,7 +130,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = env.database("DATABASE_REPLICA_URL", None)
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     # A replica that went away costs a request at most this long to notice (libpq's least).
-    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
     # Test databases: the replica alias reads the primary's test database.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["liaison.replica.Router"]

@@ -176,6 +176,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # its worker has died JOB_RETRIES times. Then it fails. The stall must outlast the longest step
 # without a heartbeat (about 3 s at the Dongguan scale).
 JOB_STALL_SECONDS = env.integer("JOB_STALL_SECONDS", 120, minimum=1)
+# A full refresh of a county runs in this many tasks, each computing its share of the towns in one
+# statement: as many as the worker processes that take figures work.
+REFRESH_PARTS = env.integer("REFRESH_PARTS", 2, minimum=1)
 JOB_RETRIES = 3
 JOB_QUEUED_LIMIT = timedelta(minutes=30)
 SWEEP_SECONDS = env.integer("SWEEP_SECONDS", 60, minimum=1)

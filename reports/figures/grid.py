@@ -44,27 +44,54 @@ def _sql(queryset):
     return f"({sql})", list(params)
 
 
+KINDS = ("week", "month", "quarter", "year")
+# In a GROUPING SETS over a day's periods of each kind: the kind of the row's set, and its start.
+KIND_OF_SET = "CASE " + " ".join(
+    f"WHEN GROUPING(dm.{kind}) = 0 THEN '{kind}'" for kind in KINDS[:-1]) + f" ELSE '{KINDS[-1]}' END"
+START_OF_SET = f"coalesce({', '.join(f'dm.{kind}' for kind in KINDS)})"
+
+
 def _periods_sql(period_list, today):
-    """`p`: the periods asked for (with `upto`, their last day or today); `d`: every day of them,
-    with its period of each kind; `p0`: each kind's first period."""
+    """`p`: the periods asked for (with `upto`, their last day or today); `dm`: every day of them
+    with the start and `upto` of its period of each kind (NULL for a kind not asked for); `d`: the
+    same one row per day and kind; `p0`: each kind's first period."""
+    wide = ", ".join(
+        f"max(p.start) FILTER (WHERE p.kind = '{kind}') AS {kind}, "
+        f"max(p.upto) FILTER (WHERE p.kind = '{kind}') AS {kind}_upto" for kind in KINDS)
     return (
-        """p AS (
+        f"""p AS (
             SELECT kind, start, "end", LEAST("end", %s::date) AS upto
             FROM unnest(%s::text[], %s::date[], %s::date[]) AS p(kind, start, "end")
         ), d AS (
             SELECT g::date AS day, p.kind, p.start, p.upto
             FROM p, generate_series(p.start, p."end", interval '1 day') AS g
-        ), p0 AS (SELECT kind, min(start) AS start FROM p GROUP BY kind)""",
+        ), dm AS (SELECT day, {wide.replace("p.", "d.")} FROM d AS d GROUP BY day),
+        p0 AS (SELECT kind, min(start) AS start FROM p GROUP BY kind)""",
         [today, [p.kind for p in period_list], [p.start for p in period_list], [p.end for p in period_list]],
     )
 
 
+def _by_period(owner, *upto):
+    """GROUPING SETS of `owner` with each kind's period (and its `upto`, if asked)."""
+    return "GROUPING SETS (" + ", ".join(
+        f"({owner}, dm.{kind}{f', dm.{kind}_upto' if upto else ''})" for kind in KINDS) + ")"
+
+
+def _execute(sql, params):
+    with connection.cursor() as cursor:
+        # The estimates of a statement this size (a day map from generate_series) pass JIT's
+        # thresholds; compiling it would take seconds for a statement that runs in milliseconds.
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+
+
 def _bucketed(name, source, params, columns, key="team"):
-    """A CTE `name`: the (owner, day, *columns) rows of `source` summed into every period, the
-    owner named `key` (a queryset's alias may not be a field's name, such as a step's `team`)."""
+    """A CTE `name`: the (owner, day, *columns) rows of `source` summed into every period, each
+    row read once; the owner named `key` (a queryset's alias may not be a field's name, such as
+    a step's `team`). A day's kind not asked for makes a row with no start, which joins nothing."""
     sums = ", ".join(f"sum(x.{c}) AS {c}" for c in columns)
-    return (f"{name} AS (SELECT x.owner AS {key}, d.kind, d.start, {sums} FROM {source} AS x "
-            f"JOIN d ON d.day = x.day GROUP BY 1, 2, 3)"), params
+    return (f"{name} AS (SELECT x.owner AS {key}, {KIND_OF_SET} AS kind, {START_OF_SET} AS start, {sums} "
+            f"FROM {source} AS x JOIN dm ON dm.day = x.day GROUP BY {_by_period('x.owner')})"), params
 
 
 class Window:
@@ -131,12 +158,16 @@ visited_seq AS (
     JOIN visits_household h ON h.id = vh.household_id
     WHERE v.kind = %s AND v.date BETWEEN %s AND %s AND v.team_id = ANY(%s)
 ), visited AS (
-    SELECT s.team, d.kind, d.start, count(*) AS n
-    FROM visited_seq s JOIN d ON d.day = s.day
-    WHERE (s.prev IS NULL OR s.prev < d.start)
-      AND s.registered_on <= d.upto AND (s.moved_out_on IS NULL OR s.moved_out_on >= d.upto)
-    GROUP BY 1, 2, 3
-)"""
+    SELECT s.team, {kind} AS kind, {start} AS start, CASE {counts} END AS n
+    FROM visited_seq s JOIN dm ON dm.day = s.day
+    GROUP BY {sets}
+)""".format(
+    kind=KIND_OF_SET, start=START_OF_SET, sets=_by_period("s.team", "upto"),
+    counts=" ".join(
+        f"WHEN GROUPING(dm.{kind}) = 0 THEN count(*) FILTER (WHERE (s.prev IS NULL OR s.prev < dm.{kind}) "
+        f"AND s.registered_on <= dm.{kind}_upto AND (s.moved_out_on IS NULL OR s.moved_out_on >= dm.{kind}_upto))"
+        for kind in KINDS),
+)
 
 # Households on the roll at a period's end (its `upto`): registered by then, not moved out before
 # it. Each registration, and each move out from the day after it, counts in every period whose
@@ -206,8 +237,7 @@ def write_teams(refresh_id, teams, towns, period_list, now):
         LEFT JOIN visited vi USING (team, kind, start)
         LEFT JOIN roll_changes rc USING (team, kind, start)"""
     params += [refresh_id, Unit.TEAM, now, teams]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _execute(sql, params)
 
 
 def write_towns(refresh_id, towns, period_list, now):
@@ -239,5 +269,4 @@ def write_towns(refresh_id, towns, period_list, now):
         LEFT JOIN town_steps ts ON ts.town = g.town AND ts.kind = g.kind AND ts.start = g.start
         GROUP BY g.town, g.kind, g.start"""
     params += [refresh_id, Unit.TOWN, now, towns, refresh_id, Unit.TEAM]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _execute(sql, params)

@@ -18,8 +18,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Min, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -72,14 +72,22 @@ def _rows(refresh, cells, now):
     ]
 
 
-def _replace_town(refresh, town_id, period_list, now):
-    """The town's and its teams' rows of `period_list` in `refresh`, computed afresh."""
-    teams = list(Team.objects.filter(village__town=town_id).values_list("pk", flat=True))
-    mine = Q(unit=Unit.TEAM, unit_id__in=teams) | Q(unit=Unit.TOWN, unit_id=town_id)
+def _replace_towns(refresh, town_ids, period_list, now):
+    """The towns' and their teams' rows of `period_list` in `refresh`, computed afresh: by the
+    database on PostgreSQL (`grid`, the towns in one statement), in Python on the demo's SQLite
+    (`metrics.compute`, which the freshness tests hold the database's cells to)."""
+    teams = list(Team.objects.filter(village__town__in=town_ids).values_list("pk", flat=True))
+    mine = Q(unit=Unit.TEAM, unit_id__in=teams) | Q(unit=Unit.TOWN, unit_id__in=town_ids)
     for kind, starts in _by_kind(period_list).items():
         Snapshot.objects.filter(mine, refresh=refresh, period=kind, start__in=starts).delete()
-    grid.write_teams(refresh.pk, teams, [town_id], period_list, now)
-    grid.write_towns(refresh.pk, [town_id], period_list, now)
+    if connection.vendor == "postgresql":
+        grid.write_teams(refresh.pk, teams, town_ids, period_list, now)
+        grid.write_towns(refresh.pk, town_ids, period_list, now)
+        return
+    first = min(period.start for period in period_list)
+    for town_id in town_ids:
+        scope = metrics.Scope([town_id], first, window(timezone.localdate(now))[1], now)
+        Snapshot.objects.bulk_create(_rows(refresh, metrics.compute(scope, period_list), now), batch_size=2000)
 
 
 def _by_kind(period_list):
@@ -122,23 +130,40 @@ def _replace_county(refresh, period_list, now):
         ])
 
 
-def refresh_town(refresh_id, town_id):
-    """One town of a full refresh. Nothing if the refresh is over (done, failed, or deleted by a
-    newer one that finished first) or has this town already (published twice by the sweeper): a
-    late task must not change a refresh whose county rows are computed, and a repeated one need
-    not compute again (the incremental refresh keeps a computed town exact)."""
+def refresh_towns(refresh_id, town_ids):
+    """A part of a full refresh: some of its towns, in one computation. Nothing if the refresh
+    is over (done, failed, or deleted by a newer one that finished first); the towns it has
+    already (published twice by the sweeper) are skipped: a late task must not change a refresh
+    whose county rows are computed, and a repeated one need not compute again (the incremental
+    refresh keeps a computed town exact)."""
     refresh = Refresh.objects.filter(pk=refresh_id).first()
     if refresh is None or refresh.status in (Refresh.Status.DONE, Refresh.Status.FAILED):
         return
     Refresh.objects.filter(pk=refresh_id, status=Refresh.Status.QUEUED).update(status=Refresh.Status.RUNNING)
     with transaction.atomic():
-        Town.objects.select_for_update().filter(pk=town_id).first()
-        if Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN, unit_id=town_id).exists():
+        list(Town.objects.select_for_update().filter(pk__in=town_ids).order_by("pk").values_list("pk", flat=True))
+        done = set(Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN, unit_id__in=town_ids)
+                   .values_list("unit_id", flat=True))
+        towns = sorted(set(town_ids) - done)
+        if not towns:
             return
         first, last = window(timezone.localdate(refresh.computed_at))
-        _replace_town(refresh, town_id, periods_in(first, last), timezone.now())
-        # Last, so that towns computed side by side wait on this row only for a moment.
-        Refresh.objects.filter(pk=refresh_id).update(towns_done=F("towns_done") + 1, heartbeat_at=timezone.now())
+        _replace_towns(refresh, towns, periods_in(first, last), timezone.now())
+        # Last, so that parts computed side by side wait on this row only for a moment.
+        Refresh.objects.filter(pk=refresh_id).update(towns_done=F("towns_done") + len(towns),
+                                                     heartbeat_at=timezone.now())
+
+
+def parts(town_ids, count):
+    """The towns shared into `count` parts of about as many villages (a task each)."""
+    villages = dict(Town.objects.filter(pk__in=town_ids).annotate(n=Count("villages")).values_list("pk", "n"))
+    shares = [[] for _ in range(max(1, min(count, len(town_ids))))]
+    loads = [0] * len(shares)
+    for town_id in sorted(town_ids, key=lambda pk: -villages.get(pk, 0)):
+        lightest = loads.index(min(loads))
+        shares[lightest].append(town_id)
+        loads[lightest] += villages.get(town_id, 0)
+    return [sorted(share) for share in shares if share]
 
 
 def finish_refresh(refresh_id):
@@ -163,8 +188,7 @@ def finish_refresh(refresh_id):
 def refresh_in_process(county, *, by=None):
     """A full refresh of the county here and now, town after town (the demo's seeding, tests)."""
     refresh = start_full_refresh(county, by=by)
-    for town_id in Town.objects.filter(county=county).values_list("pk", flat=True):
-        refresh_town(refresh.pk, town_id)
+    refresh_towns(refresh.pk, list(Town.objects.filter(county=county).values_list("pk", flat=True)))
     finish_refresh(refresh.pk)
     return Refresh.objects.get(pk=refresh.pk)
 
@@ -192,7 +216,7 @@ def stalled_refreshes(now=None):
     again, until it has waited STALE_REFRESH; one running (its worker died, or its towns wait)
     JOB_RETRIES times. Then it fails, so that "refresh now" is free again and the dashboard says
     the last refresh failed. Published twice, a refresh computes each town once
-    (`refresh_town`). Returns the ids to publish."""
+    (`refresh_towns`). Returns the ids to publish."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.JOB_STALL_SECONDS)
     again = []
@@ -256,7 +280,7 @@ def apply_pending(county_id):
                     continue  # a refresh that has not reached this town computes it after this commits
                 period_list = periods_from(first_day, today)
                 if period_list:
-                    _replace_town(refresh, town_id, period_list, now)
+                    _replace_towns(refresh, [town_id], period_list, now)
                     touched.update(period_list)
             if touched and refresh.status == Refresh.Status.DONE:
                 _replace_county(refresh, sorted(touched), now)

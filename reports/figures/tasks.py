@@ -6,6 +6,7 @@ messages and the beat schedule carry, from before the tasks moved here."""
 import logging
 
 from celery import chord, shared_task
+from django.conf import settings
 from django.core.cache import cache
 
 from core import broker
@@ -15,9 +16,9 @@ from teams.models import County
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="reports.tasks.refresh_town")
-def refresh_town(refresh_id, town_id):
-    services.refresh_town(refresh_id, town_id)
+@shared_task(name="reports.tasks.refresh_towns")
+def refresh_towns(refresh_id, town_ids):
+    services.refresh_towns(refresh_id, town_ids)
 
 
 @shared_task(name="reports.tasks.finish_refresh")
@@ -32,14 +33,16 @@ def fail_refresh(*_args, refresh_id):
 
 @shared_task(name="reports.tasks.start_refresh")
 def start_refresh(refresh_id):
-    """On a worker: one task per town still to compute, then the county's; the queue shares the
-    towns among the workers. Published again by the sweeper, it computes only what is missing."""
+    """On a worker: the towns still to compute in REFRESH_PARTS tasks (one statement each: the
+    database reads each row once a part), then the county's; the queue shares the parts among
+    the workers. Published again by the sweeper, it computes only what is missing."""
     towns = services.towns_to_compute(refresh_id)
     if towns is None:
         return
     finish = finish_refresh.s(refresh_id).on_error(fail_refresh.s(refresh_id=refresh_id))
     if towns:
-        chord([refresh_town.si(refresh_id, town_id) for town_id in towns], finish).delay()
+        chord([refresh_towns.si(refresh_id, part) for part in services.parts(towns, settings.REFRESH_PARTS)],
+              finish).delay()
     else:
         finish.delay([])
 

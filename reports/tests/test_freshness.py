@@ -247,7 +247,7 @@ class Sequence:
         done = set(self.running.snapshots.filter(unit="town").values_list("unit_id", flat=True))
         left = list(Town.objects.filter(county=self.w.county).exclude(pk__in=done).order_by("pk"))
         if left:
-            services.refresh_town(self.running.pk, left[0].pk)
+            services.refresh_towns(self.running.pk, [left[0].pk])
         else:
             services.finish_refresh(self.running.pk)
             self.running = None
@@ -323,7 +323,7 @@ def test_a_change_noted_while_a_refresh_computes_is_counted_by_the_next(county_w
 def test_a_full_refresh_left_running_is_exact_once_finished(county_world):
     w, clock = county_world
     refresh = services.start_full_refresh(w.county)
-    services.refresh_town(refresh.pk, w.town1.pk)
+    services.refresh_towns(refresh.pk, [w.town1.pk])
     clock.shift(timedelta(seconds=1))
     rolls.create_household(by=w.admin, village=w.village_a, head_name="补录户", address="补录街1号",
                            registered_on=START.date() - timedelta(days=300))
@@ -331,7 +331,7 @@ def test_a_full_refresh_left_running_is_exact_once_finished(county_world):
                               end_date=START.date() - timedelta(days=20))
     clock.shift(timedelta(seconds=1))
     services.apply_pending(w.county.pk)
-    services.refresh_town(refresh.pk, w.town2.pk)
+    services.refresh_towns(refresh.pk, [w.town2.pk])
     services.finish_refresh(refresh.pk)
     assert Refresh.objects.get(pk=refresh.pk).status == Refresh.Status.DONE
     assert differences(w.county) == []

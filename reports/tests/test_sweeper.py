@@ -89,7 +89,7 @@ def test_a_refresh_never_published_is_published_again_then_fails_and_frees_the_b
 def test_a_running_refresh_that_stops_moving_is_published_again_then_fails(world, settings):
     settings.JOB_STALL_SECONDS, settings.JOB_RETRIES = 120, 3
     refresh = services.start_full_refresh(world.county)
-    services.refresh_town(refresh.pk, world.town1.pk)
+    services.refresh_towns(refresh.pk, [world.town1.pk])
     moment = later(121)
     for _attempt in range(3):
         assert services.stalled_refreshes(moment) == [refresh.pk]
@@ -100,15 +100,15 @@ def test_a_running_refresh_that_stops_moving_is_published_again_then_fails(world
 
 def test_a_town_published_twice_is_computed_once_and_a_late_one_leaves_a_done_refresh_alone(world):
     refresh = services.start_full_refresh(world.county)
-    services.refresh_town(refresh.pk, world.town1.pk)
+    services.refresh_towns(refresh.pk, [world.town1.pk])
     computed = list(refresh.snapshots.filter(unit="town").values_list("pk", "computed_at"))
-    services.refresh_town(refresh.pk, world.town1.pk)  # the sweeper published the refresh again
+    services.refresh_towns(refresh.pk, [world.town1.pk])  # the sweeper published the refresh again
     assert list(refresh.snapshots.filter(unit="town").values_list("pk", "computed_at")) == computed
     for town in Town.objects.filter(county=world.county).exclude(pk=world.town1.pk):
-        services.refresh_town(refresh.pk, town.pk)
+        services.refresh_towns(refresh.pk, [town.pk])
     services.finish_refresh(refresh.pk)
     rows = sorted(refresh.snapshots.values_list("pk", "computed_at"))
-    services.refresh_town(refresh.pk, world.town1.pk)  # late: a dead worker's task, redelivered
+    services.refresh_towns(refresh.pk, [world.town1.pk])  # late: a dead worker's task, redelivered
     assert sorted(refresh.snapshots.values_list("pk", "computed_at")) == rows
 
 

@@ -3,8 +3,9 @@
 A full refresh computes a county into a new `Refresh`: each town in a task of its own (so that
 more workers finish a province sooner), then the county, which makes the refresh the one
 readers use. A change to what a figure counts notes its town and the earliest day it affects
-(`note_change`, in the change's transaction); `apply_pending` then recomputes the team's and
-town's, the departments' and the county's rows of every period from that day to today, in the
+and village (`note_change`, in the change's transaction); `apply_pending` then recomputes the
+village's team's rows (every team's of the town for a change that is not one village's), the
+town's, the departments' and the county's sums, of every period from that day to today, in the
 current refresh and in any still running. Each step is one transaction, and a town's rows are
 written under a lock on the town, so readers never see half a step and the two kinds of
 refresh never lose each other's work.
@@ -75,10 +76,22 @@ def _rows(refresh, cells, now):
 def _replace_town(refresh, town_id, period_list, now):
     """The town's and its teams' rows of `period_list` in `refresh`, computed afresh."""
     teams = list(Team.objects.filter(village__town=town_id).values_list("pk", flat=True))
-    mine = Q(unit=Unit.TEAM, unit_id__in=teams) | Q(unit=Unit.TOWN, unit_id=town_id)
+    _replace_teams(refresh, town_id, teams, period_list, now)
+    _replace_town_sums(refresh, town_id, period_list, now)
+
+
+def _replace_teams(refresh, town_id, teams, period_list, now):
     for kind, starts in _by_kind(period_list).items():
-        Snapshot.objects.filter(mine, refresh=refresh, period=kind, start__in=starts).delete()
+        Snapshot.objects.filter(refresh=refresh, unit=Unit.TEAM, unit_id__in=teams, period=kind,
+                                start__in=starts).delete()
     grid.write_teams(refresh.pk, teams, [town_id], period_list, now)
+
+
+def _replace_town_sums(refresh, town_id, period_list, now):
+    """The town's own rows: its teams' rows in the refresh added up, and its steps."""
+    for kind, starts in _by_kind(period_list).items():
+        Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN, unit_id=town_id, period=kind,
+                                start__in=starts).delete()
     grid.write_towns(refresh.pk, [town_id], period_list, now)
 
 
@@ -219,13 +232,14 @@ def counties_pending():
     return sorted(set(PendingChange.objects.values_list("county_id", flat=True)))
 
 
-def note_change(town_id, since):
-    """Inside the change's transaction: the town's figures from the day `since` to today need
-    computing again. Returns the town's county (None if there is no such town)."""
+def note_change(town_id, since, village_id=None):
+    """Inside the change's transaction: the town's figures (only the village's team's and the
+    sums above it, given a village) from the day `since` to today need computing again. Returns
+    the town's county (None if there is no such town)."""
     county_id = Town.objects.filter(pk=town_id).values_list("county_id", flat=True).first()
     if county_id is None:
         return None
-    PendingChange.objects.create(county_id=county_id, town_id=town_id, since=since)
+    PendingChange.objects.create(county_id=county_id, town_id=town_id, village_id=village_id, since=since)
     return county_id
 
 
@@ -236,12 +250,15 @@ def apply_pending(county_id):
         pending = list(PendingChange.objects.select_for_update(skip_locked=True).filter(county_id=county_id))
         if not pending:
             return 0
-        since = {}
+        # {town: {village or None (every team of the town): the earliest day}}
+        since = defaultdict(dict)
         for change in pending:
-            since[change.town_id] = min(change.since, since.get(change.town_id, change.since))
+            days = since[change.town_id]
+            days[change.village_id] = min(change.since, days.get(change.village_id, change.since))
         # The towns first, as a full refresh's town takes its town before its refresh's row; the
         # refreshes newest first, as a finishing refresh holds its own row while it deletes older ones.
         list(Town.objects.select_for_update().filter(pk__in=since).order_by("pk").values_list("pk", flat=True))
+        team_of = dict(Team.objects.filter(village__town__in=since).values_list("village_id", "pk"))
         refreshes = list(Refresh.objects.select_for_update().filter(
             county_id=county_id, status__in=(Refresh.Status.DONE, Refresh.Status.RUNNING)).order_by("-pk"))
         now = timezone.now()
@@ -251,14 +268,31 @@ def apply_pending(county_id):
             r for r in refreshes if r.status == Refresh.Status.RUNNING]
         for refresh in targets:
             touched = set()
-            for town_id, first_day in sorted(since.items()):
+            for town_id, days in sorted(since.items()):
                 if not Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN, unit_id=town_id).exists():
                     continue  # a refresh that has not reached this town computes it after this commits
-                period_list = periods_from(first_day, today)
-                if period_list:
-                    _replace_town(refresh, town_id, period_list, now)
-                    touched.update(period_list)
+                town_periods = set(periods_from(min(days.values()), today))
+                if None in days:
+                    _replace_town(refresh, town_id, sorted(town_periods), now)
+                else:
+                    _replace_changed_teams(refresh, town_id, days, team_of, today, now)
+                    if town_periods:
+                        _replace_town_sums(refresh, town_id, sorted(town_periods), now)
+                touched.update(town_periods)
             if touched and refresh.status == Refresh.Status.DONE:
                 _replace_county(refresh, sorted(touched), now)
         PendingChange.objects.filter(pk__in=[change.pk for change in pending]).delete()
     return len(pending)
+
+
+def _replace_changed_teams(refresh, town_id, days, team_of, today, now):
+    """The rows of the changed villages' teams (a village without a team has none), teams
+    changed from the same day together."""
+    teams_since = defaultdict(list)
+    for village_id, day in days.items():
+        if village_id in team_of:
+            teams_since[day].append(team_of[village_id])
+    for day, teams in sorted(teams_since.items()):
+        period_list = periods_from(day, today)
+        if period_list:
+            _replace_teams(refresh, town_id, teams, period_list, now)

@@ -144,7 +144,7 @@ def _event(issue, *, kind, by, at, step=None, public_note="", internal_note="", 
         issue=issue, step=step or issue.current_step, at=at, actor=by, kind=kind,
         public_note=public_note, internal_note=internal_note, satisfaction=satisfaction,
     )
-    changes.changed(issue.village.town_id, timezone.localdate(issue.received_at))
+    changes.changed(issue.village.town_id, timezone.localdate(issue.received_at), issue.village_id)
     return event
 
 

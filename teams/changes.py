@@ -12,34 +12,35 @@ from django.dispatch import Signal
 
 from teams.models import Town, Village
 
-# Sent with `town_id` and `since` (a date) inside the change's transaction.
+# Sent with `town_id`, `since` (a date) and `village_id` (None when the change is not one
+# village's) inside the change's transaction.
 figures_changed = Signal()
 
 # A change that may affect every day kept: a village moved to another town, a new team.
 EVER = date.min
 
 
-def changed(town_id, since):
-    """The figures of `town_id` from the day `since` to today count something else now."""
+def changed(town_id, since, village_id=None):
+    """The figures of `town_id` from the day `since` to today count something else now: those
+    of `village_id` only, if given, and the sums above it."""
     if town_id is not None and since is not None:
-        figures_changed.send(sender=Town, town_id=town_id, since=since)
+        figures_changed.send(sender=Town, town_id=town_id, since=since, village_id=village_id)
 
 
 def changed_in_village(village_id, since):
-    changed(Village.objects.filter(pk=village_id).values_list("town_id", flat=True).first(), since)
+    changed(Village.objects.filter(pk=village_id).values_list("town_id", flat=True).first(), since, village_id)
 
 
 def changed_in_villages(village_days):
-    """`changed` for many (village id, day) pairs at once (a bulk write's): each town once, from
-    its earliest day."""
+    """`changed` for many (village id, day) pairs at once (a bulk write's): each village once,
+    from its earliest day."""
     towns = dict(Village.objects.filter(pk__in={village for village, _day in village_days})
                  .values_list("pk", "town_id"))
     since = {}
     for village, day in village_days:
-        town = towns[village]
-        since[town] = min(day, since.get(town, day))
-    for town, day in since.items():
-        changed(town, day)
+        since[village] = min(day, since.get(village, day))
+    for village, day in since.items():
+        changed(towns[village], day, village)
 
 
 def earliest(*days):

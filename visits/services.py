@@ -270,7 +270,7 @@ def log_visit(*, by, kind, date, village, cadres=(), households=(), notes="", ne
     )
     visit.cadres.set(cadres)
     visit.households.set(households)
-    changes.changed(village.town_id, date)
+    changes.changed(village.town_id, date, village.pk)
     return visit
 
 

@@ -1,10 +1,11 @@
 """Refreshing the figures.
 
-A full refresh computes a county into a new `Refresh`: each town in a task of its own (so that
-more workers finish a province sooner), then the county, which makes the refresh the one
-readers use. A change to what a figure counts notes its town and the earliest day it affects
-(`note_change`, in the change's transaction); `apply_pending` then recomputes the team's and
-town's, the departments' and the county's rows of every period from that day to today, in the
+A full refresh computes a county into a new `Refresh`: its towns in REFRESH_PARTS tasks (so that
+more workers finish it sooner), then the county, which makes the refresh the one readers use.
+A change to what a figure counts notes its town and the earliest day it affects
+and village (`note_change`, in the change's transaction); `apply_pending` then recomputes the
+village's team's rows (every team's of the town for a change that is not one village's), the
+town's, the departments' and the county's sums, of every period from that day to today, in the
 current refresh and in any still running. Each step is one transaction, and a town's rows are
 written under a lock on the town, so readers never see half a step and the two kinds of
 refresh never lose each other's work.
@@ -77,17 +78,31 @@ def _replace_towns(refresh, town_ids, period_list, now):
     database on PostgreSQL (`grid`, the towns in one statement), in Python on the demo's SQLite
     (`metrics.compute`, which the freshness tests hold the database's cells to)."""
     teams = list(Team.objects.filter(village__town__in=town_ids).values_list("pk", flat=True))
-    mine = Q(unit=Unit.TEAM, unit_id__in=teams) | Q(unit=Unit.TOWN, unit_id__in=town_ids)
-    for kind, starts in _by_kind(period_list).items():
-        Snapshot.objects.filter(mine, refresh=refresh, period=kind, start__in=starts).delete()
     if connection.vendor == "postgresql":
-        grid.write_teams(refresh.pk, teams, town_ids, period_list, now)
-        grid.write_towns(refresh.pk, town_ids, period_list, now)
+        _replace_teams(refresh, town_ids, teams, period_list, now)
+        _replace_town_sums(refresh, town_ids, period_list, now)
         return
+    _delete(refresh, Q(unit=Unit.TEAM, unit_id__in=teams) | Q(unit=Unit.TOWN, unit_id__in=town_ids), period_list)
     first = min(period.start for period in period_list)
     for town_id in town_ids:
         scope = metrics.Scope([town_id], first, window(timezone.localdate(now))[1], now)
         Snapshot.objects.bulk_create(_rows(refresh, metrics.compute(scope, period_list), now), batch_size=2000)
+
+
+def _delete(refresh, rows, period_list):
+    for kind, starts in _by_kind(period_list).items():
+        Snapshot.objects.filter(rows, refresh=refresh, period=kind, start__in=starts).delete()
+
+
+def _replace_teams(refresh, town_ids, teams, period_list, now):
+    _delete(refresh, Q(unit=Unit.TEAM, unit_id__in=teams), period_list)
+    grid.write_teams(refresh.pk, teams, town_ids, period_list, now)
+
+
+def _replace_town_sums(refresh, town_ids, period_list, now):
+    """The towns' own rows: their teams' rows in the refresh added up, and their steps."""
+    _delete(refresh, Q(unit=Unit.TOWN, unit_id__in=town_ids), period_list)
+    grid.write_towns(refresh.pk, town_ids, period_list, now)
 
 
 def _by_kind(period_list):
@@ -243,13 +258,14 @@ def counties_pending():
     return sorted(set(PendingChange.objects.values_list("county_id", flat=True)))
 
 
-def note_change(town_id, since):
-    """Inside the change's transaction: the town's figures from the day `since` to today need
-    computing again. Returns the town's county (None if there is no such town)."""
+def note_change(town_id, since, village_id=None):
+    """Inside the change's transaction: the town's figures (only the village's team's and the
+    sums above it, given a village) from the day `since` to today need computing again. Returns
+    the town's county (None if there is no such town)."""
     county_id = Town.objects.filter(pk=town_id).values_list("county_id", flat=True).first()
     if county_id is None:
         return None
-    PendingChange.objects.create(county_id=county_id, town_id=town_id, since=since)
+    PendingChange.objects.create(county_id=county_id, town_id=town_id, village_id=village_id, since=since)
     return county_id
 
 
@@ -260,12 +276,15 @@ def apply_pending(county_id):
         pending = list(PendingChange.objects.select_for_update(skip_locked=True).filter(county_id=county_id))
         if not pending:
             return 0
-        since = {}
+        # {town: {village or None (every team of the town): the earliest day}}
+        since = defaultdict(dict)
         for change in pending:
-            since[change.town_id] = min(change.since, since.get(change.town_id, change.since))
+            days = since[change.town_id]
+            days[change.village_id] = min(change.since, days.get(change.village_id, change.since))
         # The towns first, as a full refresh's town takes its town before its refresh's row; the
         # refreshes newest first, as a finishing refresh holds its own row while it deletes older ones.
         list(Town.objects.select_for_update().filter(pk__in=since).order_by("pk").values_list("pk", flat=True))
+        team_of = dict(Team.objects.filter(village__town__in=since).values_list("village_id", "pk"))
         refreshes = list(Refresh.objects.select_for_update().filter(
             county_id=county_id, status__in=(Refresh.Status.DONE, Refresh.Status.RUNNING)).order_by("-pk"))
         now = timezone.now()
@@ -275,14 +294,32 @@ def apply_pending(county_id):
             r for r in refreshes if r.status == Refresh.Status.RUNNING]
         for refresh in targets:
             touched = set()
-            for town_id, first_day in sorted(since.items()):
+            for town_id, days in sorted(since.items()):
                 if not Snapshot.objects.filter(refresh=refresh, unit=Unit.TOWN, unit_id=town_id).exists():
                     continue  # a refresh that has not reached this town computes it after this commits
-                period_list = periods_from(first_day, today)
-                if period_list:
-                    _replace_towns(refresh, [town_id], period_list, now)
-                    touched.update(period_list)
+                town_periods = sorted(set(periods_from(min(days.values()), today)))
+                if not town_periods:
+                    continue  # changed after today only: nothing computed holds that day yet
+                if None in days or connection.vendor != "postgresql":
+                    _replace_towns(refresh, [town_id], town_periods, now)
+                else:
+                    _replace_changed_teams(refresh, town_id, days, team_of, today, now)
+                    _replace_town_sums(refresh, [town_id], town_periods, now)
+                touched.update(town_periods)
             if touched and refresh.status == Refresh.Status.DONE:
                 _replace_county(refresh, sorted(touched), now)
         PendingChange.objects.filter(pk__in=[change.pk for change in pending]).delete()
     return len(pending)
+
+
+def _replace_changed_teams(refresh, town_id, days, team_of, today, now):
+    """The rows of the changed villages' teams (a village without a team has none), teams
+    changed from the same day together."""
+    teams_since = defaultdict(list)
+    for village_id, day in days.items():
+        if village_id in team_of:
+            teams_since[day].append(team_of[village_id])
+    for day, teams in sorted(teams_since.items()):
+        period_list = periods_from(day, today)
+        if period_list:
+            _replace_teams(refresh, [town_id], teams, period_list, now)

@@ -12,7 +12,7 @@ from teams.changes import figures_changed
 
 
 @receiver(figures_changed)
-def note_figures_changed(sender, town_id, since, **kwargs):
-    county_id = services.note_change(town_id, since)
+def note_figures_changed(sender, town_id, since, village_id=None, **kwargs):
+    county_id = services.note_change(town_id, since, village_id)
     if county_id is not None:
         transaction.on_commit(lambda: tasks.queue_pending(county_id))

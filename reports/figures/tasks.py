@@ -66,7 +66,8 @@ def queued_key(county_id):
 def queue_pending(county_id):
     """Queue the county's incremental refresh unless one is queued and not yet started: a burst
     of changes costs one refresh. The task forgets the mark before it reads the pending changes,
-    so a change committed after that queues the next one. The cache and the broker are the same
+    so a change committed after that queues the next one: no delay is needed to gather a burst,
+    whose changes wait in the database while one refresh runs. The cache and the broker are the same
     Redis: if the cache does not answer, nothing is published, and the sweeper queues the
     refresh later (the pending changes are in the database)."""
     if not broker.available():
@@ -76,7 +77,7 @@ def queue_pending(county_id):
     except Exception as error:
         broker.unavailable(error, f"the refresh of county {county_id}")
         return False
-    return broker.publish(apply_pending, county_id, countdown=1, expires=3600) if first else True
+    return broker.publish(apply_pending, county_id, expires=3600) if first else True
 
 
 @shared_task(name="reports.tasks.apply_pending")

@@ -127,13 +127,16 @@ class Snapshot(Rates, models.Model):
         return f"{self.unit}:{self.unit_id} · {self.period}:{self.start}"
 
 class PendingChange(models.Model):
-    """A town's figures count something else from the day `since` on: the incremental refresh
-    recomputes every period from that day to today, then deletes the rows it read. One row per
+    """A town's figures count something else from the day `since` on — one village's (its
+    team's, and the sums above it) when `village_id` is set, else every team's of the town: the
+    incremental refresh recomputes every period from that day to today, then deletes the rows
+    it read. One row per
     change, never merged into another: a change noted while a refresh is computing stays for the
     next one (a merged row would be deleted with the change it was merged into uncounted)."""
 
     county = models.ForeignKey(County, models.CASCADE, related_name="+")
     town_id = models.PositiveIntegerField()
+    village_id = models.PositiveIntegerField(null=True)
     since = models.DateField()
 
     class Meta:

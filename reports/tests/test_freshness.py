@@ -501,3 +501,29 @@ def test_todays_liaison_day_enters_the_figures_tomorrow(world, liaison_tuesday, 
     assert figure_and_records() == ((0, 0), (0, 0))
     liaison_tuesday.move_to(datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI))
     assert figure_and_records() == ((1, 3), (1, 3))  # the cadre present; the leader and the lawyer not marked
+
+
+def test_a_visit_recomputes_its_team_and_the_sums_above_it_from_its_day_only(county_world):
+    """Work proportional to the change: the other team of the town keeps its rows, and the
+    visiting team's periods before the visit's day keep theirs (a rewritten row has a new id).
+    The departments' rows are recomputed with the county's, as a change to an issue may move
+    its county steps."""
+    w, clock = county_world
+    services.apply_pending(w.county.pk)
+    refresh = services.current(w.county.pk)
+    before = {(row.unit, row.unit_id, row.period, row.start): row.pk for row in refresh.snapshots.all()}
+    clock.shift(timedelta(seconds=1))
+    day = _days_ago(20)
+    rolls.log_visit(by=w.leader, kind="household", date=day, village=w.village_a,
+                    households=[Household.objects.filter(village=w.village_a).first()])
+    assert list(PendingChange.objects.values_list("town_id", "village_id", "since")) == [
+        (w.town1.pk, w.village_a.pk, day)]
+    services.apply_pending(w.county.pk)
+    after = {(row.unit, row.unit_id, row.period, row.start): row.pk for row in refresh.snapshots.all()}
+    assert after.keys() == before.keys()
+    moved = {key for key in after if after[key] != before[key]}
+    affected = {(p.kind, p.start) for p in services.periods_from(day, START.date())}
+    assert {(unit, unit_id) for unit, unit_id, *_period in moved if unit != "department"} == {
+        ("team", w.team_a.pk), ("town", w.town1.pk), ("county", w.county.pk)}
+    assert {(kind, start) for _unit, _id, kind, start in moved} == affected
+    assert differences(w.county) == []

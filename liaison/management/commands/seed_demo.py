@@ -19,7 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--preset", choices=sorted(team_seed.PRESETS), default="demo")
         parser.add_argument("--seed", type=int, default=2014, help="random seed, for the same data every time")
-        parser.add_argument("--counties", type=int, default=1, help="how many counties of the preset (a province slice)")
+        parser.add_argument("--counties", type=int, default=1, help="counties of the preset (a province slice)")
 
     def handle(self, *args, preset, seed, counties, **options):
         if counties < 1:

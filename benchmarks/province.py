@@ -18,9 +18,9 @@ The refresh must not grow with the number of counties: its figures per county at
 match the one county's. To show why, the statements of the first county's refresh are explained
 (EXPLAIN, not run), as planned and with sequential scans disabled. A table read whole as planned
 costs in proportion to the province; at Dongguan × 1 the planner still reads teams_attendance and
-visits_visit_households whole per town (a hash join: cheaper than ~4,000 index probes while the
-table is one county's), and switches to the probes once the table is several counties' — so the
-listing at 4 counties is the one to read. A table read whole even with sequential scans disabled
+visits_visit_households whole per town (a hash join, which EXPLAIN costs about the same as the
+~4,000 index probes while the table is one county's), and should take the probes once the table
+is several counties' — the listing at 4 counties tells. A table read whole even with sequential scans disabled
 has no index the plan can probe.
 
 Options (environment): BENCH_ROUNDS (refreshes of each county, 3), BENCH_REQUESTS (requests per page

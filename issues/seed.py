@@ -316,7 +316,8 @@ def seed_issues(*, county, rng, stdout=None):
         if role == Role.LEADER and members[team_id]["leader"] is None:
             members[team_id]["leader"] = user_id
     demo = dict(User.objects.filter(username__in=["cadre", "leader"]).values_list("username", "pk"))
-    codes_taken = set()
+    # Tracking codes are unique across counties: the other counties' are taken.
+    codes_taken = set(Issue.objects.values_list("code", flat=True))
     first_team = None
     with transaction.atomic():
         for village in villages:

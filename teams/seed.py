@@ -64,21 +64,40 @@ class Preset:
     towns: list
     villages: int
     weekday: int
+    # The names of the further counties of `seed_demo --counties N`, the first county's neighbours.
+    neighbours: tuple = ()
 
 
 PRESETS = {
-    "demo": Preset("博罗县", DEMO_TOWNS, 24, Weekday.TUESDAY),
+    "demo": Preset("博罗县", DEMO_TOWNS, 24, Weekday.TUESDAY, ("龙门县", "惠东县", "紫金县", "和平县", "龙川县")),
     # 32 towns, 593 villages and teams (the seeds' figures).
-    "dongguan": Preset("东莞市", DONGGUAN_TOWNS, 593, Weekday.TUESDAY),
+    "dongguan": Preset("东莞市", DONGGUAN_TOWNS, 593, Weekday.TUESDAY,
+                       ("中山市", "江门市", "肇庆市", "清远市", "河源市", "汕尾市", "阳江市")),
 }
 
 
-class Names:
-    """Unique, realistic Chinese personal names and phone numbers from one generator."""
+def county_name(preset, index):
+    """The name of the preset's county number `index` (0 is the preset's own)."""
+    if index == 0:
+        return preset.county
+    if index <= len(preset.neighbours):
+        return preset.neighbours[index - 1]
+    return f"{preset.county}（{index + 1}）"
 
-    def __init__(self, rng):
+
+def county_rng(seed, index):
+    """Each county its own generator, so that a county is the same whether or not the ones
+    before it were seeded in the same run; the first keeps the generator a one-county run has."""
+    return make_rng(seed if index == 0 else f"{seed}/{index}")
+
+
+class Names:
+    """Unique, realistic Chinese personal names and phone numbers from one generator; `taken`
+    are phone numbers already in use (other counties' people)."""
+
+    def __init__(self, rng, taken=()):
         self.rng = rng
-        self.used_phones = set()
+        self.used_phones = set(taken)
 
     def person(self):
         given = self.rng.choice(GIVEN) + (self.rng.choice(GIVEN) if self.rng.random() < 0.75 else "")
@@ -123,26 +142,28 @@ TEAM_SHAPE = [
 ]
 
 
-def seed_tree(*, preset_name, rng, stdout=None):
-    """Create the county, its towns, villages, departments, users, teams, memberships and
-    schedules, and the demo accounts. Returns the county; if it exists, returns it as it is."""
+def seed_tree(*, preset_name, rng, index=0, stdout=None):
+    """Create the preset's county number `index`, its towns, villages, departments, users, teams,
+    memberships and schedules; the first county gets the demo accounts, the others an
+    organization department's account. Returns the county; if it exists, returns it as it is."""
     preset = PRESETS[preset_name]
-    existing = County.objects.filter(name=preset.county).first()
+    name = county_name(preset, index)
+    existing = County.objects.filter(name=name).first()
     if existing:
         return existing, False
-    names = Names(rng)
+    names = Names(rng, taken=User.objects.exclude(phone="").values_list("phone", flat=True))
     today = timezone.localdate()
     year_ago = today - timedelta(days=365)
     member_since = year_ago - timedelta(days=rng.randint(30, 400))
     with transaction.atomic():
-        county = County.objects.create(name=preset.county, liaison_weekday=preset.weekday)
+        county = County.objects.create(name=name, liaison_weekday=preset.weekday)
         towns = Town.objects.bulk_create(Town(county=county, name=n, kind=k) for n, k in preset.towns)
         Department.objects.bulk_create(Department(county=county, name=n) for n in DEPARTMENTS)
         taken = set()
         villages = []
         per_town, extra = divmod(preset.villages, len(towns))
-        for index, town in enumerate(towns):
-            count = per_town + (index < extra)
+        for position, town in enumerate(towns):
+            count = per_town + (position < extra)
             villages += [Village(town=town, name=n, kind=k) for n, k in village_names(rng, count, taken)]
         villages = Village.objects.bulk_create(villages, batch_size=2000)
         teams = Team.objects.bulk_create(
@@ -163,22 +184,27 @@ def seed_tree(*, preset_name, rng, stdout=None):
             ],
             batch_size=2000,
         )
-        users, memberships = _people(rng, names, towns, teams, member_since, today)
-        _demo_accounts(county, towns[0], teams)
+        # Usernames are unique across counties: u00001… in the first, c2u00001… in the second.
+        prefix = "u" if index == 0 else f"c{index + 1}u"
+        users, memberships = _people(rng, names, towns, teams, member_since, today, prefix)
+        if index == 0:
+            _demo_accounts(county, towns[0], teams)
+        else:
+            _org_department(county, index)
     if stdout:
         stdout.write(f"  tree: {len(towns)} towns, {len(villages)} villages and teams, "
                      f"{len(users)} users, {len(memberships)} memberships")
     return county, True
 
 
-def _people(rng, names, towns, teams, member_since, today):
+def _people(rng, names, towns, teams, member_since, today, prefix):
     unusable = "!"  # generated cadres log in only once an administrator sets a password
     users, memberships = [], []
     teams_by_town = {}
     for team in teams:
         teams_by_town.setdefault(team.village.town_id, []).append(team)
 
-    def new_user(prefix):
+    def new_user():
         user = User(
             username=f"{prefix}{len(users) + 1:05d}", name=names.person(), phone=names.phone(), password=unusable
         )
@@ -191,7 +217,7 @@ def _people(rng, names, towns, teams, member_since, today):
         # Town leaders lead one or two teams each (每人直接联系1—2个村).
         index = 0
         while index < len(town_teams):
-            leader = new_user("u")
+            leader = new_user()
             span = 2 if rng.random() < 0.45 and index + 1 < len(town_teams) else 1
             for team in town_teams[index:index + span]:
                 plan.append((team, leader, Role.LEADER, member_since, None))
@@ -201,12 +227,12 @@ def _people(rng, names, towns, teams, member_since, today):
                 for _ in range(count):
                     if rng.random() >= chance:
                         continue
-                    user = new_user("u")
+                    user = new_user()
                     if rng.random() < 0.04:
                         # Someone left during the year; the successor's membership starts next day.
                         left = today - timedelta(days=rng.randint(20, 300))
                         plan.append((team, user, role, member_since, left))
-                        plan.append((team, new_user("u"), role, left + timedelta(days=1), None))
+                        plan.append((team, new_user(), role, left + timedelta(days=1), None))
                     else:
                         plan.append((team, user, role, member_since, None))
     users = User.objects.bulk_create(users, batch_size=5000)
@@ -249,6 +275,15 @@ def _demo_accounts(county, town, teams):
         username="admin", defaults={"name": "系统管理员", "password": password, "is_staff": True, "is_superuser": True}
     )
     Position.objects.get_or_create(user=admin, kind=Position.Kind.ADMIN)
+
+
+def _org_department(county, index):
+    """A further county's organization department, which inspects its teams and publishes its
+    rounds; it signs in once an administrator sets a password."""
+    user = User.objects.create(
+        username=f"c{index + 1}orgdept", name=f"{county.name}组织部值班员", password=make_password(None)
+    )
+    Position.objects.create(user=user, kind=Position.Kind.ORG_DEPARTMENT, county=county, title="组织部")
 
 
 def seed_liaison_days(*, county, rng, stdout=None):

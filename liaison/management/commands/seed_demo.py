@@ -1,6 +1,6 @@
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from issues import seed as issue_seed
@@ -11,36 +11,48 @@ from visits import seed as visit_seed
 
 
 class Command(BaseCommand):
-    help = "Create the demo county (idempotent): the tree, teams, liaison days, households, visits, issues, accounts."
+    help = (
+        "Create the demo county (idempotent): the tree, teams, liaison days, households, visits, issues, accounts; "
+        "with --counties N, N such counties, the first with the demo accounts."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--preset", choices=sorted(team_seed.PRESETS), default="demo")
         parser.add_argument("--seed", type=int, default=2014, help="random seed, for the same data every time")
+        parser.add_argument("--counties", type=int, default=1, help="counties of the preset (a province slice)")
 
-    def handle(self, *args, preset, seed, **options):
+    def handle(self, *args, preset, seed, counties, **options):
+        if counties < 1:
+            raise CommandError("--counties must be at least 1.")
         started = time.monotonic()
-        rng = team_seed.make_rng(seed)
-        county, created = team_seed.seed_tree(preset_name=preset, rng=rng, stdout=self.stdout)
-        if not created:
-            self.stdout.write(f"{county} already exists; nothing to seed.")
-            self._figures(county)
-            report_seed.seed_assessments(county=county, rng=rng, stdout=self.stdout)
-            return
-        team_seed.seed_liaison_days(county=county, rng=rng, stdout=self.stdout)
-        visit_seed.seed_visits(county=county, preset_name=preset, rng=rng, stdout=self.stdout)
-        issue_seed.seed_issues(county=county, rng=rng, stdout=self.stdout)
-        if connection.vendor == "postgresql":
+        seeded, generators = [], []
+        for index in range(counties):
+            rng = team_seed.county_rng(seed, index)
+            county, created = team_seed.seed_tree(preset_name=preset, rng=rng, index=index, stdout=self.stdout)
+            generators.append((county, rng))
+            if not created:
+                self.stdout.write(f"{county} already exists; nothing to seed.")
+                continue
+            team_seed.seed_liaison_days(county=county, rng=rng, stdout=self.stdout)
+            visit_seed.seed_visits(county=county, preset_name=preset, rng=rng, stdout=self.stdout)
+            issue_seed.seed_issues(county=county, rng=rng, stdout=self.stdout)
+            seeded.append(county)
+        if seeded and connection.vendor == "postgresql":
             # Fresh planner statistics for the tables just loaded in bulk; without them PostgreSQL
             # takes 600,000 households for a handful and picks plans that take minutes.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        self._figures(county)
-        report_seed.seed_assessments(county=county, rng=rng, stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS(f"Seeded {county} ({preset}) in {time.monotonic() - started:.1f}s."))
+        for county, rng in generators:
+            self._figures(county)
+            report_seed.seed_assessments(county=county, rng=rng, stdout=self.stdout)
+        for county in seeded:
+            self.stdout.write(self.style.SUCCESS(f"Seeded {county} ({preset})."))
+        if seeded:
+            self.stdout.write(f"  in {time.monotonic() - started:.1f}s")
 
     def _figures(self, county):
         """The dashboards open on real figures: computed here, in this process, if none are."""
         if report_services.current(county.pk) is None:
             started = time.monotonic()
             report_services.refresh_in_process(county)
-            self.stdout.write(f"  figures computed in {time.monotonic() - started:.1f}s")
+            self.stdout.write(f"  {county}: figures computed in {time.monotonic() - started:.1f}s")

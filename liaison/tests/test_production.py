@@ -50,6 +50,11 @@ def test_connections_are_closed_after_each_request_unless_conn_max_age_says():
     assert conn_max_age(CONN_MAX_AGE="60") == 60
 
 
+def test_production_keeps_connections_a_minute_by_default():
+    assert conn_max_age(**PRODUCTION_ENV) == 60
+    assert conn_max_age(**PRODUCTION_ENV, CONN_MAX_AGE="0") == 0
+
+
 @pytest.mark.parametrize("value, message", [("forever", "expected a whole number"), ("-1", "must be at least 0")])
 def test_a_bad_conn_max_age_stops_start_up_naming_it(value, message):
     result = run_manage("check", CONN_MAX_AGE=value, DATABASE_URL=POSTGRES)

@@ -5,6 +5,7 @@ DATABASE_URL → PostgreSQL; REDIS_URL → Celery broker, result backend and cac
 LIAISON_PRODUCTION=1 → DEBUG off, SECRET_KEY and ALLOWED_HOSTS required, secure cookies.
 """
 
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "liaison.middleware.ReadReplicaMiddleware",  # only with DATABASE_REPLICA_URL
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -115,6 +117,28 @@ REDIS_URL = env.redis_url("REDIS_URL")
 # (cache, broker, results) gives up connecting, and waiting for an answer, after these.
 REDIS_CONNECT_TIMEOUT = env.seconds("REDIS_CONNECT_TIMEOUT", 1)
 REDIS_SOCKET_TIMEOUT = env.seconds("REDIS_SOCKET_TIMEOUT", 1)
+# A read replica (PostgreSQL streaming replication) for the pages and API that only read:
+# liaison/replica.py routes them there while it is at most DATABASE_REPLICA_MAX_LAG seconds behind
+# (checked every DATABASE_REPLICA_CHECK_SECONDS per process), else to the primary. A client that
+# wrote reads the primary for REPLICA_OWN_WRITES_SECONDS: the bound, the check's age and a second
+# to spare, so the replica has its write by then. Who wrote is kept in Redis, shared by every process.
+DATABASE_REPLICA_MAX_LAG = env.seconds("DATABASE_REPLICA_MAX_LAG", 3)
+DATABASE_REPLICA_CHECK_SECONDS = 1
+REPLICA_OWN_WRITES_SECONDS = math.ceil(DATABASE_REPLICA_MAX_LAG + DATABASE_REPLICA_CHECK_SECONDS + 1)
+if os.environ.get("DATABASE_REPLICA_URL"):
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not REDIS_URL:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL: a read replica needs DATABASE_URL (its primary) and REDIS_URL "
+            "(where every process notes who just wrote)."
+        )
+    DATABASES["replica"] = env.database("DATABASE_REPLICA_URL", None)
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+    # A replica that went away costs a request at most this long to notice (libpq's least).
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    # Test databases: the replica alias reads the primary's test database.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["liaison.replica.Router"]
+
 if REDIS_URL:
     CACHES = {
         "default": {

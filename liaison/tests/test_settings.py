@@ -16,7 +16,7 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, **env):
-    unset = ("DATABASE_URL", "REDIS_URL", "LIAISON_PRODUCTION", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    unset = ("DATABASE_URL", "DATABASE_REPLICA_URL", "REDIS_URL", "LIAISON_PRODUCTION", "DJANGO_ALLOW_ASYNC_UNSAFE")
     base = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env={**base, **env},
@@ -39,6 +39,10 @@ def run_manage(*args, **env):
         ({"REDIS_CONNECT_TIMEOUT": "0"}, "REDIS_CONNECT_TIMEOUT"),
         ({"REDIS_SOCKET_TIMEOUT": "soon"}, "REDIS_SOCKET_TIMEOUT"),
         ({"CELERY_VISIBILITY_TIMEOUT": "1h"}, "CELERY_VISIBILITY_TIMEOUT"),
+        ({"DATABASE_REPLICA_URL": "postgres://postgres@replica:5432/liaison"}, "DATABASE_REPLICA_URL"),
+        ({"DATABASE_URL": "postgres://postgres@db:5432/liaison", "REDIS_URL": "redis://redis:6379/0",
+          "DATABASE_REPLICA_URL": "replica:5432"}, "DATABASE_REPLICA_URL"),
+        ({"DATABASE_REPLICA_MAX_LAG": "3s"}, "DATABASE_REPLICA_MAX_LAG"),
         ({"LIAISON_PRODUCTION": "1", "ALLOWED_HOSTS": "a.cn"}, "SECRET_KEY"),
         ({"LIAISON_PRODUCTION": "1", "SECRET_KEY": PRODUCTION_ENV["SECRET_KEY"]}, "ALLOWED_HOSTS"),
     ],
@@ -104,3 +108,29 @@ def test_the_size_bounds_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["262144", "5242880", "4", str(262144 + 4 * 5242880), "262144"]
+
+
+def test_a_replica_url_brings_the_router_and_the_middleware():
+    result = run_manage(
+        "shell", "-v", "0", "-c",
+        "from django.conf import settings as s; from django.core.handlers.wsgi import WSGIHandler; "
+        "r = s.DATABASES['replica']; h = WSGIHandler(); "
+        "print(r['HOST'], r['NAME'], r['TEST']['MIRROR'], s.DATABASE_ROUTERS, s.REPLICA_OWN_WRITES_SECONDS, "
+        "any(type(m.__self__).__name__ == 'ReadReplicaMiddleware' for m in h._exception_middleware))",
+        DATABASE_URL="postgres://postgres@db:5432/liaison", REDIS_URL="redis://redis:6379/0",
+        DATABASE_REPLICA_URL="postgres://reader@replica:5433/liaison", DATABASE_REPLICA_MAX_LAG="2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["replica", "liaison", "default", "['liaison.replica.Router']", "4", "True"]
+
+
+def test_without_a_replica_url_nothing_changes(client, world):
+    from django.db import router
+
+    assert "replica" not in settings.DATABASES
+    assert settings.DATABASE_ROUTERS == [] and router.routers == []
+    client.force_login(world.cadre)
+    assert client.post("/issues/notifications/read/").status_code == 302
+    response = client.get("/issues/")
+    assert response.status_code == 200
+    assert "liaison_wrote" not in response.cookies and "liaison_wrote" not in client.cookies

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core import broker
+from core import broker, replica
 from reports.excel import xlsx
 from reports.excel.sheets import KIND_LABELS, KINDS, NUMBER_FORMATS, STYLED, UnknownKind
 from reports.models import ExportJob
@@ -173,7 +173,8 @@ def run(job_id, take_over=False):
         return
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     try:
-        with translation.override(job.language):
+        # From the read replica (DATABASE_REPLICA_URL) once it has the job, and so its requester's writes.
+        with translation.override(job.language), replica.reading_after(job):
             export = prepare(job.user, job.kind, job.filters)
             with tempfile.TemporaryFile() as target:
                 rows = write(export, target, progress=lambda n: _progress(job_id, run_number, n))

@@ -24,10 +24,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from reports import periods as P
-from reports.figures import metrics
+from reports.figures import grid, metrics
 from reports.figures.registry import FIGURES
 from reports.models import PendingChange, Refresh, Snapshot, Unit
-from teams.models import Department, Town
+from teams.models import Department, Team, Town
 
 # A refresh queued or running this long has lost its work (its messages purged, say): another may start.
 STALE_REFRESH = timedelta(minutes=30)
@@ -74,13 +74,12 @@ def _rows(refresh, cells, now):
 
 def _replace_town(refresh, town_id, period_list, now):
     """The town's and its teams' rows of `period_list` in `refresh`, computed afresh."""
-    first = min(period.start for period in period_list)
-    scope = metrics.Scope([town_id], first, window(timezone.localdate(now))[1], now)
-    cells = metrics.compute(scope, period_list)
-    mine = Q(unit=Unit.TEAM, unit_id__in=list(scope.teams)) | Q(unit=Unit.TOWN, unit_id=town_id)
+    teams = list(Team.objects.filter(village__town=town_id).values_list("pk", flat=True))
+    mine = Q(unit=Unit.TEAM, unit_id__in=teams) | Q(unit=Unit.TOWN, unit_id=town_id)
     for kind, starts in _by_kind(period_list).items():
         Snapshot.objects.filter(mine, refresh=refresh, period=kind, start__in=starts).delete()
-    Snapshot.objects.bulk_create(_rows(refresh, cells, now), batch_size=2000)
+    grid.write_teams(refresh.pk, teams, [town_id], period_list, now)
+    grid.write_towns(refresh.pk, [town_id], period_list, now)
 
 
 def _by_kind(period_list):

@@ -29,7 +29,7 @@ from conftest import EXAMPLES_FACTOR, build_world
 from issues import services as ledger
 from issues.models import Category, Issue
 from reports.excel import imports
-from reports.figures import metrics, services
+from reports.figures import grid, metrics, services
 from reports.models import PendingChange, Refresh
 from reports.tests.freshness import county_rows_date_from_their_oldest_part, differences
 from reports.tests.test_imports import HOUSEHOLD_HEADER, ROSTER_HEADER, xlsx
@@ -219,11 +219,11 @@ class Sequence:
         services.apply_pending(self.w.county.pk)
 
     def apply_with_a_change_landing(self):
-        """A change lands after the refresh read its pending changes and the data, before it
-        writes its cells (another connection committing at that moment would, under READ
-        COMMITTED; here the hook runs it on the refresh's own connection, once)."""
+        """A change lands after the refresh read its pending changes and wrote its teams' cells,
+        before it adds up the town's (another connection committing at that moment would, under
+        READ COMMITTED; here the hook runs it on the refresh's own connection, once)."""
         change = self.draw(st.sampled_from(CHANGES))
-        real, landed = metrics.compute, []
+        real, landed = grid.write_teams, []
 
         def compute_then_change(*args, **kwargs):
             cells = real(*args, **kwargs)
@@ -233,7 +233,7 @@ class Sequence:
             return cells
 
         self.tick()
-        with mock.patch.object(metrics, "compute", compute_then_change):
+        with mock.patch.object(grid, "write_teams", compute_then_change):
             services.apply_pending(self.w.county.pk)
 
     def refresh_step(self):
@@ -302,7 +302,7 @@ def test_a_change_noted_while_a_refresh_computes_is_counted_by_the_next(county_w
     first, second = day.attendance.order_by("pk")[:2]
     team_attendance.record_attendance(liaison_day=day, by=w.leader, entries=[
         {"member": first.member_id, "status": "absent" if first.status == "present" else "present"}])
-    real, corrected = metrics.compute, []
+    real, corrected = grid.write_teams, []
 
     def compute_then_correct(*args, **kwargs):
         cells = real(*args, **kwargs)
@@ -312,7 +312,7 @@ def test_a_change_noted_while_a_refresh_computes_is_counted_by_the_next(county_w
         return cells
 
     clock.shift(timedelta(seconds=1))
-    with mock.patch.object(metrics, "compute", compute_then_correct):
+    with mock.patch.object(grid, "write_teams", compute_then_correct):
         services.apply_pending(w.county.pk)
     assert PendingChange.objects.filter(since=day.date).count() == 1  # the correction's, kept
     clock.shift(timedelta(seconds=1))

@@ -4,6 +4,7 @@ Each check is one cheap read (a query on an index, a Redis command) and never ra
 that is down is a failing check, so the answer is a 503 naming it, never a 500. Nothing personal
 is read, and nothing read is shown beyond ages and counts."""
 
+import math
 import time
 
 import redis
@@ -13,6 +14,7 @@ from django.db import connections
 from django.db.models import Min
 from django.utils import timezone
 
+from liaison import replica as replica_router
 from reports.models import PendingChange
 
 HEARTBEAT_KEY = "worker-heartbeat"
@@ -29,19 +31,16 @@ def database():
     return True, {}
 
 
-def replica(using="replica"):
-    """The replica's lag: 0 when it has replayed all it received (an idle primary writes nothing,
-    so the last replayed transaction's age alone would read as lag), else that age."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_is_in_recovery(), CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-            " ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END"
-        )
-        in_recovery, lag = cursor.fetchone()
-    if not in_recovery:
-        return False, {"error": "not a replica (not in recovery)"}
-    lag = round(float(lag or 0), 1)
-    return lag <= settings.HEALTH_REPLICA_LAG_SECONDS, {"lag_seconds": lag}
+def replica():
+    """The replica's lag, as the router measures it (liaison/replica.py): failing when it does not
+    answer, has replayed nothing yet, or is further behind than HEALTH_REPLICA_LAG_SECONDS (the
+    router then already reads the primary: this says the replica needs seeing to)."""
+    seconds = replica_router.lag()
+    if seconds is None:
+        return False, {"error": "not answering"}
+    if math.isinf(seconds):
+        return False, {"error": "nothing replayed yet"}
+    return seconds <= settings.HEALTH_REPLICA_LAG_SECONDS, {"lag_seconds": round(seconds, 1)}
 
 
 def redis_server():
@@ -76,7 +75,7 @@ def checks():
     """The checks that apply here: Redis and its worker only where Redis is configured (without
     it tasks run in-process), the replica only where one is."""
     found = {"database": database}
-    if "replica" in settings.DATABASES:
+    if replica_router.REPLICA in connections:
         found["replica"] = replica
     if settings.REDIS_URL:
         found["redis"] = redis_server

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from redis import Redis
@@ -17,6 +18,7 @@ from factories import CountyFactory
 from issues.models import Issue
 from liaison import health
 from liaison.tasks import heartbeat
+from liaison.tests.test_settings import run_manage
 from reports.models import PendingChange
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +140,24 @@ def test_metrics_give_latency_by_route_queue_lengths_lag_and_overdue_issues(clie
     assert 90 <= oldest < 120
     overdue = Issue.objects.overdue(timezone.now()).count()
     assert f"liaison_issues_overdue {float(overdue)}" in text
+
+
+def test_with_a_multiprocess_directory_a_scrape_sums_every_worker(tmp_path):
+    """Two processes stand for two gunicorn workers: each serves a page, and a third one's scrape
+    counts both, read from PROMETHEUS_MULTIPROC_DIR."""
+    serve = "from django.test import Client; Client().get('/public/lookup/')"
+    scrape_it = "from liaison import metrics; print(metrics.exposition().decode())"
+    db = connection.settings_dict  # the test database: its tables are there, committed
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    for _worker in range(2):
+        result = run_manage("shell", "-v", "0", "-c", serve, **env)
+        assert result.returncode == 0, result.stderr
+    result = run_manage("shell", "-v", "0", "-c", scrape_it, **env)
+    assert result.returncode == 0, result.stderr
+    assert re.search(
+        r'liaison_request_duration_seconds_count\{method="GET",route="public/lookup/",status="2xx"\} 2\.0',
+        result.stdout,
+    )

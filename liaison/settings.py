@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "liaison.metrics.RequestLatency",  # first: it times the whole answer
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a body (the CSRF check reads a form's): see core/request_size.py.
     "core.request_size.RequestSizeLimit",
@@ -73,7 +74,7 @@ MIDDLEWARE = [
 
 if PRODUCTION:
     # Static files from `collectstatic`, served by the app itself behind the proxy.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(2, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "liaison.urls"
 WSGI_APPLICATION = "liaison.wsgi.application"
@@ -103,8 +104,11 @@ DATABASES = {
     )
 }
 # Seconds a connection is kept for the next request. A kept connection is one per server
-# thread: 0 (closed after each request) suits a threaded server, 60 gunicorn's sync workers.
-DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 0, minimum=0)
+# thread: 0 (closed after each request) suits a threaded server such as runserver's, 60
+# gunicorn's sync workers, which production runs: opening a connection per request cost the
+# public lookup 2.5× its throughput. A kept connection is checked before a request reuses it
+# (CONN_HEALTH_CHECKS, liaison/env.py), so a restarted database costs no failed request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 60 if PRODUCTION else 0, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teams.User"
 
@@ -203,7 +207,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep",
         "schedule": SWEEP_SECONDS,
     },
+    "worker-heartbeat": {
+        "task": "liaison.tasks.heartbeat",
+        "schedule": 30,
+    },
 }
+
+# /healthz (liaison/health.py) fails a check past these: a worker's heartbeat (beaten every 30 s)
+# older than HEALTH_WORKER_STALE_SECONDS; a change the figures have not caught up with older than
+# HEALTH_PENDING_SECONDS (they follow within a minute); a replica further behind than
+# HEALTH_REPLICA_LAG_SECONDS.
+HEALTH_WORKER_STALE_SECONDS = env.integer("HEALTH_WORKER_STALE_SECONDS", 120, minimum=31)
+HEALTH_PENDING_SECONDS = env.integer("HEALTH_PENDING_SECONDS", 300, minimum=1)
+HEALTH_REPLICA_LAG_SECONDS = env.integer("HEALTH_REPLICA_LAG_SECONDS", 30, minimum=1)
+# Prometheus scrapes /metrics with `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is off.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -357,6 +375,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", True)
+    # The load balancer and Prometheus ask gunicorn directly, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 31536000, minimum=0)

@@ -24,6 +24,9 @@ urlpatterns = [
     path("public/statistics/", report_views.public_statistics, name="public-statistics"),
     path("public/", include("issues.public_urls")),
     path("", views.home, name="home"),
+    # For the load balancer and Prometheus: no login, answered over plain HTTP too (settings).
+    path("healthz", views.healthz, name="healthz"),
+    path("metrics", views.prometheus_metrics, name="metrics"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

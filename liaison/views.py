@@ -1,15 +1,18 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 from django.views.defaults import page_not_found
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from issues import selectors as issue_selectors
+from liaison import health, metrics
 from reports.scope import imports_offered
 from teams import selectors as team_selectors
 
@@ -77,3 +80,27 @@ def api_not_found(request, rest=""):
         if match is not None and match.func is not api_not_found:
             return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
     return JsonResponse({"detail": _("Not found.")}, status=404)
+
+
+@require_GET
+def healthz(request):
+    """For a load balancer: 200 when every check passes, else 503 naming the failing ones.
+    `?checks=database,redis` asks only those (a probe that should drop this node for its own
+    faults, not for a lagging worker every node shares)."""
+    only = {name for name in request.GET.get("checks", "").split(",") if name}
+    healthy, results = health.report(only)
+    body = {"status": "ok" if healthy else "failing", "checks": results}
+    if not healthy:
+        body["failing"] = [name for name, result in results.items() if not result["ok"]]
+    response = JsonResponse(body, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def prometheus_metrics(request):
+    """Prometheus's scrape, for a bearer of METRICS_TOKEN only; 404 to anyone else, so the address
+    says nothing to a stranger."""
+    if not metrics.authorized(request):
+        raise Http404
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

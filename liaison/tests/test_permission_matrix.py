@@ -28,6 +28,7 @@ from issues import public
 from issues import services as issue_services
 from issues.models import Category, Event, Issue, Notification
 from issues.tests.test_public_lookup import forget_public_counters
+from liaison import health
 from reports.excel import exports
 from reports.figures import services as report_services
 from reports.models import ImportBatch
@@ -47,6 +48,9 @@ EXPECTED = {
     "set_language":                   ("302   302   302   302   302", "302   302   302   302   302"),
     "schema":                         ("200   200   200   200   200", "405   405   405   405   405"),
     "api-docs":                       ("200   200   200   200   200", "405   405   405   405   405"),
+    # For the load balancer (a worker's heartbeat written by the world) and Prometheus (no token set).
+    "healthz":                        ("200   200   200   200   200", "405   405   405   405   405"),
+    "metrics":                        ("404   404   404   404   404", "405   405   405   405   405"),
     # The residents' pages.
     "public-index":                   ("200   200   200   200   200", "405   405   405   405   405"),
     "public-lookup":                  ("200   200   200   200   200", "200   200   200   200   200"),
@@ -217,6 +221,7 @@ def matrix_world(busy_world):
     w.round_a = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
     w.export_a = exports.start(user=w.cadre, kind="issues", data={}, small_now=True)
     w.batch_a = ImportBatch.objects.create(user=w.town_office, kind="households", name="住户.xlsx", content=b"PK")
+    health.beat()
     return w
 
 

@@ -50,8 +50,27 @@ def test_connections_are_closed_after_each_request_unless_conn_max_age_says():
     assert conn_max_age(CONN_MAX_AGE="60") == 60
 
 
+def test_production_keeps_connections_a_minute_by_default():
+    assert conn_max_age(**PRODUCTION_ENV) == 60
+    assert conn_max_age(**PRODUCTION_ENV, CONN_MAX_AGE="0") == 0
+
+
 @pytest.mark.parametrize("value, message", [("forever", "expected a whole number"), ("-1", "must be at least 0")])
 def test_a_bad_conn_max_age_stops_start_up_naming_it(value, message):
     result = run_manage("check", CONN_MAX_AGE=value, DATABASE_URL=POSTGRES)
     assert result.returncode != 0
     assert f"CONN_MAX_AGE={value!r}: {message}" in result.stderr
+
+
+def test_the_load_balancer_and_prometheus_are_not_sent_to_https():
+    """They ask gunicorn directly over plain HTTP: a redirect would read as a failed probe."""
+    ask = (
+        "from django.test import Client; c = Client(HTTP_HOST='liaison.example.cn');"
+        "print(c.get('/healthz').status_code, c.get('/metrics').status_code, c.get('/public/').status_code)"
+    )
+    result = run_manage("shell", "-v", "0", "-c", ask, **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    healthz, metrics, public = result.stdout.split()
+    assert healthz in ("200", "503")  # here no database: the answer, not a redirect
+    assert metrics == "404"  # no METRICS_TOKEN
+    assert public == "301"

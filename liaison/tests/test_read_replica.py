@@ -316,3 +316,39 @@ def test_an_export_reads_the_replica_once_it_holds_the_job(pair, settings, tmp_p
     assert "三巷下水道反味" not in exported_titles(first)  # asked for before it: the replica's rows
     second = ExportJob.objects.create(user=pair.org_department, kind="issues", filters={}, total=0)
     assert {"二巷路面塌陷", "三巷下水道反味"} <= exported_titles(second)  # the replica lacks the job: the primary
+
+
+def test_healthz_reports_the_replica_lag_and_fails_when_it_falls_behind_or_goes_away(pair, settings):
+    def healthz():
+        return Client().get("/healthz?checks=database,replica")
+
+    response = healthz()
+    assert response.status_code == 200, response.content
+    assert response.json()["checks"]["replica"]["lag_seconds"] == 0
+
+    pause()
+    register(signed_in(pair.cadre), pair, "路口积水")
+    settings.HEALTH_REPLICA_LAG_SECONDS = 0.3
+    until = time.monotonic() + 10
+    while (replica.lag() or 0) <= 0.3:
+        assert time.monotonic() < until, "the paused replica never lagged"
+        time.sleep(0.05)
+    response = healthz()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failing"] == ["replica"]
+    assert body["checks"]["replica"]["lag_seconds"] > 0.3
+    on_replica("SELECT pg_wal_replay_resume()")
+    caught_up()
+
+    pair.standby.stop()
+    try:
+        response = healthz()
+        assert response.status_code == 503
+        body = response.json()
+        assert body["failing"] == ["replica"]
+        assert body["checks"]["replica"]["error"] == "not answering"
+        assert body["checks"]["database"]["ok"] is True
+    finally:
+        pair.standby.start()
+        connections["replica"].close()

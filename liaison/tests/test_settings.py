@@ -39,6 +39,8 @@ def run_manage(*args, **env):
         ({"REDIS_CONNECT_TIMEOUT": "0"}, "REDIS_CONNECT_TIMEOUT"),
         ({"REDIS_SOCKET_TIMEOUT": "soon"}, "REDIS_SOCKET_TIMEOUT"),
         ({"CELERY_VISIBILITY_TIMEOUT": "1h"}, "CELERY_VISIBILITY_TIMEOUT"),
+        ({"HEALTH_WORKER_STALE_SECONDS": "30"}, "HEALTH_WORKER_STALE_SECONDS"),  # the heartbeat's own period
+        ({"HEALTH_PENDING_SECONDS": "a while"}, "HEALTH_PENDING_SECONDS"),
         ({"DATABASE_REPLICA_URL": "postgres://postgres@replica:5432/liaison"}, "DATABASE_REPLICA_URL"),
         ({"DATABASE_URL": "postgres://postgres@db:5432/liaison", "REDIS_URL": "redis://redis:6379/0",
           "DATABASE_REPLICA_URL": "replica:5432"}, "DATABASE_REPLICA_URL"),

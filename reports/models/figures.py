@@ -8,6 +8,7 @@ to the cells they touch, in place."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from teams.models import County
@@ -138,9 +139,12 @@ class PendingChange(models.Model):
     town_id = models.PositiveIntegerField()
     village_id = models.PositiveIntegerField(null=True)
     since = models.DateField()
+    # When the change was noted: /healthz and /metrics report the oldest still waiting, the
+    # figures' lag. Set by the database, so bulk inserts and raw SQL carry it too.
+    noted_at = models.DateTimeField(db_default=Now())
 
     class Meta:
-        indexes = [models.Index(fields=["county", "since"])]
+        indexes = [models.Index(fields=["county", "since"]), models.Index(fields=["noted_at"])]
 
     def __str__(self):
         return f"{self.town_id} · {self.since}"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0007_job_heartbeat'),
+        ('reports', '0008_pending_change_noted_at'),
     ]
 
     operations = [

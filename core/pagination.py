@@ -95,8 +95,8 @@ class Pages(BasePagination):
         cursor = self._decode(request.query_params.get(self.cursor_query_param), queryset, names)
         forward = cursor is None or cursor["forward"]
         order = [
-            OrderBy(F(name), descending=descending != (not forward), nulls_last=nulls_last == forward,
-                    nulls_first=nulls_last != forward)
+            OrderBy(F(name), descending=descending != (not forward), nulls_last=(nulls_last == forward) or None,
+                    nulls_first=(nulls_last != forward) or None)
             for name, (_e, descending, nulls_last) in zip(names, keys, strict=True)
         ]
         if cursor is None:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('issues', '0008_ledger_order'),
-        ('teams', '0008_liaisonday_liaison_day_listed'),
+        ('teams', '0008_keyset_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -88,7 +88,9 @@ class Pages(BasePagination):
         # Page numbers are gone: the first page is still page 1, any other number is refused
         # rather than answered with a page that is not the one asked for.
         if request.query_params.get("page") not in (None, "", "1"):
-            raise ValidationError({"page": [_("Pages are no longer numbered: follow the list's next and previous links.")]})
+            raise ValidationError(
+                {"page": [_("Pages are no longer numbered: follow the list's next and previous links.")]}
+            )
         keys = _sort_keys(queryset)
         names = [f"_key{i}" for i in range(len(keys))]
         queryset = queryset.annotate(**dict(zip(names, (e for e, _d, _n in keys), strict=True)))
@@ -140,7 +142,9 @@ class Pages(BasePagination):
     def _decode(self, token, queryset, names):
         if token in (None, ""):
             return None
-        refused = ValidationError({self.cursor_query_param: [_("This cursor is not valid: start again from the list's first page.")]})
+        refused = ValidationError(
+            {self.cursor_query_param: [_("This cursor is not valid: start again from the list's first page.")]}
+        )
         try:
             data = json.loads(base64.urlsafe_b64decode(token.encode("ascii") + b"==="))
             key, count, forward = data["k"], data["c"], data["d"] == "n"
@@ -187,7 +191,8 @@ class Pages(BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {"name": self.cursor_query_param, "required": False, "in": "query",
-             "description": "The position a `next` or `previous` link carries.", "schema": {"type": "string"}},
+             "description": "The position a `next` or `previous` link carries.",
+             "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"}},
             {"name": self.page_size_query_param, "required": False, "in": "query",
              "description": "Rows a page (50; at most 1,000).", "schema": {"type": "integer"}},
         ]

@@ -1,6 +1,7 @@
 """Each long API list at its first page and at a cursor 200 pages deep (row 10,001 of 50 a page):
 median server time, queries, and the plan of the query that reads the page's rows, on the dongguan
-preset.
+preset; then the ledger, the visit diary and the biggest village's household list (pages, read by
+cursor too) at page 1 and at the page their `下一页` links reach after DEPTH pages (or their last).
 
     createdb -T liaison_dg liaison_dg_deep    # a copy of a database seeded with --preset dongguan
     DATABASE_URL=postgres://…/liaison_dg_deep .venv/bin/python manage.py migrate
@@ -10,11 +11,14 @@ preset.
 The deep cursor is reached as a client reaches it, by following `next` (1,000 rows a page, then 50
 again: a cursor does not hold the page size); a list shorter than 10,050 rows is measured at its
 last full page, and the row it starts at is printed. Requests go through the whole stack with DRF's
-test client, authenticated without a token or a session, so nothing is written. BENCH_REQUESTS sets
+test client, authenticated without a token or a session; the pages sign in (a session row): run it
+on a copy. BENCH_REQUESTS sets
 the requests per row (20), BENCH_USER the user (admin). Expectation: the deep page costs what page 1
 costs — the same queries, and its plan reads an index range (no Sort of the scope)."""
 
+import html
 import os
+import re
 import statistics
 import sys
 import time
@@ -30,9 +34,13 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
+
+from teams.models import Village  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20"))
 DEPTH = 200
@@ -68,6 +76,22 @@ def deep_cursor(client, url):
     return reached, skipped
 
 
+PAGE_READ = re.compile(r"LIMIT (31|51)$")
+NEXT = re.compile(r'rel="next" href="\?([^"]+)"')
+
+
+def deep_page(client, url):
+    """Follow a page's 下一页 links to page DEPTH (or to the list's last page): its link, and the
+    page number reached."""
+    link, number = url, 1
+    while number < DEPTH:
+        found = NEXT.search(client.get(link).content.decode())
+        if found is None:
+            break
+        link, number = f"{url.split('?')[0]}?{html.unescape(found.group(1))}", number + 1
+    return link, number
+
+
 def measure(client, url):
     times, queries, page_query = [], set(), None
     client.get(url)  # warm up the connection and the caches
@@ -78,7 +102,8 @@ def measure(client, url):
             times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
         queries.add(len(captured))
-        page_query = next((q["sql"] for q in captured.captured_queries if f"LIMIT {SIZE + 1}" in q["sql"]), None)
+        # The page's rows: the query that reads one row more than a page (the API's 50, the pages' 30 or 50).
+        page_query = next((q["sql"] for q in captured.captured_queries if PAGE_READ.search(q["sql"])), None)
     return statistics.median(times), max(queries), page_query
 
 
@@ -113,6 +138,16 @@ def main():
                 print(f"{name:<14} {label:<22} {'(list too short)':>10}")
                 continue
             median, queries, sql = measure(client, link)
+            plan_ms, shape = plan(sql)
+            print(f"{name:<14} {label:<22} {median:>10.1f} {queries:>8} {plan_ms:>8}  {shape}")
+    browser = Client()
+    browser.force_login(user)
+    village = Village.objects.annotate(homes=Count("households")).order_by("-homes", "pk").first()
+    for name, url in (("ledger", reverse("issue-list")), ("visit diary", reverse("visit-diary")),
+                      ("households", reverse("household-list", args=[village.pk]))):
+        deep, number = deep_page(browser, url)
+        for label, link in (("1", url), (f"page {number} by cursor", deep)):
+            median, queries, sql = measure(browser, link)
             plan_ms, shape = plan(sql)
             print(f"{name:<14} {label:<22} {median:>10.1f} {queries:>8} {plan_ms:>8}  {shape}")
 

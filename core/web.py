@@ -14,6 +14,8 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import exceptions, permissions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.pagination import Pages
+
 MAX_ID = 2**63 - 1
 
 
@@ -29,6 +31,49 @@ def paginate(request, queryset, size):
     """The page of `queryset` that `?page=` asks for; a page number that is not one shows the
     first page, one past the end the last."""
     return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+class CursorPage(list):
+    """One page of a long list read by cursor, for a page's template: its rows, `count` (the first
+    page's total, carried along as the API carries it) and the query strings of the pages before
+    and after it, each with the page's other filters."""
+
+    def __init__(self, rows, count, previous_query, next_query):
+        super().__init__(rows)
+        self.count = count
+        self.previous_query = previous_query
+        self.next_query = next_query
+        self.has_previous = previous_query is not None
+        self.has_next = next_query is not None
+        self.has_other_pages = self.has_previous or self.has_next
+
+
+class _PagePages(Pages):
+    page_size_query_param = None
+
+
+def cursor_page(request, queryset, size):
+    """The page of `queryset` after (or before) `?cursor=`, read as the API's lists are: a range
+    of the list's order, so page 200 costs what page 1 does. A cursor that is not one, or an old
+    `?page=` number, shows the first page, as a page number that is not one always did."""
+    from rest_framework.request import Request
+
+    pages = _PagePages()
+    pages.page_size = size
+    try:
+        rows = pages.paginate_queryset(queryset, Request(request))
+    except exceptions.ValidationError:
+        first = request.GET.copy()
+        first.pop("cursor", None)
+        first.pop("page", None)
+        request.GET = first
+        rows = pages.paginate_queryset(queryset, Request(request))
+    links = pages.get_paginated_response([]).data
+
+    def query(link):
+        return None if link is None else link.split("?", 1)[1]
+
+    return CursorPage(rows, pages.count, query(links["previous"]), query(links["next"]))
 
 
 def query_without_page(request):
@@ -170,8 +215,7 @@ class ApiSchema(AutoSchema):
         # What names the object asked for: an id in the path, or a required query parameter.
         by_id = any(p["in"] == "path" for p in parameters)
         named = by_id or any(p["in"] == "query" and p.get("required") for p in parameters)
-        filtered = any(p["in"] == "query" and p["name"] != "page" for p in parameters)
-        paginated = any(p["in"] == "query" and p["name"] == "page" for p in parameters)
+        filtered = any(p["in"] == "query" for p in parameters)
         signs_in = bool(self.view.get_authenticators())
         open_to_all = {} in operation.get("security", [{}])
         answers = {}
@@ -187,8 +231,8 @@ class ApiSchema(AutoSchema):
             )
         if signs_in and unsafe:
             answers["403"] = ("Outside the user's scope, or a session request without its CSRF token.", detail, None)
-        if named or paginated:
-            answers["404"] = ("Nothing the user may see is named so (or no such page).", detail, None)
+        if named:
+            answers["404"] = ("Nothing the user may see is named so.", detail, None)
         if unsafe and by_id:
             # A change to one object (an issue's transition, a day's sheet) can lose a race.
             answers["409"] = ("Someone else changed it first, or its state does not allow this.", detail, None)

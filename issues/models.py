@@ -236,7 +236,8 @@ class Step(models.Model):
         ]
         indexes = [
             models.Index(fields=["due_at"], condition=Q(ended_at__isnull=True), name="open_step_due"),
-            models.Index(fields=["due_at"], name="step_due"),
+            # The steps list's order, with the key that makes it total: a cursor reads a range of it.
+            models.Index(fields=["due_at", "id"], name="step_due"),
             models.Index(fields=["department", "ended_at"]),
         ]
 
@@ -282,6 +283,13 @@ class Event(models.Model):
         verbose_name = _("timeline event")
         verbose_name_plural = _("timeline events")
         ordering = ["issue", "at", "pk"]
+        # The ratings list's order: a cursor reads a range of it, not every event of the county.
+        indexes = [
+            models.Index(fields=["at", "id"], condition=Q(kind="rated"), name="event_rated_at"),
+            # The ledger's "reopened" flag, part of each page's query: the few reopened issues, not
+            # every event, are read for it.
+            models.Index(fields=["issue"], condition=Q(kind="reopened"), name="event_reopened"),
+        ]
 
     def __str__(self):
         return f"{self.issue_id} · {self.get_kind_display()} · {self.at:%Y-%m-%d %H:%M}"

@@ -68,12 +68,10 @@ def town_escalated(user):
     return _rows(scope.visible(user, Issue).filter(Exists(escalated)))
 
 
-def reopened_ids(issues):
-    """The ids, among these listed issues, of the open ones a resident's rating sent back (重新办理)."""
-    ids = [issue.pk for issue in issues if issue.is_open]
-    if not ids:
-        return set()
-    return set(Event.objects.filter(issue__in=ids, kind=Event.Kind.REOPENED).values_list("issue_id", flat=True))
+def with_reopened(issues):
+    """Listed issues, each with `reopened`: whether a resident's rating ever sent it back (重新办理).
+    Part of the page's own query (a cursor's page reads only its rows)."""
+    return issues.annotate(reopened=Exists(Event.objects.filter(issue=OuterRef("pk"), kind=Event.Kind.REOPENED)))
 
 
 def work(user, now):

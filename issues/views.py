@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.request_size import takes_photos
-from core.web import Conflict, add_service_error, conflict_page, paginate, query_without_page, whole_number
+from core.web import Conflict, add_service_error, conflict_page, cursor_page, paginate, whole_number
 from issues import forms, notifications, public_views, selectors, services
 from issues import scope as issue_scope
 from issues.deadlines import warning_threshold
@@ -28,11 +28,11 @@ PAGE_SIZE = 50
 def _list_context(request, issues, **context):
     """A page of listed issues, each flagged overdue, due within a working day or reopened."""
     now = timezone.now()
-    page = paginate(request, issues, PAGE_SIZE)
+    page = cursor_page(request, selectors.with_reopened(issues), PAGE_SIZE)
     return {
-        "page": page, "query": query_without_page(request), "now": now, "soon": warning_threshold(now),
+        "page": page, "now": now, "soon": warning_threshold(now),
         "overdue": {issue.pk for issue in page if issue.is_overdue(now)},
-        "reopened": selectors.reopened_ids(page), "flags": FLAGS, **context,
+        "reopened": {issue.pk for issue in page if issue.is_open and issue.reopened}, "flags": FLAGS, **context,
     }
 
 

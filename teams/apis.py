@@ -163,7 +163,7 @@ class LiaisonDayViewSet(viewsets.ReadOnlyModelViewSet):
         return (
             scope.visible(self.request.user, LiaisonDay)
             .prefetch_related(Prefetch("attendance", queryset=rows))
-            .order_by("-date", "team_id", "pk")
+            .order_by("-date", "-team_id", "-pk")
         )
 
     @extend_schema(request=AttendanceEntrySerializer(many=True, max_length=MAX_IDS), responses=LiaisonDaySerializer)

@@ -334,7 +334,11 @@ class LiaisonDay(models.Model):
             models.UniqueConstraint(fields=["team", "scheduled_date"], name="liaison_day_once_per_slot"),
             models.UniqueConstraint(fields=["team", "date"], name="liaison_day_one_a_date"),
         ]
-        indexes = [models.Index(fields=["date"])]
+        # The API lists the days latest first: a cursor reads a range of (date, team, id).
+        indexes = [
+            models.Index(fields=["date"]),
+            models.Index(fields=["date", "team", "id"], name="liaison_day_listed"),
+        ]
 
     def __str__(self):
         return f"{self.team} · {self.date}"

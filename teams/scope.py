@@ -10,7 +10,7 @@ for every model while imports still run one way.
 
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import CharField, IntegerField, Q, Value
 from django.utils import timezone
 
 from teams.models import (
@@ -145,17 +145,25 @@ def scope_for(user) -> Scope:
     cached = getattr(user, "_liaison_scope", None)
     if cached is not None:
         return cached
-    today = timezone.localdate()
-    memberships = list(
-        Membership.objects.active_on(today)
-        .filter(user=user, team__is_active=True)
-        .values_list("team_id", "role", "team__village__town__county_id")
+    # Memberships and positions in one query (every page asks it first): a membership's row has no
+    # position kind, a position's no team.
+    none = Value(None, output_field=IntegerField())
+    memberships = (
+        Membership.objects.active_on(timezone.localdate())
+        .filter(user=user, team__is_active=True).order_by()
+        .annotate(position_kind=Value("", output_field=CharField()), none=none)
+        .values_list("position_kind", "team_id", "role", "none", "team__village__town__county_id", "none", "none",
+                     "none")
     )
-    positions = list(
-        Position.objects.filter(user=user, is_active=True).values_list(
-            "kind", "town_id", "town__county_id", "department_id", "department__county_id", "county_id"
-        )
+    held = (
+        Position.objects.filter(user=user, is_active=True).order_by()
+        .annotate(no_team=none, no_role=Value("", output_field=CharField()))
+        .values_list("kind", "no_team", "no_role", "town_id", "town__county_id", "department_id",
+                     "department__county_id", "county_id")
     )
+    rows = list(memberships.union(held, all=True))
+    memberships = [(team, role, county) for kind, team, role, _t, county, _d, _dc, _c in rows if not kind]
+    positions = [(kind, *rest) for kind, _team, _role, *rest in rows if kind]
     kinds = {p[0] for p in positions}
     scope = Scope(
         user_id=user.pk,

@@ -42,17 +42,12 @@ class HouseholdViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         households = (
             scope.visible(self.request.user, Household)
             .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
+            .annotate(last_visit=selectors.last_household_visit())
             .order_by("village_id", "pk")
         )
         if self.action == "retrieve":
-            households = households.select_related("village__team").annotate(
-                last_visit=selectors.last_household_visit()
-            )
+            households = households.select_related("village__team")
         return households
-
-    def list(self, request, *args, **kwargs):
-        page = selectors.with_last_visits(self.paginate_queryset(self.filter_queryset(self.get_queryset())))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         household = self.get_object()

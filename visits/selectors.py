@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, Subquery
 from django.utils import timezone
 
 from teams import scope
@@ -47,20 +47,6 @@ def last_household_visit():
     )
 
 
-def with_last_visits(households):
-    """The households of one page, each given `last_visit`, the date of its last household
-    visit, in one query. Computed for the page's rows only: PostgreSQL would compute an
-    annotation for every row an OFFSET skips."""
-    households = list(households)
-    last = dict(
-        VisitHousehold.objects.filter(household__in=[h.pk for h in households], visit__kind=Visit.Kind.HOUSEHOLD)
-        .values("household").annotate(last=Max("visit__date")).values_list("household", "last")
-    )
-    for household in households:
-        household.last_visit = last.get(household.pk)
-    return households
-
-
 def households_visible(user):
     return scope.visible(user, Household)
 
@@ -81,11 +67,12 @@ def search_households(queryset, text, *, user):
 
 
 def household_list(user, *, village):
-    """A village's active households with their tags (`with_last_visits` adds each page's
-    last household-visit dates)."""
+    """A village's active households with their tags and last household visit (a subquery that a
+    cursor's page computes for its own rows only)."""
     return (
         households_visible(user).filter(village=village, is_active=True)
         .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
+        .annotate(last_visit=last_household_visit())
         .order_by("address", "pk")
     )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.web import add_service_error, paginate, query_without_page, whole_number
+from core.web import add_service_error, cursor_page, paginate, whole_number
 from teams import scope
 from teams.models import Team
 from visits import selectors, services
@@ -169,8 +169,7 @@ def diary(request):
     return render(
         request,
         "visits/diary.html",
-        {"page": paginate(request, filters.qs, PAGE_SIZE), "filters": filters, "team": team, "village": village,
-         "query": query_without_page(request)},
+        {"page": cursor_page(request, filters.qs, PAGE_SIZE), "filters": filters, "team": team, "village": village},
     )
 
 
@@ -183,13 +182,12 @@ def household_list(request, village_pk):
     filters = HouseholdFilter(
         request.GET, queryset=selectors.household_list(request.user, village=village), request=request
     )
-    page = paginate(request, filters.qs, PAGE_SIZE)
-    page.object_list = selectors.with_last_visits(page.object_list)
+    page = cursor_page(request, filters.qs, PAGE_SIZE)
     return render(
         request,
         "visits/household_list.html",
         {"village": village, "page": page, "filters": filters,
-         "tags": HouseholdTag.objects.all(), "query": query_without_page(request),
+         "tags": HouseholdTag.objects.all(),
          "can_log": shows_personal_data(scope.scope_for(request.user), village),
          "keeps_roll": keeps_roll(request.user, village)},
     )

@@ -64,7 +64,7 @@ def home_figures(html, queue):
 
 def listed(client, link):
     """How many issues the ledger (or a queue) lists at `link`."""
-    return client.get(link).context["page"].paginator.count
+    return client.get(link).context["page"].count
 
 
 def test_one_definition_for_a_query_and_for_an_issue_at_hand(world, december):

@@ -56,11 +56,11 @@ def test_household_list_query_count_is_constant(world, homes, as_user, django_as
         log(world, homes, homes.wang, homes.zhang)
     client = as_user(world.cadre)
     url = reverse("household-list", args=[world.village_a.pk])
-    # session, user, scope (2), village, count, tag filter, page, page's tags, page's last visits,
+    # session, user, scope, village, count, tag filter, page (with its last visits), page's tags,
     # the base's notifications
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(9):
         page = client.get(url)
-    assert page.context["page"].paginator.count == 4
+    assert page.context["page"].count == 4
     last = {h.head_name: h.last_visit for h in page.context["page"]}
     assert last == {"王秀英": TODAY, "张国强": TODAY, "陈桂兰": None, "李志明": None}
 
@@ -87,12 +87,12 @@ def test_diary_query_count_is_constant_and_filters(world, homes, as_user, django
     client = as_user(world.cadre)
 
     def listed(query):
-        return len(client.get(reverse("visit-diary"), query).context["page"].object_list)
+        return len(client.get(reverse("visit-diary"), query).context["page"])
 
-    # session, user, scope (2), the team with its cadres, count, page, cadres, households, the base's notifications
-    with django_assert_max_num_queries(10):
+    # session, user, scope, the team with its cadres, count, page, cadres, households, the base's notifications
+    with django_assert_max_num_queries(9):
         page = client.get(reverse("visit-diary"))
-    assert len(page.context["page"].object_list) == 13 and not page.context["page"].has_next()
+    assert len(page.context["page"]) == 13 and not page.context["page"].has_next
     choices = [label for _value, label in page.context["filters"].form.fields["cadre"].widget.choices]
     assert choices == ["全部干部", "张小燕", "李丽芳", "陈建华", "黄志明"]
     assert listed({"kind": "reception"}) == 1
@@ -105,11 +105,24 @@ def test_diary_pages(world, homes, as_user, monkeypatch):
     for i in range(12):
         log(world, homes, homes.wang, days_ago=i)
     client = as_user(world.cadre)
-    first = client.get(reverse("visit-diary"), {"team": world.team_a.pk}).context["page"]
-    last = client.get(reverse("visit-diary"), {"team": world.team_a.pk, "page": 3}).context["page"]
-    assert (len(first.object_list), first.has_next(), first.has_previous()) == (5, True, False)
-    assert (len(last.object_list), last.has_next(), last.has_previous()) == (2, False, True)
-    assert first.object_list[0].date == TODAY
+    url = reverse("visit-diary")
+    first = client.get(url, {"team": world.team_a.pk}).context["page"]
+    second = client.get(f"{url}?{first.next_query}").context["page"]
+    last = client.get(f"{url}?{second.next_query}").context["page"]
+    assert (len(first), first.has_next, first.has_previous) == (5, True, False)
+    assert (len(last), last.has_next, last.has_previous) == (2, False, True)
+    assert first[0].date == TODAY and last.count == 12
+    # The cursor keeps the page's filters, and every visit comes once, newest first.
+    assert f"team={world.team_a.pk}" in second.next_query
+    walked = [*first, *second, *last]
+    dates = [v.date for v in walked]
+    assert len({v.pk for v in walked}) == 12 and dates == sorted(dates, reverse=True)
+    back = client.get(f"{url}?{last.previous_query}").context["page"]
+    assert [v.pk for v in back] == [v.pk for v in second]
+    # An old page number, or a cursor that is not one, shows the first page.
+    for odd in ({"page": 3}, {"cursor": "nonsense"}):
+        shown = client.get(url, {"team": world.team_a.pk, **odd}).context["page"]
+        assert [v.pk for v in shown] == [v.pk for v in first]
 
 
 def test_coverage_counts_household_visits_this_year(world, homes, as_user, django_assert_max_num_queries):

@@ -183,7 +183,7 @@ def _joined(through, value, order_by="pk"):
     """A visit's related names joined with 、 in the order they were added, "" when none: one
     subquery a row (an index lookup), so that the ledger is one query, read as it is written."""
     names = through.objects.filter(visit=OuterRef("pk")).values("visit").annotate(
-        names=StringAgg(value, Value("、"), order_by=order_by, output_field=CharField())).values("names")
+        names=StringAgg(value, "、", order_by=order_by, output_field=CharField())).values("names")
     return Coalesce(Subquery(names), Value(""), output_field=CharField())
 
 
@@ -193,10 +193,14 @@ def _labels(field, choices):
                 default=field, output_field=CharField())
 
 
-def visit_ledger(queryset):
-    """The visit ledger's rows as the sheet writes them, each one tuple straight from the database:
-    names joined, labels and local times given by the query, no Python work a row."""
-    return queryset.annotate(
+def visit_ledger(user, data):
+    """The visit ledger's rows for the diary's filters `data`, as the sheet writes them: each row
+    one tuple straight from the database, names joined, labels and local times given by the
+    query, no Python work a row. ValidationError for a filter that is not one."""
+    f = VisitFilter(data, queryset=scope.visible(user, Visit).order_by("-date", "-pk"))
+    if not f.is_valid():
+        raise ValidationError(f.errors.as_data())
+    return f.qs.annotate(
         kind_label=_labels("kind", Visit.Kind),
         cadre_names=_joined(Visit.cadres.through, _person("user__")),
         homes=_joined(Visit.households.through, Concat(
@@ -211,21 +215,16 @@ def visit_ledger(queryset):
 
 
 def visits(user, data):
-    f = VisitFilter(data, queryset=scope.visible(user, Visit).order_by("-date", "-pk"))
-    if not f.is_valid():
-        raise ValidationError(f.errors.as_data())
-    queryset = f.qs
+    queryset = visit_ledger(user, data)
     columns = [
         (C("Date"), 11), (C("Kind"), 9), (C("Town"), 10), (C("Village"), 11), (C("Team"), 17, WRAP),
         (C("Cadres present"), 18, WRAP), (C("Households visited"), 28, WRAP), (C("Notes"), 32, WRAP),
         (C("Needs follow-up"), 7), (C("Recorded by"), 8), (C("Recorded at"), 18),
     ]
-    def rows():
-        return visit_ledger(queryset).iterator(chunk_size=CHUNK)
-
     period = _span(data.get("date_after"), data.get("date_before"))
     heading = _("Visit ledger")
-    return Export("visits", f"{heading}.xlsx", _title(user, data, heading, period), columns, queryset.count, rows)
+    return Export("visits", f"{heading}.xlsx", _title(user, data, heading, period), columns, queryset.count,
+                  lambda: queryset.iterator(chunk_size=CHUNK))
 
 
 # The monthly attendance sheet.

@@ -168,7 +168,8 @@ class Sheet:
             if column.wrap or column.center:
                 cell = WriteOnlyCell(ws)
                 cell.alignment = Alignment(wrap_text=column.wrap, horizontal="center" if column.center else None)
-                self._styled.append((index, column, cell))
+                # The room `lines` finds a line of text fits in, to skip it for a short text.
+                self._styled.append((index, column, cell, max(column.width - 1, 1)))
 
         heading = self.text_cell(str(title))
         heading.font = TITLE_FONT
@@ -239,12 +240,12 @@ class Sheet:
         """The row with each text a spreadsheet would evaluate, or that XML refuses, written by
         `text_cell`, whatever its column; a styled cell holding such a text kept as text too.
         Returns the row and the indexes of the cells made."""
-        made = set()
+        made = ()
         for index, value in enumerate(row):
             if value.__class__ is str:
                 if UNSAFE.search(value):
                     row[index] = self.text_cell(value)
-                    made.add(index)
+                    made += (index,)
             elif isinstance(value, Cell) and value.value.__class__ is str and UNSAFE.search(value.value):
                 _keep_as_text(value)
         return row, made
@@ -253,17 +254,18 @@ class Sheet:
         """A row of the table: its long text wrapped, and the row as tall as that text."""
         tall = 1
         row, made = self._safe(list(row))
-        for index, column, cell in self._styled:
+        for index, column, cell, room in self._styled:
             value = row[index]
             own = index in made  # a text cell of this row's own, made safe
             if own:
                 value = value.value
             if isinstance(value, str) and value:
                 if column.wrap:
-                    need = lines(value, column.width)
+                    need = 1 if len(value) * 2 <= room and "\n" not in value else lines(value, column.width)
                     if need == 1 and not own:
                         continue  # a line of text needs no wrapping, and a plain cell is quicker
-                    tall = max(tall, need)
+                    if need > tall:
+                        tall = need
                 if own:
                     row[index]._style.alignmentId = cell._style.alignmentId  # the column's alignment
                 else:

@@ -6,7 +6,8 @@ import io
 import math
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -126,6 +127,30 @@ def test_the_visit_ledger_follows_the_diary(busy, client):
     # Another team's visits are not the cadre's to export.
     ws, _rows = sheet(export(client, busy.cadre, "visits", data={"team": busy.team_c.pk}))
     assert ws.max_row <= 2 or not list(ws.iter_rows(min_row=3, values_only=True))
+
+
+
+def test_the_visit_ledger_joins_every_cadre_and_household_in_the_order_they_were_added(busy, client):
+    from visits import services as visit_services
+    from visits.models import Household, Visit
+
+    second = Household.objects.create(village=busy.village_a, head_name="李建国", address="西区社区建设路14号")
+    visit = visit_services.log_visit(by=busy.cadre, kind="household", date=busy.visit_a.date, village=busy.village_a,
+                                     cadres=[busy.leader, busy.cadre], households=[second, busy.home_a],
+                                     notes="两户同访。")
+    busy.leader.name = ""  # a cadre without a full name is named by the username, as on the pages
+    busy.leader.save(update_fields=["name"])
+    ws, rows = sheet(export(client, busy.cadre, "visits", data={"team": busy.team_a.pk}))
+    data = {row[7]: row for row in ws.iter_rows(min_row=3, values_only=True)}
+    cadres = [link.user for link in Visit.cadres.through.objects.filter(visit=visit).order_by("pk")]
+    homes = [link.household for link in Visit.households.through.objects.filter(visit=visit).order_by("pk")]
+    row = data["两户同访。"]
+    assert row[5] == "、".join(user.name or user.username for user in cadres) and busy.leader.username in row[5]
+    assert row[6] == "、".join(f"{home.head_name}（{home.address}）" for home in homes) and len(homes) == 2
+    assert row[1] == "入户走访" and row[8] == "否"
+    visit.refresh_from_db()
+    local = visit.recorded_at.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert abs(row[10] - local) < timedelta(seconds=1)  # Shanghai's time, as Excel keeps it (to the millisecond)
 
 
 def table(ws):

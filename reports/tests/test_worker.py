@@ -71,11 +71,9 @@ def test_a_worker_killed_mid_refresh_leaves_the_previous_figures(tworld, queue):
     holder.cursor().execute("LOCK TABLE teams_liaisonday IN ACCESS EXCLUSIVE MODE")
 
     def worker_waits():
-        # Any session of the test database waiting on a lock is the worker's, on the one held here
-        # (its statement's text may not show the table: pg_stat_activity keeps its first 1 kB).
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+                           "AND wait_event_type = 'Lock' AND query LIKE %s", ['%"teams_liaisonday"%'])
             return cursor.fetchone()[0] > 0
 
     first = start_worker(queue, **env)

@@ -32,12 +32,11 @@ def locked(holder, table):
     holder.cursor().execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
 
 
-def worker_waits():
-    """A session of the test database waits on a lock: the worker's, on the one held here (its
-    statement's text may not show the table: pg_stat_activity keeps its first 1 kB)."""
+def waits_on(table):
+    """The worker waits for the lock held on `table`: found by the lock, as its statement's text
+    may be longer than pg_stat_activity keeps (the grid's starts with its periods)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted", [table])
         return cursor.fetchone()[0] > 0
 
 
@@ -73,7 +72,7 @@ def test_work_of_a_killed_worker_is_finished_by_a_new_one_within_the_stall_bound
     first = start_worker(app.conf.task_default_queue, **env)
     second = beat = None
     try:
-        wait_for(worker_waits, 60, "the worker never started the work")
+        wait_for(lambda: waits_on(table), 60, "the worker never started the work")
         assert model.objects.get(pk=job.pk).status in ("queued", "running")
         first.kill()
         first.wait(timeout=10)
@@ -137,7 +136,7 @@ def test_an_export_whose_process_dies_is_taken_over_at_once_by_the_next_process(
              "JOB_STALL_SECONDS": "300", "MEDIA_ROOT": str(tmp_path)},
     )
     try:
-        wait_for(worker_waits, 60, "the worker never started the export")
+        wait_for(lambda: waits_on("issues_issue"), 60, "the worker never started the export")
         children = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
         assert len(children) == 1, children
         os.kill(int(children[0]), 9)

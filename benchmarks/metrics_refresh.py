@@ -182,7 +182,13 @@ def incremental_with_worker(county, team, member, home):
     (`signals`) and applied by a real worker process."""
     week = P.of("week", timezone.localdate())
     seen = Snapshot.objects.filter(unit=Unit.TEAM, unit_id=team.pk, period=week.kind, start=week.start)
+    from django.core.cache import cache
+
+    from reports.figures import tasks
+
     procs = start_workers(1)
+    # The rounds above queued refreshes that the purge dropped; their mark would hold back the next.
+    cache.delete(tasks.queued_key(county.pk))
     rounds = []
     try:
         for _round in range(ROUNDS):

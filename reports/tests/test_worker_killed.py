@@ -33,9 +33,10 @@ def locked(holder, table):
 
 
 def waits_on(table):
+    """The worker waits for the lock held on `table`: found by the lock, as its statement's text
+    may be longer than pg_stat_activity keeps (the grid's starts with its periods)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock' AND query LIKE %s", [f'%"{table}"%'])
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted", [table])
         return cursor.fetchone()[0] > 0
 
 

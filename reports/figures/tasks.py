@@ -24,6 +24,7 @@ def refresh_towns(refresh_id, town_ids):
 @shared_task(name="reports.tasks.finish_refresh")
 def finish_refresh(_results, refresh_id):
     services.finish_refresh(refresh_id)
+    services.reclaim_snapshots()
 
 
 @shared_task(name="reports.tasks.fail_refresh")

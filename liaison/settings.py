@@ -13,6 +13,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from liaison import env
 
@@ -222,6 +223,29 @@ HEALTH_PENDING_SECONDS = env.integer("HEALTH_PENDING_SECONDS", 300, minimum=1)
 HEALTH_REPLICA_LAG_SECONDS = env.integer("HEALTH_REPLICA_LAG_SECONDS", 30, minimum=1)
 # Prometheus scrapes /metrics with `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics is off.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# Queues per kind of work (README: Production), so that a 557,000-row export or a night's sweep
+# never holds up a figure: each is read by workers of its own, with their own concurrency, and its
+# tasks have their own time limits. Every limit stays below CELERY_VISIBILITY_TIMEOUT's default, so
+# a task past it is ended (its job failed, the refresh's chord failed) before Redis would hand it
+# out again. The longest at the Dongguan scale take seconds (a town's refresh, eight weeks of
+# liaison days) or tens of seconds (a county's whole visit ledger, 557,000 rows). A worker
+# started without -Q (`make worker`) reads every queue.
+WORK = {  # queue: (tasks, soft time limit, hard time limit), in seconds
+    "figures": ([f"reports.tasks.{name}" for name in (
+        "start_refresh", "refresh_town", "finish_refresh", "fail_refresh", "apply_pending")], 120, 150),
+    "exports": (["reports.tasks.run_export"], 240, 270),
+    "sweeps": (["reports.tasks.sweep", "reports.tasks.refresh_all", "reports.tasks.purge_files",
+                "issues.tasks.sweep_deadlines", "teams.tasks.generate_liaison_days",
+                "liaison.tasks.heartbeat"], 120, 150),
+}
+# The rest (the messages to come) keep Celery's default queue, which older messages are on too.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = 120, 150
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name), routing_key=name) for name in [*WORK, CELERY_TASK_DEFAULT_QUEUE]]
+CELERY_TASK_ROUTES = {task: {"queue": queue} for queue, (tasks, _soft, _hard) in WORK.items() for task in tasks}
+CELERY_TASK_ANNOTATIONS = {task: {"soft_time_limit": soft, "time_limit": hard}
+                           for tasks, soft, hard in WORK.values() for task in tasks}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

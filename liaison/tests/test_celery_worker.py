@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from liaison.celery import app
 from teams.models import LiaisonDay, Team
 from teams.services import schedule_dates
 from teams.tasks import generate_liaison_days
@@ -25,6 +26,14 @@ VISIBILITY_TIMEOUT = 3
 def database_url():
     db = connection.settings_dict
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def emptied(*queues):
+    """The queues emptied of what earlier runs left there; their names as a worker's -Q takes them."""
+    with app.connection_for_write() as conn:
+        for name in queues:
+            conn.default_channel.queue_purge(name)
+    return ",".join(queues)
 
 
 def start_worker(queue, **env):

@@ -12,9 +12,8 @@ from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from issues.models import Category, Issue
-from liaison.celery import app
 from liaison.tests.conftest import populate
-from liaison.tests.test_celery_worker import start_worker, stop
+from liaison.tests.test_celery_worker import emptied, start_worker, stop
 from reports.excel import exports
 from reports.models import ExportJob
 
@@ -80,11 +79,8 @@ def test_the_expiry_is_the_configured_number_of_days(busy, settings):
 
 @pytest.fixture
 def queue():
-    """The default queue, emptied first of what earlier runs left there."""
-    name = app.conf.task_default_queue
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(name)
-    return name
+    """The exports' queue, emptied first of what earlier runs left there."""
+    return emptied("exports")
 
 
 @pytest.mark.celery_worker

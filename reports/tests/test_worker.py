@@ -11,8 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from liaison.celery import app
-from liaison.tests.test_celery_worker import VISIBILITY_TIMEOUT, start_worker, stop, wait_for
+from liaison.tests.test_celery_worker import VISIBILITY_TIMEOUT, emptied, start_worker, stop, wait_for
 from reports import periods as P
 from reports.figures import selectors, services, tasks
 from reports.models import Refresh, Unit
@@ -21,13 +20,10 @@ from visits.models import Household
 
 @pytest.fixture
 def queue(tworld):
-    """The figures' tasks go to the default queue: emptied first of what earlier runs left there
-    (and of their marks that a refresh is queued), and read only by this test's workers."""
-    name = app.conf.task_default_queue
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(name)
+    """The figures' queue, emptied first of what earlier runs left there (and of the marks that a
+    refresh is queued), and read only by this test's workers."""
     cache.delete(tasks.queued_key(tworld.county.pk))
-    return name
+    return emptied("figures")
 
 
 def month_figures(world):

@@ -18,8 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from issues.models import Category, Issue
-from liaison.celery import app
-from liaison.tests.test_celery_worker import database_url, start_worker, stop, wait_for
+from liaison.tests.test_celery_worker import database_url, emptied, start_worker, stop, wait_for
 from reports.excel import exports
 from reports.figures import services, tasks
 from reports.models import Refresh
@@ -43,8 +42,8 @@ def waits_on(table):
 @pytest.mark.celery_worker
 @pytest.mark.parametrize("work", ["export", "refresh"])
 def test_work_of_a_killed_worker_is_finished_by_a_new_one_within_the_stall_bound(tworld, tmp_path, work):
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    # The work's own queue; the new worker also reads the sweeps', where beat sends the sweeper.
+    queue = emptied("exports" if work == "export" else "figures", "sweeps")
     cache.delete(tasks.queued_key(tworld.county.pk))
     env = {"JOB_STALL_SECONDS": str(STALL), "SWEEP_SECONDS": str(SWEEP), "MEDIA_ROOT": str(tmp_path)}
     db = connection.settings_dict
@@ -69,7 +68,7 @@ def test_work_of_a_killed_worker_is_finished_by_a_new_one_within_the_stall_bound
         assert tasks.dispatch_full_refresh(job)
     model = type(job)
     locked(holder, table)  # the worker is certainly mid-task when it is killed
-    first = start_worker(app.conf.task_default_queue, **env)
+    first = start_worker(queue.split(",")[0], **env)
     second = beat = None
     try:
         wait_for(lambda: waits_on(table), 60, "the worker never started the work")
@@ -78,7 +77,7 @@ def test_work_of_a_killed_worker_is_finished_by_a_new_one_within_the_stall_bound
         first.wait(timeout=10)
         killed = time.monotonic()
         holder.rollback()
-        second = start_worker(app.conf.task_default_queue, **env)
+        second = start_worker(queue, **env)
         beat = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "liaison", "beat", "--loglevel=WARNING",
              "--schedule", str(tmp_path / "beat-schedule")],
@@ -113,8 +112,7 @@ def test_an_export_whose_process_dies_is_taken_over_at_once_by_the_next_process(
     """Only the process running the export dies (out of memory, say): Celery hands its message
     out again at once (acks late, rejected on worker lost), and the next process takes the job
     over from the dead run without waiting for the sweeper (whose bound here is five minutes)."""
-    with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(app.conf.task_default_queue)
+    emptied("exports")
     db = connection.settings_dict
     holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
                               port=db["PORT"] or 5432)
@@ -129,7 +127,7 @@ def test_an_export_whose_process_dies_is_taken_over_at_once_by_the_next_process(
     locked(holder, "issues_issue")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "liaison", "worker", "--pool=prefork", "--concurrency=1",
-         "-Q", app.conf.task_default_queue, "--without-heartbeat", "--without-gossip", "--without-mingle",
+         "-Q", "exports", "--without-heartbeat", "--without-gossip", "--without-mingle",
          "--loglevel=WARNING"],
         cwd=settings.BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         env={**os.environ, "DATABASE_URL": database_url(), "REDIS_URL": settings.REDIS_URL,

@@ -35,6 +35,8 @@ run: messages migrate
 	$(MANAGE) seed_demo
 	$(MANAGE) runserver $(HOST)
 
+# The developer's all-in-one worker: without -Q it reads every queue (settings.CELERY_TASK_QUEUES),
+# with beat; production runs a worker per queue (README: Production).
 worker: $(BIN)/.installed
 	$(BIN)/celery -A liaison worker --beat --loglevel=info
 

@@ -2,7 +2,8 @@
 one solo worker, two solo workers, and the README's production figures worker (one prefork
 worker, --concurrency 2). Prints each one's time (median of BENCH_ROUNDS), the two-to-one ratio,
 and what the work was, read from the workers' own logs: the time spent in the towns' tasks, the
-longest town, the county's last task, and the workers' CPU time.
+longest town, the county's last task, the workers' CPU time, and how many of their queries run at
+once in PostgreSQL (sampled), of which how many wait on a lock.
 
     createdb -h 127.0.0.1 -U postgres -T liaison_dg liaison_bench   # the refresh writes: a copy
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/liaison_bench REDIS_URL=redis://127.0.0.1:6379/4 \\
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 from liaison.celery import app  # noqa: E402
@@ -96,14 +99,26 @@ def one_refresh(county, procs, logs):
     started = time.perf_counter()
     tasks.dispatch_full_refresh(refresh)
     deadline = started + 900
+    samples = []
     while (status := Refresh.objects.get(pk=refresh.pk).status) != Refresh.Status.DONE:
         if status == Refresh.Status.FAILED or time.perf_counter() > deadline:
             raise SystemExit(f"the refresh {status}: see {logs}")
-        time.sleep(0.05)
+        samples.append(sessions())
+        time.sleep(0.1)
     wall = time.perf_counter() - started
     time.sleep(0.5)  # the last task's log line
     cpu = sum(cpu_seconds(proc.pid) for proc in procs) - cpu
-    return wall, cpu, task_seconds(logs, offsets)
+    return wall, cpu, task_seconds(logs, offsets), samples
+
+
+def sessions():
+    """The workers' database sessions at this moment: how many are running a query, and how many
+    of those wait on a lock (towns that would run side by side, waiting on each other)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type = 'Lock', left(query, 90) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()")
+        rows = cursor.fetchall()
+    return len(rows), [query for waiting, query in rows if waiting]
 
 
 def main():
@@ -125,7 +140,7 @@ def main():
             for proc in procs:
                 proc.terminate()
                 proc.wait(timeout=60)
-        wall, cpu, seen = sorted(runs)[len(runs) // 2]
+        wall, cpu, seen, samples = sorted(runs)[len(runs) // 2]
         town = [seconds for task, seconds in seen if task == "reports.tasks.refresh_town"]
         county_seconds = sum(seconds for task, seconds in seen if task == "reports.tasks.finish_refresh")
         walls[name] = wall
@@ -133,6 +148,10 @@ def main():
         print(f"{name:<34} {walls[name]:6.1f} s   (rounds {', '.join(f'{run[0]:.1f}' for run in runs)})   "
               f"towns' tasks {sum(town):5.1f} s, longest {max(town, default=0):4.1f} s, "
               f"county's {county_seconds:4.1f} s, workers' CPU {cpu:5.1f} s   load {os.getloadavg()[0]:.1f}")
+        waits = Counter(query for _n, queries in samples for query in queries)
+        print(f"  queries running at once {sum(n for n, _ in samples) / len(samples):.1f} on average, "
+              f"waiting on a lock {waits.total() / len(samples):.2f}"
+              + (f", most often: {waits.most_common(1)[0][0]}" if waits else ""))
         if len(town) != towns:
             print(f"  note: {len(town)} town tasks logged for {towns} towns (see {logs})")
     one, shared = walls["1 solo worker"], town_work["1 solo worker"] / 2

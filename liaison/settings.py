@@ -233,7 +233,7 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # started without -Q (`make worker`) reads every queue.
 WORK = {  # queue: (tasks, soft time limit, hard time limit), in seconds
     "figures": ([f"reports.tasks.{name}" for name in (
-        "start_refresh", "refresh_town", "finish_refresh", "fail_refresh", "apply_pending")], 120, 150),
+        "start_refresh", "refresh_towns", "finish_refresh", "fail_refresh", "apply_pending")], 120, 150),
     "exports": (["reports.tasks.run_export"], 240, 270),
     "sweeps": (["reports.tasks.sweep", "reports.tasks.refresh_all", "reports.tasks.purge_files",
                 "issues.tasks.sweep_deadlines", "teams.tasks.generate_liaison_days",

@@ -31,9 +31,9 @@ def test_every_periodic_task_goes_to_the_sweeps_queue():
 
 
 def test_each_kind_of_work_has_its_queue_and_its_time_limits():
-    assert [queue_of(name) for name in ("reports.tasks.refresh_town", "reports.tasks.apply_pending",
+    assert [queue_of(name) for name in ("reports.tasks.refresh_towns", "reports.tasks.apply_pending",
                                         "reports.tasks.run_export")] == ["figures", "figures", "exports"]
-    export, town = run_export, tasks.refresh_town
+    export, town = run_export, tasks.refresh_towns
     assert export.soft_time_limit < export.time_limit < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert town.soft_time_limit < town.time_limit <= export.time_limit
 

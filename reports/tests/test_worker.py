@@ -68,9 +68,11 @@ def test_a_worker_killed_mid_refresh_leaves_the_previous_figures(tworld, queue):
 
     def worker_waits():
         with connection.cursor() as cursor:
-            # By the lock it waits for: the statement's text is longer than pg_stat_activity keeps.
+            # By the lock asked, not the query's text: the refresh's statement is longer than the
+            # part of it pg_stat_activity keeps.
             cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = 'teams_liaisonday'::regclass "
-                           "AND NOT granted")
+                           "AND NOT granted AND database = (SELECT oid FROM pg_database "
+                           "WHERE datname = current_database())")
             return cursor.fetchone()[0] > 0
 
     first = start_worker(queue, **env)

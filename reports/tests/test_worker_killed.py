@@ -35,7 +35,10 @@ def waits_on(table):
     """The worker waits for the lock held on `table`: found by the lock, as its statement's text
     may be longer than pg_stat_activity keeps (the grid's starts with its periods)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted", [table])
+        # By the lock asked, not the query's text: the refresh's statement is longer than the part
+        # of it pg_stat_activity keeps.
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [table])
         return cursor.fetchone()[0] > 0
 
 

@@ -161,7 +161,7 @@ def start_workers(count):
     from liaison.celery import app
 
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(app.conf.task_default_queue)
+        conn.default_channel.queue_purge("figures")  # the refresh's queue (settings.WORK)
     procs = [subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "liaison", "worker", "--pool=solo", "-n", f"bench{i}@%h",
          "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],

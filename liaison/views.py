@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseNotFound, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
@@ -99,8 +99,8 @@ def healthz(request):
 
 @require_GET
 def prometheus_metrics(request):
-    """Prometheus's scrape, for a bearer of METRICS_TOKEN only; 404 to anyone else, so the address
-    says nothing to a stranger."""
+    """Prometheus's scrape, for a bearer of METRICS_TOKEN only; a bare 404 to anyone else, so the
+    address says nothing to a stranger (and a probe costs no page)."""
     if not metrics.authorized(request):
-        raise Http404
+        return HttpResponseNotFound()
     return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -76,7 +76,7 @@ def test_odd_values_in_api_filters(world, homes, api_as, value):
 def test_an_absurd_page_number_shows_the_first_page(world, as_user):
     response = as_user(world.cadre).get("/visits/diary/", {"page": "99999999999999999999"})
     assert response.status_code == 200
-    assert response.context["page"].number == 1
+    assert not response.context["page"].has_previous
 
 
 @pytest.mark.parametrize("huge", [2**63, 10**30])

@@ -84,8 +84,9 @@ def streaming_pair(root, source):
     try:
         tcp = ["-h", "127.0.0.1", "-U", "postgres"]
         as_postgres(BIN / "createdb", *tcp, "-p", primary.port, DB)
-        dump = subprocess.run(["pg_dump", *tcp, "-p", str(source["PORT"] or 5432), "--no-owner", "--no-privileges", source["NAME"]],
-                              capture_output=True, check=True).stdout
+        # No owners or grants: roles that other tests made on the machine's server are not here.
+        dump = subprocess.run(["pg_dump", *tcp, "-p", str(source["PORT"] or 5432), "--no-owner", "--no-privileges",
+                               source["NAME"]], capture_output=True, check=True).stdout
         subprocess.run(["psql", *tcp, "-p", str(primary.port), "-q", "-v", "ON_ERROR_STOP=1", DB],
                        input=dump, capture_output=True, check=True)
         as_postgres(BIN / "pg_basebackup", *tcp, "-p", primary.port, "-D", standby.data, "-R", "-X", "stream",

@@ -1,5 +1,5 @@
 """The API's pages: a module of their own, because DRF's modules import this one while
-`core.web` imports them (so `whole_number` is imported when a page is asked for).
+`core.web` imports them.
 
 Lists are read by keyset (cursor): `next` and `previous` carry the last and first rows' sort keys,
 and the page after a cursor is the rows beyond those keys, so a page deep in a county's list costs
@@ -20,6 +20,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from core.numbers import whole_number
 
 
 def _sort_keys(queryset):
@@ -72,8 +74,6 @@ class Pages(BasePagination):
     cursor_query_param = "cursor"
 
     def get_page_size(self, request):
-        from core.web import whole_number
-
         asked = request.query_params.get(self.page_size_query_param)
         if asked in (None, ""):
             return self.page_size

@@ -14,17 +14,8 @@ from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import exceptions, permissions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.numbers import MAX_ID, whole_number  # noqa: F401 (the apps' views and forms read them from here)
 from core.pagination import Pages
-
-MAX_ID = 2**63 - 1
-
-
-def whole_number(value, *, upper=MAX_ID):
-    """A query-string or form value as a positive integer (ASCII digits, at most `upper`), or None."""
-    value = str(value)
-    if value.isascii() and value.isdigit() and len(value) <= len(str(upper)) and 0 < int(value) <= upper:
-        return int(value)
-    return None
 
 
 def paginate(request, queryset, size):

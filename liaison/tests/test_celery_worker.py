@@ -75,6 +75,15 @@ def test_a_worker_process_completes_the_enqueued_generation(tworld):
     assert LiaisonDay.objects.filter(team=tworld.team_a).count() == expected[tworld.team_a.pk]
 
 
+def waits_on(table):
+    """A worker waits for the lock held on `table` in this test's database: found by the lock, as
+    its statement's text may be longer than pg_stat_activity keeps (the figures' grid's is)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [table])
+        return cursor.fetchone()[0] > 0
+
+
 def wait_for(condition, seconds, what):
     deadline = time.monotonic() + seconds
     while not condition():

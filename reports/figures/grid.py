@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from django.db import connection
 from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from issues.models import Issue, Level, overdue_q
+from reports import periods as P
 from reports.figures.registry import (
     ANSWERED,
     FIGURES,
@@ -24,6 +24,7 @@ from reports.figures.registry import (
     SATISFIED,
     attendance_rows,
     judged_steps,
+    local_day,
     on_time,
     ratings,
 )
@@ -35,20 +36,16 @@ COLUMNS = ", ".join(FIGURES)
 TEAM_FIELDS = "refresh_id, unit, unit_id, period, start, computed_at"
 
 
-def _local_day(field):
-    return TruncDate(field, tzinfo=timezone.get_current_timezone())
-
 
 def _sql(queryset):
     sql, params = queryset.order_by().query.sql_with_params()
     return f"({sql})", list(params)
 
 
-KINDS = ("week", "month", "quarter", "year")
 # In a GROUPING SETS over a day's periods of each kind: the kind of the row's set, and its start.
 KIND_OF_SET = "CASE " + " ".join(
-    f"WHEN GROUPING(dm.{kind}) = 0 THEN '{kind}'" for kind in KINDS[:-1]) + f" ELSE '{KINDS[-1]}' END"
-START_OF_SET = f"coalesce({', '.join(f'dm.{kind}' for kind in KINDS)})"
+    f"WHEN GROUPING(dm.{kind}) = 0 THEN '{kind}'" for kind in P.KINDS[:-1]) + f" ELSE '{P.KINDS[-1]}' END"
+START_OF_SET = f"coalesce({', '.join(f'dm.{kind}' for kind in P.KINDS)})"
 
 
 def _periods_sql(period_list, today):
@@ -56,8 +53,8 @@ def _periods_sql(period_list, today):
     with the start and `upto` of its period of each kind (NULL for a kind not asked for); `d`: the
     same one row per day and kind; `p0`: each kind's first period."""
     wide = ", ".join(
-        f"max(p.start) FILTER (WHERE p.kind = '{kind}') AS {kind}, "
-        f"max(p.upto) FILTER (WHERE p.kind = '{kind}') AS {kind}_upto" for kind in KINDS)
+        f"max(d.start) FILTER (WHERE d.kind = '{kind}') AS {kind}, "
+        f"max(d.upto) FILTER (WHERE d.kind = '{kind}') AS {kind}_upto" for kind in P.KINDS)
     return (
         f"""p AS (
             SELECT kind, start, "end", LEAST("end", %s::date) AS upto
@@ -65,7 +62,7 @@ def _periods_sql(period_list, today):
         ), d AS (
             SELECT g::date AS day, p.kind, p.start, p.upto
             FROM p, generate_series(p.start, p."end", interval '1 day') AS g
-        ), dm AS (SELECT day, {wide.replace("p.", "d.")} FROM d AS d GROUP BY day),
+        ), dm AS (SELECT day, {wide} FROM d GROUP BY day),
         p0 AS (SELECT kind, min(start) AS start FROM p GROUP BY kind)""",
         [today, [p.kind for p in period_list], [p.start for p in period_list], [p.end for p in period_list]],
     )
@@ -74,7 +71,7 @@ def _periods_sql(period_list, today):
 def _by_period(owner, *upto):
     """GROUPING SETS of `owner` with each kind's period (and its `upto`, if asked)."""
     return "GROUPING SETS (" + ", ".join(
-        f"({owner}, dm.{kind}{f', dm.{kind}_upto' if upto else ''})" for kind in KINDS) + ")"
+        f"({owner}, dm.{kind}{f', dm.{kind}_upto' if upto else ''})" for kind in P.KINDS) + ")"
 
 
 def _execute(sql, params):
@@ -121,23 +118,23 @@ def _parts(teams, towns, w):
     yield "timely", *_sql(
         judged_steps(w.start, w.horizon, w.now).filter(
             level=Level.VILLAGE, team__in=teams, issue__village__town__in=towns)
-        .values(owner=F("team_id"), day=_local_day("due_at"))
+        .values(owner=F("team_id"), day=local_day("due_at"))
         .annotate(num=Count("pk", filter=on_time(w.now)), den=Count("pk"))
     ), ("num", "den")
     yield "received", *_sql(
         issues.filter(received_at__gte=w.start, received_at__lt=w.end)
-        .values(owner=F("village__team"), day=_local_day("received_at"))
+        .values(owner=F("village__team"), day=local_day("received_at"))
         .annotate(num=Count("pk", filter=RESOLVED), den=Count("pk"),
                   open=Count("pk", filter=Q(status=Issue.Status.OPEN)), overdue=Count("pk", filter=overdue_q(w.now)))
     ), ("num", "den", "open", "overdue")
     yield "answered", *_sql(
         issues.filter(ended_at__gte=w.start, ended_at__lt=w.end)
-        .values(owner=F("village__team"), day=_local_day("ended_at"))
+        .values(owner=F("village__team"), day=local_day("ended_at"))
         .annotate(num=Count("pk", filter=ANSWERED), den=Count("pk"))
     ), ("num", "den")
     yield "rated", *_sql(
         ratings(w.start, w.end).filter(issue__village__team__in=teams, issue__village__town__in=towns)
-        .values(owner=F("issue__village__team"), day=_local_day("at"))
+        .values(owner=F("issue__village__team"), day=local_day("at"))
         .annotate(num=Count("pk", filter=SATISFIED), den=Count("pk"))
     ), ("num", "den")
     kinds = {kind: Count("pk", filter=Q(kind=kind)) for kind in Visit.Kind.values}
@@ -167,7 +164,7 @@ visited_seq AS (
     counts=" ".join(
         f"WHEN GROUPING(dm.{kind}) = 0 THEN count(*) FILTER (WHERE (s.prev IS NULL OR s.prev < dm.{kind}) "
         f"AND s.registered_on <= dm.{kind}_upto AND (s.moved_out_on IS NULL OR s.moved_out_on >= dm.{kind}_upto))"
-        for kind in KINDS),
+        for kind in P.KINDS),
 )
 
 # Households on the roll at a period's end (its `upto`): registered by then, not moved out before
@@ -249,7 +246,7 @@ def write_towns(refresh_id, towns, period_list, now):
     periods, params = _periods_sql(period_list, w.today)
     steps, step_params = _sql(
         judged_steps(w.start, w.horizon, w.now).filter(level=Level.TOWN, issue__village__town__in=towns)
-        .values(owner=F("town_id"), day=_local_day("due_at"))
+        .values(owner=F("town_id"), day=local_day("due_at"))
         .annotate(num=Count("pk", filter=on_time(w.now)), den=Count("pk"))
     )
     bucketed, bucketed_params = _bucketed("town_steps", steps, step_params, ("num", "den"), key="town")

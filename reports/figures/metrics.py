@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db.models import Count, F, Q
-from django.db.models.functions import Trunc, TruncDate
+from django.db.models.functions import Trunc
 from django.utils import timezone
 
 from issues.models import Issue, Level, overdue_q
@@ -25,6 +25,7 @@ from reports.figures.registry import (
     SATISFIED,
     attendance_rows,
     judged_steps,
+    local_day,
     on_time,
     ratings,
 )
@@ -35,9 +36,6 @@ from visits.models import Household, Visit
 
 VisitHousehold = Visit.households.through
 
-
-def _local_day(field):
-    return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
 class Scope:
@@ -91,7 +89,7 @@ def attendance(scope):
 
 def _timely(steps, now):
     return (
-        steps.values("level", "team_id", "town_id", "department_id", day=_local_day("due_at"))
+        steps.values("level", "team_id", "town_id", "department_id", day=local_day("due_at"))
         .annotate(num=Count("pk", filter=on_time(now)), den=Count("pk"))
     )
 
@@ -130,7 +128,7 @@ def ledger(scope):
     is_open = Q(status=Issue.Status.OPEN)
     received = (
         issues.filter(received_at__gte=scope.start, received_at__lt=scope.end)
-        .values("village_id", day=_local_day("received_at"))
+        .values("village_id", day=local_day("received_at"))
         .annotate(
             den=Count("pk"), num=Count("pk", filter=RESOLVED), open=Count("pk", filter=is_open),
             overdue=Count("pk", filter=overdue_q(scope.now)),
@@ -145,7 +143,7 @@ def ledger(scope):
         cell["issues_overdue"] += r["overdue"]
     answered = (
         issues.filter(ended_at__gte=scope.start, ended_at__lt=scope.end)
-        .values("village_id", day=_local_day("ended_at"))
+        .values("village_id", day=local_day("ended_at"))
         .annotate(den=Count("pk"), num=Count("pk", filter=ANSWERED))
     )
     for r in answered:
@@ -154,7 +152,7 @@ def ledger(scope):
         cell["feedback_den"] += r["den"]
     given = (
         ratings(scope.start, scope.end).filter(issue__village__town__in=scope.towns)
-        .values("issue__village_id", day=_local_day("at"))
+        .values("issue__village_id", day=local_day("at"))
         .annotate(den=Count("pk"), num=Count("pk", filter=SATISFIED))
     )
     for r in given:

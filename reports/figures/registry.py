@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,11 @@ from visits.selectors import visited_since
 
 def aware(day):
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def local_day(field):
+    """The local date of a moment's field, as the figures cut periods (Asia/Shanghai)."""
+    return TruncDate(field, tzinfo=timezone.get_current_timezone())
 
 
 # The rows each metric counts and its numerator's condition, shared by the snapshots'

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from liaison.tests.test_celery_worker import VISIBILITY_TIMEOUT, emptied, start_worker, stop, wait_for
+from liaison.tests.test_celery_worker import VISIBILITY_TIMEOUT, emptied, start_worker, stop, wait_for, waits_on
 from reports import periods as P
 from reports.figures import selectors, services, tasks
 from reports.models import Refresh, Unit
@@ -66,21 +66,12 @@ def test_a_worker_killed_mid_refresh_leaves_the_previous_figures(tworld, queue):
     # The refresh reads the liaison days early on: held here, its worker is certainly mid-task.
     holder.cursor().execute("LOCK TABLE teams_liaisonday IN ACCESS EXCLUSIVE MODE")
 
-    def worker_waits():
-        with connection.cursor() as cursor:
-            # By the lock asked, not the query's text: the refresh's statement is longer than the
-            # part of it pg_stat_activity keeps.
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = 'teams_liaisonday'::regclass "
-                           "AND NOT granted AND database = (SELECT oid FROM pg_database "
-                           "WHERE datname = current_database())")
-            return cursor.fetchone()[0] > 0
-
     first = start_worker(queue, **env)
     second = None
     try:
         refresh = services.start_full_refresh(tworld.county)
         tasks.dispatch_full_refresh(refresh)
-        wait_for(worker_waits, 60, "the worker never started the refresh")
+        wait_for(lambda: waits_on("teams_liaisonday"), 60, "the worker never started the refresh")
         time.sleep(VISIBILITY_TIMEOUT)
         first.kill()
         first.wait(timeout=10)

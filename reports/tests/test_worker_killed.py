@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from issues.models import Category, Issue
-from liaison.tests.test_celery_worker import database_url, emptied, start_worker, stop, wait_for
+from liaison.tests.test_celery_worker import database_url, emptied, start_worker, stop, wait_for, waits_on
 from reports.excel import exports
 from reports.figures import services, tasks
 from reports.models import Refresh
@@ -29,17 +29,6 @@ SWEEP = 1
 
 def locked(holder, table):
     holder.cursor().execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
-
-
-def waits_on(table):
-    """The worker waits for the lock held on `table`: found by the lock, as its statement's text
-    may be longer than pg_stat_activity keeps (the grid's starts with its periods)."""
-    with connection.cursor() as cursor:
-        # By the lock asked, not the query's text: the refresh's statement is longer than the part
-        # of it pg_stat_activity keeps.
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE relation = %s::regclass AND NOT granted "
-                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())", [table])
-        return cursor.fetchone()[0] > 0
 
 
 @pytest.mark.celery_worker

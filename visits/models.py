@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from teams.models import Team, Village
+from teams.models import Membership, Team, Village
 from visits.validators import mask_id_number, mask_phone, validate_id_number, validate_phone
 
 
@@ -103,3 +104,61 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.village} · {self.date}"
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def active_on(self, day):
+        """Assignments in force on `day`: their own dates and their membership's cover it (an
+        assignment ends when its member's membership does, without a write)."""
+        return self.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
+            Q(membership__end_date__isnull=True) | Q(membership__end_date__gte=day),
+            start_date__lte=day, membership__start_date__lte=day,
+        )
+
+
+class Assignment(models.Model):
+    """定点联系: a household is the named member's to visit, from a day until a day. Kept like
+    memberships: a change ends one row and starts another, so who had whom is never lost."""
+
+    household = models.ForeignKey(Household, models.PROTECT, related_name="assignments", verbose_name=_("household"))
+    membership = models.ForeignKey(
+        Membership, models.PROTECT, related_name="assignments", verbose_name=_("member")
+    )
+    start_date = models.DateField(_("start date"))
+    # Inclusive, as a membership's. A row ended the day before it started was withdrawn the day
+    # it was made (a wrong pick corrected): kept, never in force.
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("assigned by")
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("ended by"),
+    )
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("household assignment")
+        verbose_name_plural = _("household assignments")
+        ordering = ["household", "start_date", "pk"]
+        indexes = [
+            models.Index(fields=["membership", "end_date"]),
+            models.Index(fields=["household", "end_date"]),
+        ]
+
+    def __str__(self):
+        return f"{self.household} → {self.membership.user}"
+
+    @property
+    def ends_on(self):
+        """The last day in force: its own end or its membership's, whichever is first."""
+        ends = [day for day in (self.end_date, self.membership.end_date) if day is not None]
+        return min(ends, default=None)
+
+    def is_active_on(self, day):
+        ends_on = self.ends_on
+        return self.start_date <= day and self.membership.start_date <= day and (ends_on is None or ends_on >= day)

@@ -3,9 +3,11 @@ the town office, the county's organization department) see them; the village's t
 town office keep the household roll; visits are logged by the team's members; full phone and
 ID numbers are read by the village's own team."""
 
+from django.db.models import Q
+
 from teams.models import Team, Village
 from teams.scope import Villages, register, scope_for
-from visits.models import Household, HouseholdTag, Visit
+from visits.models import Assignment, Household, HouseholdTag, Visit
 
 
 def roll_keepers(s):
@@ -46,6 +48,30 @@ def shows_personal_data(s, village):
     return s.handles(team_id=team.pk if team is not None else None)
 
 
+def assigners(s):
+    """The villages whose households the user assigns to members (定点联系): the teams they lead,
+    their town office's villages."""
+    return Villages(team_ids=s.leader_team_ids, town_ids=s.office_town_ids, every=s.is_admin)
+
+
+def may_assign(user, team):
+    """Whether the user assigns the households of this team's village: its leader, its town
+    office, an administrator."""
+    return assigners(scope_for(user)).covers(team.village)
+
+
+def assigning_teams(user):
+    """The teams whose households the user assigns, as a queryset."""
+    return Team.objects.filter(assigners(scope_for(user)).q("village__"))
+
+
+def assignment_watchers(s):
+    """The villages whose every assignment the user sees: those they assign, and the organization
+    department's county (a member sees their own only)."""
+    return Villages(team_ids=s.leader_team_ids, town_ids=s.office_town_ids, county_ids=s.org_county_ids,
+                    every=s.is_admin)
+
+
 def _in_villages(s, qs):
     return qs.filter(s.working_villages.q("village__"))
 
@@ -53,3 +79,10 @@ def _in_villages(s, qs):
 register(HouseholdTag, visible=lambda s, qs: qs, changeable=lambda s, qs: qs.none())
 register(Household, visible=_in_villages, changeable=lambda s, qs: qs.filter(roll_keepers(s).q("village__")))
 register(Visit, visible=_in_villages, changeable=lambda s, qs: qs.filter(team__in=s.member_team_ids))
+register(
+    Assignment,
+    visible=lambda s, qs: qs.filter(
+        Q(membership__user_id=s.user_id) | assignment_watchers(s).q("household__village__")
+    ),
+    changeable=lambda s, qs: qs.filter(assigners(s).q("household__village__")),
+)

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from teams import scope
 from teams.models import Membership, User, Village
-from visits.models import Household, HouseholdTag, Visit
+from visits.models import Assignment, Household, HouseholdTag, Visit
 from visits.scope import loggable_teams, personal_data_villages
 
 VisitHousehold = Visit.households.through
@@ -26,6 +26,19 @@ def visited_since(start, until=None):
     return Exists(
         VisitHousehold.objects.filter(household=OuterRef("pk"), visit__kind=Visit.Kind.HOUSEHOLD, **days)
     )
+
+
+def assigned_on(day):
+    """Exists(an assignment of the outer household in force on `day`)."""
+    return Exists(Assignment.objects.active_on(day).filter(household=OuterRef("pk")))
+
+
+def unassigned(households, day=None):
+    """Of `households`, those on the roll on `day` (default today) that no member has: listed
+    until someone takes them (a member's assignments end with their membership)."""
+    day = day or timezone.localdate()
+    return (households.filter(registered_on__lte=day).filter(Q(is_active=True) | Q(moved_out_on__gte=day))
+            .exclude(assigned_on(day)))
 
 
 def working_villages(user):

@@ -17,12 +17,19 @@ from django.utils import timezone
 from liaison import replica as replica_router
 from reports.models import PendingChange
 
-HEARTBEAT_KEY = "worker-heartbeat"
+HEARTBEAT_KEY = "worker-heartbeat:{queue}"
 
 
-def beat():
-    """A worker's sign of life, written by the beat-scheduled task `liaison.tasks.heartbeat`."""
-    cache.set(HEARTBEAT_KEY, time.time(), timeout=None)
+def queues():
+    """Every queue some worker must read: each kind of work's (settings.WORK) and the default."""
+    return [*settings.WORK, settings.CELERY_TASK_DEFAULT_QUEUE]
+
+
+def beat(queue=None):
+    """A worker's sign of life on `queue` (every queue when None), written by the beat-scheduled
+    task `liaison.tasks.heartbeat`, which beat sends once to each queue."""
+    for name in [queue] if queue else queues():
+        cache.set(HEARTBEAT_KEY.format(queue=name), time.time(), timeout=None)
 
 
 def database():
@@ -57,11 +64,16 @@ def redis_server():
 
 
 def worker():
-    beaten = cache.get(HEARTBEAT_KEY)
-    if beaten is None:
-        return False, {"error": "no heartbeat"}
-    age = round(time.time() - beaten, 1)
-    return age <= settings.HEALTH_WORKER_STALE_SECONDS, {"age_seconds": age}
+    """A worker reads each queue: every queue's heartbeat is fresh. A queue nobody reads (its
+    workers down, or never started with its -Q) is named; `age_seconds` is the oldest's."""
+    now, ages = time.time(), {}
+    for name, beaten in cache.get_many([HEARTBEAT_KEY.format(queue=q) for q in queues()]).items():
+        ages[name.split(":", 1)[1]] = round(now - beaten, 1)
+    stale = [q for q in queues() if ages.get(q) is None or ages[q] > settings.HEALTH_WORKER_STALE_SECONDS]
+    details = {"age_seconds": max(ages.values(), default=None), "queues": {q: ages.get(q) for q in queues()}}
+    if stale:
+        details["error"] = "no fresh heartbeat: " + ", ".join(stale)
+    return not stale, details
 
 
 def pending_changes():

@@ -4,6 +4,6 @@ from liaison import health
 
 
 @shared_task
-def heartbeat():
-    """Beat schedules it: /healthz reads how long ago a worker last ran it."""
-    health.beat()
+def heartbeat(queue=None):
+    """Beat sends it to every queue: /healthz reads how long ago a worker of each last ran it."""
+    health.beat(queue)

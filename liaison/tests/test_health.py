@@ -27,9 +27,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def beaten():
     """A worker has just run the heartbeat task (as beat has it do every 30 s)."""
-    heartbeat()
+    for queue in health.queues():
+        heartbeat(queue)
     yield
-    cache.delete(health.HEARTBEAT_KEY)
+    forget_heartbeats()
+
+
+def forget_heartbeats():
+    cache.delete_many([health.HEARTBEAT_KEY.format(queue=q) for q in health.queues()])
 
 
 def closed_port():
@@ -50,17 +55,33 @@ def test_healthy_is_200_with_every_check_and_no_login(client, beaten):
 
 
 def test_no_heartbeat_fails_the_worker_check(client):
-    cache.delete(health.HEARTBEAT_KEY)
+    forget_heartbeats()
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["failing"] == ["worker"]
 
 
 def test_a_stale_heartbeat_fails_it(client, beaten, settings):
-    cache.set(health.HEARTBEAT_KEY, time.time() - settings.HEALTH_WORKER_STALE_SECONDS - 5, timeout=None)
+    cache.set(health.HEARTBEAT_KEY.format(queue="exports"), time.time() - settings.HEALTH_WORKER_STALE_SECONDS - 5,
+              timeout=None)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["checks"]["worker"]["ok"] is False
+    check = response.json()["checks"]["worker"]
+    assert check["ok"] is False
+    assert check["error"] == "no fresh heartbeat: exports"
+    assert check["age_seconds"] > settings.HEALTH_WORKER_STALE_SECONDS
+
+
+def test_beat_sends_a_heartbeat_to_every_queue_and_a_worker_answers_on_its_own(settings):
+    """Each queue's heartbeat goes to that queue, whatever the routes say: a worker that reads
+    only `figures` beats for `figures` alone."""
+    from celery import current_app
+
+    entries = {e["args"][0]: e for e in settings.CELERY_BEAT_SCHEDULE.values() if e["task"].endswith("heartbeat")}
+    assert set(entries) == set(health.queues()) == {"figures", "exports", "sweeps", "celery"}
+    for queue, entry in entries.items():
+        route = current_app.amqp.router.route(dict(entry["options"]), entry["task"], entry["args"])
+        assert route["queue"].name == queue
 
 
 def test_a_change_the_figures_have_not_caught_up_with_fails_once_it_is_old(client, beaten, settings):
@@ -92,7 +113,7 @@ def test_a_dead_redis_is_a_503_naming_it_not_a_500(client, settings):
 
 
 def test_a_probe_may_ask_only_some_checks(client):
-    cache.delete(health.HEARTBEAT_KEY)  # the worker would fail, but is not asked
+    forget_heartbeats()  # the worker would fail, but is not asked
     response = client.get("/healthz?checks=database,redis")
     assert response.status_code == 200
     assert set(response.json()["checks"]) == {"database", "redis"}

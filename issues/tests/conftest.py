@@ -3,6 +3,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis
+from django.conf import settings
 from PIL import Image
 from pillow_heif import register_heif_opener
 
@@ -105,3 +107,18 @@ def at_county(world, at_town):
     """The same issue with 信访局 called in by the town office."""
     services.escalate(issue=at_town, by=world.town_office, reason="需县级部门协调", department=world.dept1)
     return reload(at_town)
+
+
+def forget_public_counters():
+    """Drop this suite's rate-limit counters and kept lookups, and nothing else: the Redis database
+    may hold other tests' data (Celery's broker shares it)."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(client.scan_iter(match="*public-lookup:*"))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture
+def fresh_public_counters():
+    """The public pages' rate limits start from nothing (their tests' `pytestmark`)."""
+    forget_public_counters()

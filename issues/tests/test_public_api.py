@@ -5,7 +5,9 @@ import time_machine
 
 from issues import services
 from issues.tests.conftest import at
-from issues.tests.test_public_lookup import forget_public_counters, missing_code
+from issues.tests.test_public_lookup import missing_code
+
+pytestmark = pytest.mark.usefixtures("fresh_public_counters")
 
 URL = "/api/v1/public/issue-status/"
 FIELDS = {
@@ -13,11 +15,6 @@ FIELDS = {
     "responsible_name", "responsible_role", "due_at", "is_overdue", "result", "result_kind", "feedback_note",
     "feedback_at", "satisfaction", "satisfaction_label", "rated_at", "can_rate", "timeline",
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_public_counters()
 
 
 def post(api, code, last4):

@@ -9,7 +9,7 @@ from django.utils import translation
 
 from issues import codes, ratelimit, services
 from issues.models import Category, Issue
-from issues.tests.test_public_lookup import forget_public_counters
+from issues.tests.conftest import forget_public_counters
 from teams.models import Membership, User
 from teams.seed import TEAM_SHAPE
 

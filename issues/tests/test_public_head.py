@@ -4,12 +4,8 @@ messaging apps' previews send HEAD first), with no body."""
 import pytest
 
 from issues import public
-from issues.tests.test_public_lookup import forget_public_counters
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_public_counters()
+pytestmark = pytest.mark.usefixtures("fresh_public_counters")
 
 
 def public_addresses(world, issue):

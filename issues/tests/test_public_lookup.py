@@ -8,7 +8,6 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-import redis
 import time_machine
 from django.conf import settings
 from django.core.cache import cache
@@ -19,23 +18,11 @@ from issues import codes, ratelimit, services
 from issues.models import Issue
 from issues.tests.conftest import at
 
+pytestmark = pytest.mark.usefixtures("fresh_public_counters")
+
 LOOKUP = "/public/lookup/"
 NEUTRAL = "没有找到与该查询码和联系电话后四位相符的问题"
 TYPO = "查询码有误"
-
-
-def forget_public_counters():
-    """Drop this suite's rate-limit counters and kept lookups, and nothing else: the Redis database
-    may hold other tests' data (Celery's broker shares it)."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    keys = list(client.scan_iter(match="*public-lookup:*"))
-    if keys:
-        client.delete(*keys)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_public_counters()
 
 
 def lookup(client, code, last4):

@@ -5,8 +5,10 @@ import redis
 from django.conf import settings
 
 from issues import ratelimit, services
-from issues.tests.test_public_lookup import forget_public_counters, missing_code
+from issues.tests.test_public_lookup import missing_code
 from visits.models import Household
+
+pytestmark = pytest.mark.usefixtures("fresh_public_counters")
 
 MARKERS = {
     "reporter name": "司马标记甲",
@@ -20,11 +22,6 @@ MARKERS = {
     "internal note": "标记内部备注戊",
     "escalation internal note": "标记上报内部备注己",
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_public_counters()
 
 
 def test_no_personal_data_on_any_public_page_or_api_answer(world, register, client, api_as):

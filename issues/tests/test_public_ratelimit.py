@@ -12,14 +12,11 @@ from django.core.cache.backends.redis import RedisCache
 from issues import public, ratelimit, services
 from issues.tests.conftest import at
 from issues.tests.test_concurrency import run_together
-from issues.tests.test_public_lookup import forget_public_counters, missing_code
+from issues.tests.test_public_lookup import missing_code
+
+pytestmark = pytest.mark.usefixtures("fresh_public_counters")
 
 LIMITED = "查询失败次数过多"
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_public_counters()
 
 
 def lookup(client, code, last4, address="203.0.113.7"):

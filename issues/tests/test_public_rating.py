@@ -9,12 +9,8 @@ import time_machine
 from issues import public, services
 from issues.models import Event, Issue
 from issues.tests.conftest import at
-from issues.tests.test_public_lookup import forget_public_counters
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_public_counters()
+pytestmark = pytest.mark.usefixtures("fresh_public_counters")
 
 
 def status_page(client, issue):

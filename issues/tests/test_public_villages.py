@@ -8,14 +8,10 @@ import time_machine
 
 from issues import public_views
 from issues.tests.conftest import at
-from issues.tests.test_public_lookup import forget_public_counters
 from teams import services as team_services
 from teams.models import LiaisonDay, Membership, Role, Team
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_public_counters()
+pytestmark = pytest.mark.usefixtures("fresh_public_counters")
 
 
 @time_machine.travel(at(2026, 11, 16, 9, 0), tick=False)

@@ -11,12 +11,8 @@ from django.urls import reverse
 from issues import public, public_views, services
 from issues.models import Issue
 from issues.tests.conftest import at
-from issues.tests.test_public_lookup import forget_public_counters
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forget_public_counters()
+pytestmark = pytest.mark.usefixtures("fresh_public_counters")
 
 
 @pytest.fixture

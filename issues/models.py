@@ -49,8 +49,9 @@ class Level(models.TextChoices):
 # page after a cursor is one row comparison an index range answers (core/pagination.py): an open
 # issue's time left before a far date (the sooner due, the larger), a finished one's time since it,
 # negative (the later due, the larger, and below every open one). On PostgreSQL an index of the
-# same expression serves it (created by migration 0011 only there). An issue has its due time from
-# the commit that registers it on: the Coalesce only keeps the key from ever being null.
+# same expression serves it, and another the open issues alone (migration 0011, only there). An
+# issue has its due time from the commit that registers it on: the Coalesce only keeps the key
+# from ever being null.
 LEDGER_FAR = datetime(3000, 1, 1, tzinfo=UTC)
 LEDGER_KEY = Coalesce(
     Case(
@@ -143,6 +144,9 @@ class Issue(models.Model):
         ordering = ["due_at", "pk"]
         indexes = [
             models.Index(fields=["village", "status"]),
+            # A county's count (the ledger's first page, the ratings' scope): its villages' issues,
+            # and those the user registered, by id, read from the index alone.
+            models.Index(fields=["village", "id"], name="issue_village_id"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["first_responder", "status"]),
             models.Index(fields=["received_at"]),
@@ -293,8 +297,9 @@ class Event(models.Model):
         verbose_name_plural = _("timeline events")
         ordering = ["issue", "at", "pk"]
         # The ratings list's order: a cursor reads a range of it, not every event of the county.
+        # With the issue (PostgreSQL), the first page's count of a scope is read from the index alone.
         indexes = [
-            models.Index(fields=["at", "id"], condition=Q(kind="rated"), name="event_rated_at"),
+            models.Index(fields=["at", "id"], condition=Q(kind="rated"), include=["issue"], name="event_rated_at"),
             # The ledger's "reopened" flag, part of each page's query: the few reopened issues, not
             # every event, are read for it.
             models.Index(fields=["issue"], condition=Q(kind="reopened"), name="event_reopened"),

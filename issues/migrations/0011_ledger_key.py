@@ -9,16 +9,19 @@ from django.db.models.functions import Coalesce
 # state, as 0008's was (SQLite, the no-service demo, has no use for it). The expression is written
 # out here, as it stood: a later change of LEDGER_KEY needs a migration like this one.
 FAR = datetime(3000, 1, 1, tzinfo=UTC)
-LEDGER_INDEX = models.Index(
-    Coalesce(
-        models.Case(
-            models.When(status="open", then=models.Value(FAR) - models.F("due_at")),
-            default=models.F("due_at") - models.Value(FAR),
-        ),
-        models.Value(timedelta(0)),
-    ).desc(),
-    models.F("id").desc(),
-    name="issue_ledger_key",
+LEDGER_KEY = Coalesce(
+    models.Case(
+        models.When(status="open", then=models.Value(FAR) - models.F("due_at")),
+        default=models.F("due_at") - models.Value(FAR),
+    ),
+    models.Value(timedelta(0)),
+)
+LEDGER_INDEX = models.Index(LEDGER_KEY.desc(), models.F("id").desc(), name="issue_ledger_key")
+# The open issues alone, in the same order: the lists of open ones (the ledger's open, overdue and
+# due-soon filters, the queues) read a few hundred rows in order instead of passing over every
+# finished issue of the county to find them.
+OPEN_INDEX = models.Index(
+    LEDGER_KEY.desc(), models.F("id").desc(), condition=models.Q(status="open"), name="issue_ledger_open"
 )
 OLD_INDEX = models.Index(
     models.Case(models.When(status="open", then=models.Value(0)), default=models.Value(1)).asc(),
@@ -34,11 +37,13 @@ def create_index(apps, schema_editor):
         issue = apps.get_model("issues", "Issue")
         schema_editor.remove_index(issue, OLD_INDEX)
         schema_editor.add_index(issue, LEDGER_INDEX)
+        schema_editor.add_index(issue, OPEN_INDEX)
 
 
 def drop_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         issue = apps.get_model("issues", "Issue")
+        schema_editor.remove_index(issue, OPEN_INDEX)
         schema_editor.remove_index(issue, LEDGER_INDEX)
         schema_editor.add_index(issue, OLD_INDEX)
 

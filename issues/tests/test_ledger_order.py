@@ -64,18 +64,29 @@ def test_walking_the_ledger_by_cursor_reads_that_order_both_ways(world, ledger, 
     assert [code for page in pages for code in page] == ledger
 
 
-def test_a_page_after_a_cursor_is_a_range_of_the_ledgers_index(world, ledger, api_as):
-    api = api_as(world.admin)
-    after = api.get("/api/v1/issues/?page_size=3").json()["next"]
+def page_plan(api, link, rows):
+    """The plan of the query reading the page's rows at `link`, as for a county's ledger (a few
+    rows are read whole however they are indexed)."""
     with CaptureQueriesContext(connection) as captured:
-        assert api.get(after).status_code == 200
-    page_query = next(q["sql"] for q in captured.captured_queries if q["sql"].endswith("LIMIT 4"))
-    # A seven-row table is read whole however it is indexed: plan as for a county's ledger.
+        assert api.get(link).status_code == 200
+    page_query = next(q["sql"] for q in captured.captured_queries if q["sql"].endswith(f"LIMIT {rows + 1}"))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute("EXPLAIN " + page_query)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_a_page_after_a_cursor_is_a_range_of_the_ledgers_index(world, ledger, api_as):
+    api = api_as(world.admin)
+    plan = page_plan(api, api.get("/api/v1/issues/?page_size=3").json()["next"], 3)
     assert "Index Scan using issue_ledger_key" in plan and "Sort" not in plan, plan
     # The cursor bounds the scan (an index condition), it does not filter rows read from the start.
     assert "Index Cond: (ROW(COALESCE(" in plan, plan
+
+
+def test_the_open_and_overdue_lists_read_only_the_open_issues(world, ledger, api_as):
+    api = api_as(world.org_department)
+    for query in ("status=open", "overdue=true"):
+        plan = page_plan(api, f"/api/v1/issues/?{query}&page_size=2", 2)
+        assert "Index Scan using issue_ledger_open" in plan and "Sort" not in plan, (query, plan)

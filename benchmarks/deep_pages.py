@@ -13,7 +13,8 @@ again: a cursor does not hold the page size); a list shorter than 10,050 rows is
 last full page, and the row it starts at is printed. Requests go through the whole stack with DRF's
 test client, authenticated without a token or a session; the pages sign in (a session row): run it
 on a copy. BENCH_REQUESTS sets
-the requests per row (20), BENCH_USER the user (admin). Expectation: the deep page costs what page 1
+the requests per row (20), BENCH_USER the user (admin), BENCH_DEPTH the depth in pages of 50 (200:
+row 10,001; 500 reaches row 25,001 of the ledger's 29,000). Expectation: the deep page costs what page 1
 costs — the same queries, and its plan reads an index range (no Sort of the scope)."""
 
 import html
@@ -43,7 +44,7 @@ from rest_framework.test import APIClient  # noqa: E402
 from teams.models import Village  # noqa: E402
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "20"))
-DEPTH = 200
+DEPTH = int(os.environ.get("BENCH_DEPTH", "200"))
 SIZE = 50
 LISTS = [
     ("steps", "api:step-list"),

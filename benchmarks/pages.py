@@ -8,6 +8,10 @@ changelists (every registered model) and every /api/v1/ list (the deep pages, re
     vacuumdb --analyze liaison_dg_perf        # as autovacuum leaves a production database
     DATABASE_URL=postgres://…/liaison_dg_perf .venv/bin/python benchmarks/pages.py
 
+As production runs (README: Production): LIAISON_PRODUCTION=1 with a SECRET_KEY, ALLOWED_HOSTS=testserver
+(the test client's host), SECURE_SSL_REDIRECT=0 (the test client speaks plain HTTP, as behind the
+proxy), REDIS_URL (the cache) and `manage.py collectstatic` first (production's static manifest).
+
 Each (page, persona) the persona may open (answered 200) is asked BENCH_REQUESTS times (20) with
 Django's test client through the whole stack (middleware, view, queries, template or
 serializer), after freezing what the process loaded to start as each gunicorn worker does

@@ -12,9 +12,11 @@ import datetime
 import json
 
 from django.core.exceptions import ValidationError as FieldRefusal
-from django.db.models import F, OrderBy, Q
+from django.db.models import F, OrderBy, Q, Value
 from django.db.models.expressions import Col
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import Coalesce
+from django.utils.duration import duration_iso_string
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
@@ -55,9 +57,22 @@ def _same(name, value):
     return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
 
 
+def _never_null(expression):
+    """Whether a sort key is never null: a column that is not, or a Coalesce with a value that is not."""
+    if isinstance(expression, Col):
+        return not expression.target.null
+    if isinstance(expression, Value):
+        return expression.value is not None
+    if isinstance(expression, Coalesce):
+        return any(_never_null(e) for e in expression.get_source_expressions())
+    return False
+
+
 def _encode(value):
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return duration_iso_string(value)
     return value
 
 
@@ -118,14 +133,11 @@ class Pages(BasePagination):
         return rows
 
     def _beyond(self, queryset, names, keys, values, forward):
-        """The rows after `values` (before them going back). When every key is a column that is
-        never null and all run one way, a row comparison that an index on those columns reads
-        as a range; otherwise the same condition spelled out key by key."""
+        """The rows after `values` (before them going back). When no key can be null and all run
+        one way, a row comparison that an index on those keys (columns or expressions) reads as a
+        range; otherwise the same condition spelled out key by key."""
         directions = {descending for _e, descending, _n in keys}
-        plain = all(
-            isinstance(queryset.query.annotations[name], Col) and not queryset.query.annotations[name].target.null
-            for name in names
-        )
+        plain = all(_never_null(queryset.query.annotations[name]) for name in names)
         if plain and len(directions) == 1 and None not in values:
             lookup = TupleLessThan if directions.pop() == forward else TupleGreaterThan
             return lookup(Tuple(*(F(name) for name in names)), tuple(values))

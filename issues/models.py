@@ -2,11 +2,13 @@
 notifications to the people concerned, and deadline alerts."""
 
 import secrets
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -43,14 +45,22 @@ class Level(models.TextChoices):
 
 
 # The ledger's order: open issues first, soonest due (overdue) on top; then the finished ones,
-# latest due first. On PostgreSQL an index of the same expressions serves it (created by migration
-# 0008 only there: SQLite cannot index NULLS LAST).
-LEDGER_ORDER = (
-    Case(When(status="open", then=Value(0)), default=Value(1)).asc(),
-    Case(When(status="open", then=F("due_at"))).asc(nulls_last=True),
-    F("due_at").desc(nulls_last=True),
-    F("id").desc(),
+# latest due first; among equals the later registered first. One key read going down, so that a
+# page after a cursor is one row comparison an index range answers (core/pagination.py): an open
+# issue's time left before a far date (the sooner due, the larger), a finished one's time since it,
+# negative (the later due, the larger, and below every open one). On PostgreSQL an index of the
+# same expression serves it, and another the open issues alone (migration 0011, only there). An
+# issue has its due time from the commit that registers it on: the Coalesce only keeps the key
+# from ever being null.
+LEDGER_FAR = datetime(3000, 1, 1, tzinfo=UTC)
+LEDGER_KEY = Coalesce(
+    Case(
+        When(status="open", then=Value(LEDGER_FAR) - F("due_at")),
+        default=F("due_at") - Value(LEDGER_FAR),
+    ),
+    Value(timedelta(0)),
 )
+LEDGER_ORDER = (LEDGER_KEY.desc(), F("id").desc())
 
 
 def overdue_q(now):
@@ -134,6 +144,9 @@ class Issue(models.Model):
         ordering = ["due_at", "pk"]
         indexes = [
             models.Index(fields=["village", "status"]),
+            # A county's count (the ledger's first page, the ratings' scope): its villages' issues,
+            # and those the user registered, by id, read from the index alone.
+            models.Index(fields=["village", "id"], name="issue_village_id"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["first_responder", "status"]),
             models.Index(fields=["received_at"]),
@@ -284,8 +297,9 @@ class Event(models.Model):
         verbose_name_plural = _("timeline events")
         ordering = ["issue", "at", "pk"]
         # The ratings list's order: a cursor reads a range of it, not every event of the county.
+        # With the issue (PostgreSQL), the first page's count of a scope is read from the index alone.
         indexes = [
-            models.Index(fields=["at", "id"], condition=Q(kind="rated"), name="event_rated_at"),
+            models.Index(fields=["at", "id"], condition=Q(kind="rated"), include=["issue"], name="event_rated_at"),
             # The ledger's "reopened" flag, part of each page's query: the few reopened issues, not
             # every event, are read for it.
             models.Index(fields=["issue"], condition=Q(kind="reopened"), name="event_reopened"),

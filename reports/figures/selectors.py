@@ -6,12 +6,12 @@ from datetime import timedelta
 from functools import partial, reduce
 from operator import or_
 
-from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import LessThan
 from django.utils import timezone
 
-from issues.models import Issue
+from issues.models import Issue, Step
 from reports import periods as P
 from reports import scope as reports_scope
 from reports.figures import registry, services, units
@@ -157,12 +157,14 @@ def current_issues(user, unit, unit_id, now):
     """The unit's issues open and overdue at `now` (`Issue.objects.overdue`), within what the
     user sees: a department's queue, or the issues of a team's, a town's or the county's
     villages, whoever handles them. Counted live: a snapshot counts the issues received in its
-    period. One query: the first open issues, soonest due (the overdue ones) first, each
-    carrying both counts."""
+    period. Two queries: the first open issues, soonest due (the overdue ones) first, each
+    carrying both counts; then their steps in hand and handlers (joined, they made planning the
+    first, with its three scoped subqueries, cost more than running it)."""
     issues = scope.visible(user, Issue).open().filter(units.of(unit).issues(unit_id))
     rows = list(
         issues.annotate(open_count=_count(issues), overdue_count=_count(issues.overdue(now)))
-        .select_related("village__town", "current_step__town", "current_step__department", "current_step__team")
+        .select_related("village__town")
+        .prefetch_related(Prefetch("current_step", queryset=Step.objects.select_related("town", "department", "team")))
         .defer("description", "result", "feedback_note", "satisfaction_comment")
         .order_by(F("due_at").asc(nulls_last=True), "pk")[:HIGHLIGHTS_SHOWN]
     )

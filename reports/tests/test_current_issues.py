@@ -174,3 +174,23 @@ def test_a_department_dashboard_takes_a_constant_number_of_queries(world, dept_q
     with django_assert_max_num_queries(queries):
         html = client.get(url).content.decode()
     assert current(html)["open"][0] == 10
+
+
+def test_the_county_dashboard_lists_overdue_issues_in_the_same_queries_however_many(
+        world, december, as_user, django_assert_max_num_queries):
+    client = as_user(world.org_department)
+    url = dashboard_url(Unit.COUNTY, world.county)
+    client.get(url)  # the session's first read
+    with django_assert_max_num_queries(16) as few:
+        shown = len(listed_codes(client.get(url).content.decode()))
+    for n, (village, by) in enumerate([(world.village_a, world.cadre), (world.village_c, world.other_cadre)] * 2):
+        ledger.register(
+            by=by, village=village, category=Category.objects.first(), title=f"逾期{n}", description="详情",
+            source=Issue.Source.PHONE, reporter_name="王秀英", reporter_phone="13912345678",
+            received_at=moment(11, 16 + n),
+        )
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = client.get(url).content.decode()
+    # Each with its handler (the team in hand), read in the query after the issues'.
+    assert len(listed_codes(html)) == shown + 4
+    assert world.team_c.name in section(html, "highlights")

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,12 +86,27 @@ def _end(assignments, day, by):
     Assignment.objects.bulk_update(assignments, ["end_date", "ended_by", "ended_at"])
 
 
+def _made_by_request(by, client_id):
+    """The rows a request of `by` with this `client_id` (a phone's queued POST) already made, or
+    None. The id is locked first, so two copies of one request sent at once make one change."""
+    if client_id is None:
+        return None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(7302, hashtext(%s))", [str(client_id)])
+    made = list(Assignment.objects.filter(client_id=client_id, assigned_by=by).order_by("pk"))
+    return made or None
+
+
 @transaction.atomic
-def assign(*, by, team, households, member, on=None, pair=False):
+def assign(*, by, team, households, member, on=None, pair=False, client_id=None):
     """Make `member` (a user) the named contact of `households` (on the roll of the team's
     village) from `on` (default today). Each household's other members end the day before,
-    unless `pair` keeps one beside the new one. Returns the new assignments."""
+    unless `pair` keeps one beside the new one. Returns the new assignments; a repeat of a
+    request's `client_id` changes nothing and returns what the first made."""
     check_assigner(by, team)
+    if (made := _made_by_request(by, client_id)) is not None:
+        return made
     day = assignment_day(on)
     membership = membership_on(team, member, day)
     households = _lock_households(team, households, day)
@@ -114,7 +129,8 @@ def assign(*, by, team, households, member, on=None, pair=False):
     else:
         _end(current, day, by)
     created = Assignment.objects.bulk_create(
-        [Assignment(household=h, membership=membership, start_date=day, assigned_by=by) for h in households])
+        [Assignment(household=h, membership=membership, start_date=day, assigned_by=by, client_id=client_id)
+         for h in households])
     changes.changed_in_village(team.village_id, day)
     return created
 

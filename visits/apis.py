@@ -20,7 +20,6 @@ from visits.serializers import (
     AssignInputSerializer,
     AssignmentSerializer,
     CountSerializer,
-    DistributedSerializer,
     DistributeInputSerializer,
     HouseholdInputSerializer,
     HouseholdSerializer,
@@ -153,6 +152,11 @@ def _households_of_one_village(user, ids):
     return households, team
 
 
+# A POST's rows, as a plain list (a list serializer would be described as a page).
+ROWS = {"type": "array", "items": {"$ref": "#/components/schemas/Assignment"}}
+GIVEN = {"type": "array", "description": "How many households each member was given.", "items": {
+    "type": "object", "required": ["member", "count"],
+    "properties": {"member": {"type": "integer", "description": "user id"}, "count": {"type": "integer"}}}}
 CHANGE_ANSWERS = {
     403: OpenApiResponse(description="Only the team's leader, its town office and administrators assign."),
     409: OpenApiResponse(description="The households' assignments changed meanwhile; read them again."),
@@ -183,7 +187,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return AssignmentSerializer(rows, many=True).data
 
     @extend_schema(request=AssignInputSerializer,
-                   responses={201: AssignmentSerializer(many=True), **CHANGE_ANSWERS})
+                   responses={201: ROWS, **CHANGE_ANSWERS})
     def create(self, request, *args, **kwargs):
         """Assign `households` (ids, of one village) to `member` (a user id) from `start_date`
         (default today): their other members end the day before, unless `pair`. A repeat of a
@@ -225,8 +229,7 @@ class AssignmentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                      on=fields["start_date"])
         return Response({"count": ended})
 
-    @extend_schema(request=DistributeInputSerializer,
-                   responses={200: DistributedSerializer(many=True), **CHANGE_ANSWERS})
+    @extend_schema(request=DistributeInputSerializer, responses={200: GIVEN, **CHANGE_ANSWERS})
     @action(detail=False, methods=["post"])
     def distribute(self, request):
         """The village's unassigned households shared evenly among `members` (default: every

@@ -130,8 +130,3 @@ class DistributeInputSerializer(serializers.Serializer):
 
 class CountSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="households moved, or assignments ended")
-
-
-class DistributedSerializer(serializers.Serializer):
-    member = serializers.IntegerField()
-    count = serializers.IntegerField(help_text="households given")

@@ -101,6 +101,7 @@ def test_the_list_runs_a_constant_number_of_queries(api_as, world, assigned, dja
     for n in range(30):
         household = HouseholdFactory(village=world.village_a, address=f"西区社区新街{n}号")
         assignments.assign(by=world.leader, team=world.team_a, households=[household], member=world.cadre)
+    # The user's positions, the count and the page (households and members joined), whatever the rows.
     with django_assert_max_num_queries(6):
         answer = api.get(URL, {"page_size": 100})
     assert answer.json()["count"] == 34

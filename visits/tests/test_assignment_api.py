@@ -232,3 +232,15 @@ def test_distribute_evenly(api_as, world, assigned):
     assert max(load.values()) - min(load.values()) <= 1
     assert api.get(URL + "unassigned/", {"team": world.team_a.pk}).json()["count"] == 0
     assert api_as(world.cadre).post(URL + "distribute/", body, format="json").status_code == 403
+
+
+def test_the_admin_shows_the_history_read_only(world, assigned, client):
+    client.force_login(world.admin)
+    page = client.get("/admin/visits/assignment/", {"q": "王秀英", "membership__team__id__exact": world.team_a.pk})
+    assert page.status_code == 200
+    assert "王秀英" in page.content.decode() and "张国强" not in page.content.decode()
+    assert client.get("/admin/visits/assignment/", {"q": "刘伟强"}).status_code == 200
+    assert client.get("/admin/visits/assignment/add/").status_code == 403
+    row = Assignment.objects.filter(household=assigned.wang).get()
+    detail = client.get(f"/admin/visits/assignment/{row.pk}/change/")
+    assert detail.status_code == 200 and 'name="start_date"' not in detail.content.decode()

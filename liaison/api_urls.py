@@ -28,6 +28,7 @@ router.register("steps", issue_apis.StepViewSet, basename="step")
 router.register("ratings", issue_apis.RatingViewSet, basename="rating")
 router.register("inspections", oversight_api.InspectionViewSet, basename="inspection")
 router.register("assessments", oversight_api.AssessmentViewSet, basename="assessment")
+router.register("assignments", visit_apis.AssignmentViewSet, basename="assignment")
 router.register("exports", excel_api.ExportViewSet, basename="export")
 
 urlpatterns = [

@@ -8,6 +8,7 @@ from reports.figures import units
 from reports.models import AssessmentRound, Inspection, Unit
 from teams import scope
 from teams.models import County, Department, Team, Town
+from visits.scope import assigners
 
 # The figures.
 
@@ -150,13 +151,16 @@ _TOWN_OFFICE_IMPORTS = ("households", "roster")
 
 def may_import(user, kind):
     """Whether the user runs this kind of import: households and rosters for the town office
-    (its towns) and administrators; the holiday calendar for those who keep it."""
+    (its towns) and administrators; the holiday calendar for those who keep it; assignments
+    (定点联系) for those who assign households (teams' leaders too)."""
     if kind == "holidays":
         return scope.keeps_calendar(user)
     s = scope.scope_for(user)
+    if kind == "assignments":
+        return not assigners(s).is_empty
     return kind in _TOWN_OFFICE_IMPORTS and (s.is_admin or bool(s.office_town_ids))
 
 
 def imports_offered(user):
     """Whether the user runs any import."""
-    return may_import(user, _TOWN_OFFICE_IMPORTS[0])
+    return may_import(user, _TOWN_OFFICE_IMPORTS[0]) or may_import(user, "assignments")

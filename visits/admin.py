@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from teams.admin import ScopedAdmin
 from teams.scope import scope_for
 from visits import services
-from visits.models import Household, HouseholdTag, Visit
+from visits.models import Assignment, Household, HouseholdTag, Visit
 from visits.scope import shows_personal_data
 
 
@@ -103,3 +103,37 @@ class VisitAdmin(ScopedAdmin):
 
     def view_on_site(self, visit):
         return reverse("visit-detail", args=[visit.pk])
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ScopedAdmin):
+    """Read-only history of 定点联系: assignments change on the pages, through the API or an Excel
+    import, where the services check the team, its members on that date and the roll."""
+
+    list_display = ["household", "member", "team", "start_date", "last_day", "assigned_by", "assigned_at",
+                    "ended_by"]
+    list_filter = ["membership__team", "household__village__town"]
+    search_fields = ["household__head_name", "membership__user__name"]
+    list_select_related = ["household", "membership__user", "membership__team", "assigned_by", "ended_by"]
+    ordering = ["-pk"]
+    fields = ["household", "membership", "start_date", "end_date", "assigned_by", "assigned_at", "ended_by",
+              "ended_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("member"))
+    def member(self, assignment):
+        return assignment.membership.user
+
+    @admin.display(description=_("team"))
+    def team(self, assignment):
+        return assignment.membership.team
+
+    @admin.display(description=_("last day"))
+    def last_day(self, assignment):
+        return assignment.ends_on
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.filters import IdFilter, YesNoFilter
 from visits import selectors
-from visits.models import Household, Visit
+from visits.models import Assignment, Household, Visit
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
@@ -52,3 +52,40 @@ class VisitFilter(django_filters.FilterSet):
             self.filters["cadre"].extra["widget"] = forms.Select(
                 choices=lambda: [("", _("All cadres")), *((user.pk, str(user)) for user in cadres)]
             )
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    team = IdFilter(field_name="membership__team")
+    village = IdFilter(field_name="household__village")
+    town = IdFilter(field_name="household__village__town")
+    member = IdFilter(field_name="membership__user", label="the member's user id")
+    household = IdFilter()
+    active_on = django_filters.DateFilter(method="filter_active_on",
+                                          label="assignments in force on this date (the membership's too)")
+
+    class Meta:
+        model = Assignment
+        fields = ["team", "village", "town", "member", "household", "active_on"]
+
+    def filter_active_on(self, queryset, name, value):
+        return queryset.active_on(value)
+
+
+class UnassignedFilter(django_filters.FilterSet):
+    """The households no member has on a day (`on`, default today), of a village, team or town."""
+
+    village = IdFilter()
+    team = IdFilter(field_name="village__team")
+    town = IdFilter(field_name="village__town")
+    on = django_filters.DateFilter(method="filter_on", label="the day (default today)")
+
+    class Meta:
+        model = Household
+        fields = ["village", "team", "town", "on"]
+
+    def filter_queryset(self, queryset):
+        # Unassigned on the day asked, or today when none is: the rule runs with or without `on`.
+        return selectors.unassigned(super().filter_queryset(queryset), self.form.cleaned_data.get("on"))
+
+    def filter_on(self, queryset, name, value):
+        return queryset

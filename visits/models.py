@@ -138,6 +138,8 @@ class Assignment(models.Model):
         verbose_name=_("ended by"),
     )
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # The creating request's `client_id` (a phone's queued POST): a repeat answers these rows.
+    client_id = models.UUIDField(_("client id"), null=True, blank=True, db_index=True, editable=False)
 
     objects = AssignmentQuerySet.as_manager()
 

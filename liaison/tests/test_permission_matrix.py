@@ -35,7 +35,7 @@ from reports.models import ImportBatch
 from reports.oversight import assessments, inspections
 from teams import scope
 from teams.models import Attendance, AttendanceChange, Holiday, LiaisonDay, Membership, Position, User
-from visits.models import Household, HouseholdTag, Visit
+from visits.models import Assignment, Household, HouseholdTag, Visit
 
 PERSONAS = ["anonymous", "other_cadre", "department", "org_department", "staff"]
 
@@ -133,6 +133,14 @@ EXPECTED = {
     "api:step-detail":                ("401   404   404   200   404", "401   405   405   405   405"),
     "api:rating-list":                ("401   200   200   200   200", "401   405   405   405   405"),
     "api:rating-detail":              ("401   404   404   200   404", "401   405   405   405   405"),
+    # 定点联系: each sees the assignments of what they oversee (their own, as a member); only the
+    # team's leader, its town office and administrators change them, and the households, team and
+    # people named are unknown to those outside the village.
+    "api:assignment-list":            ("401   200   200   200   200", "401   400   400   403   400"),
+    "api:assignment-unassigned":      ("401   200   200   200   200", "401   405   405   405   405"),
+    "api:assignment-reassign":        ("401   405   405   405   405", "401   400   400   403   400"),
+    "api:assignment-unassign":        ("401   405   405   405   405", "401   400   400   403   400"),
+    "api:assignment-distribute":      ("401   405   405   405   405", "401   400   400   403   400"),
     # The dashboards: each is sent to their own; team A's figures and records to the county's
     # organization department only; only it refreshes the county.
     "dashboards":                     ("login 302   302   302   302", "login 405   405   405   405"),
@@ -238,6 +246,7 @@ def admin_object(w, model):
         "attendancechange": AttendanceChange.objects.first(), "holiday": Holiday.objects.first(),
         "householdtag": HouseholdTag.objects.first(), "household": w.home_a, "visit": w.visit_a,
         "category": Category.objects.first(), "issue": w.issue_a, "notification": w.notice,
+        "assignment": Assignment.objects.first(),
     }[model._meta.model_name]
 
 
@@ -330,6 +339,10 @@ def bodies(w):
                                                            assessments.DEFAULT_WEIGHTS.items()}},
         "api:inspection-list": {"team": w.team_a.pk, "date": today, "inspectors": "县委组织部督查组"},
         "api:export-list": {"kind": "issues"},
+        "api:assignment-list": {"households": [w.home_a.pk], "member": w.cadre.pk},
+        "api:assignment-unassign": {"households": [w.home_a.pk]},
+        "api:assignment-reassign": {"team": w.team_a.pk, "from_member": w.cadre.pk, "to_member": w.leader.pk},
+        "api:assignment-distribute": {"team": w.team_a.pk},
     }
 
 
@@ -381,6 +394,7 @@ def state(w, user):
         list(Visit.objects.order_by("pk").values_list("pk", "needs_follow_up")),
         list(Issue.objects.order_by("pk").values_list("pk", "status", "level", "first_responder", "result")),
         Event.objects.count(), Membership.objects.count(), User.objects.count(),
+        list(Assignment.objects.order_by("pk").values_list("pk", "end_date")),
         list(Notification.objects.exclude(user=user).order_by("pk").values_list("pk", "read_at")),
     )
 

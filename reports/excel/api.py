@@ -54,7 +54,7 @@ class ExportKindField(serializers.ChoiceField):
 class ExportRequestSerializer(serializers.Serializer):
     """The kind, and the list's filters as further members of the same object."""
 
-    kind = ExportKindField(help_text="issues, visits, attendance, dashboard or assessment")
+    kind = ExportKindField(help_text="issues, visits, attendance, dashboard, assessment or assignments")
 
     def validate(self, attrs):
         refusals = exports.filter_refusals({k: v for k, v in self.initial_data.items() if k != "kind"})

@@ -1,8 +1,10 @@
-"""Excel imports: households, the teams' rosters (花名册: cadres with their teams and roles) and the
-year's holiday calendar (holidays and make-up working days, 调休), each from its template.
+"""Excel imports: households, the teams' rosters (花名册: cadres with their teams and roles), the
+year's holiday calendar (holidays and make-up working days, 调休) and 定点联系 (each household's
+member), each from its template.
 
 This module reads the file and turns each row's cells into what the owning app's use case takes
-(`visits.services.check_households`, `teams.bulk.check_roster` and `check_holidays`); those
+(`visits.services.check_households`, `teams.bulk.check_roster` and `check_holidays`,
+`visits.assignments.check_assignments`); those
 check every row with the rules of one, match it on its natural key (a household's ID number, or
 its village, head and address; a cadre's mobile number and team; a holiday's date), so the same
 file imported twice changes nothing, and write it. Each problem is reported here with its row,
@@ -28,9 +30,10 @@ from reports.excel.reading import FileRefused, read
 from reports.models import ImportBatch
 from teams import scope
 from teams.bulk import check_holidays, check_roster, import_holidays, import_roster
-from teams.models import Holiday, Role, Team
-from visits.models import MEMBERS_COUNT, HouseholdTag
-from visits.scope import roll_villages
+from teams.models import Holiday, Membership, Role, Team
+from visits.assignments import check_assignments, import_assignments
+from visits.models import MEMBERS_COUNT, Assignment, Household, HouseholdTag
+from visits.scope import assigning_teams, roll_villages
 from visits.services import check_households, import_households
 from visits.validators import MOBILE, normalize_phone
 
@@ -107,6 +110,8 @@ def example_row(kind, user):
         if places:
             row[2], row[3] = places[0]
         row[5] = min(date(today.year, 1, 5), today).isoformat()
+    elif kind == "assignments":
+        _assignment_example(user, row, today)
     else:
         row[0] = date(today.year, 10, 1).isoformat()
     return row
@@ -277,6 +282,63 @@ def _holidays_check(user, report, rows):
     _checked(report, parsed, check_holidays(rows=parsed), names)
 
 
+# 定点联系: each household's member.
+
+YES = {"是", "√", "1", "yes", "true", "y"}
+NO = {"", "否", "0", "no", "false", "n"}
+
+
+def _assigning_villages(user):
+    """{(town name, village name): village} of the villages whose households the user assigns."""
+    teams = assigning_teams(user).select_related("village__town")
+    return {(t.village.town.name, t.village.name): t.village for t in teams}
+
+
+def _assignment_example(user, row, today):
+    """The first household of the first village the user assigns, with its member today (or the
+    team's first member): a row that imports as it is, changing nothing."""
+    places = sorted(_assigning_villages(user).items())
+    if not places:
+        return
+    (row[0], row[1]), village = places[0]
+    household = Household.objects.filter(village=village, is_active=True, registered_on__lte=today).order_by(
+        "address", "pk").first()
+    current = Assignment.objects.active_on(today).filter(household=household).select_related(
+        "membership__user").order_by("start_date", "pk").first() if household else None
+    membership = current.membership if current else village.team.memberships.filter(
+        pk__in=Membership.objects.active_on(today)).select_related("user").order_by("start_date", "pk").first()
+    if household is None or membership is None:
+        return
+    row[2], row[3], row[4] = household.head_name, household.address, ""
+    row[5] = membership.user.phone or membership.user.name or membership.user.username
+    row[6] = ""
+
+
+def _assignments_check(user, report, rows):
+    names = _names("assignments")
+    villages = _assigning_villages(user)
+    parsed = []
+    for number, values, problems in _each_row("assignments", rows, report):
+        town, village_name = values[names["town"]], values[names["village"]]
+        village = villages.get((town, village_name))
+        if village is None and town and village_name:
+            problems.append(Problem(number, names["village"], _(
+                "No village or community %(village)s in %(town)s among those whose households you assign.") % {
+                    "village": village_name, "town": town}))
+        pair = str(values[names["pair"]]).strip().lower()
+        if pair not in YES | NO:
+            problems.append(Problem(number, names["pair"], _("Write 是 for the second member of a pair, or leave "
+                                                             "it empty.")))
+        since = _date(values[names["start_date"]], problems, number, names["start_date"])
+        if problems:
+            village = None  # a row with a cell refused is not checked further
+        parsed.append((number, dict(
+            village=village, head_name=str(values[names["head_name"]]), address=str(values[names["address"]]),
+            id_number=str(values[names["id_number"]]).upper().replace(" ", ""), member=str(values[names["member"]]),
+            start_date=since, pair=pair in YES)))
+    _checked(report, parsed, check_assignments(by=user, rows=parsed), names)
+
+
 # The kinds.
 
 HOUSEHOLD_COLUMNS = [
@@ -305,6 +367,19 @@ HOLIDAY_COLUMNS = [
 ]
 
 
+ASSIGNMENT_COLUMNS = [
+    Column(pgettext_lazy("excel column", "Town"), 12, "罗阳街道", required=True),
+    Column(pgettext_lazy("excel column", "Village"), 13, "西区社区", required=True),
+    Column(pgettext_lazy("excel column", "Head of household"), 11, "王秀英", required=True),
+    Column(pgettext_lazy("excel column", "Address"), 24, "建设路12号"),
+    Column(pgettext_lazy("excel column", "ID number"), 21, "", text=True),
+    Column(pgettext_lazy("excel column", "Member (mobile number or name)"), 16, "13800000002", required=True,
+           text=True),
+    Column(pgettext_lazy("excel column", "From"), 12, "", text=True),
+    Column(pgettext_lazy("excel column", "Pair"), 10, ""),
+]
+
+
 @dataclass
 class Kind:
     label: object
@@ -328,6 +403,13 @@ KINDS = {
                      import_holidays,
                      gettext_lazy("Holiday calendar: public holidays and make-up working days (调休); replace the "
                                   "example row.")),
+    "assignments": Kind(gettext_lazy("Household assignments"), ASSIGNMENT_COLUMNS, (
+        "town", "village", "head_name", "address", "id_number", "member", "start_date", "pair"),
+        _assignments_check, import_assignments,
+        gettext_lazy("Household assignments: one row per household and member; the household by its ID number, "
+                     "or its head and address; the member by mobile number or name; from today unless a date is "
+                     "given; 是 under pair keeps the household's member beside this one. * marks a required "
+                     "column.")),
 }
 
 

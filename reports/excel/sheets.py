@@ -1,11 +1,12 @@
 """The sheets an export can write: the issue ledger (台账), the visit ledger (走访台账 / 民情日记),
-the monthly attendance sheet (考勤表), a dashboard's figures for a period and an assessment
-round's results (考核结果). A kind is a function `(user, data) -> Export`: adding one is one more
-function in `KINDS`. Each reads the filters of the page it starts from, through that page's own
-filter class, and starts from what the user may see (the scope module); a resident's personal
-data is masked by the rule the pages and the API use.
+the monthly attendance sheet (考勤表), a dashboard's figures for a period, an assessment
+round's results (考核结果) and the households' members (定点联系). A kind is a function
+`(user, data) -> Export`: adding one is one more function in `KINDS`. Each reads the filters
+of the page it starts from, through that page's own filter class, and starts from what the
+user may see (the scope module); a resident's personal data is masked by the rule the pages
+and the API use.
 
-Over 400 lines because it is the five sheets side by side, each one function with its columns,
+Over 400 lines because it is the six sheets side by side, each one function with its columns,
 sharing the title, place and chunk helpers."""
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, DateTimeField, Func, OuterRef, Subquery, Value, When
+from django.db.models import Case, CharField, DateTimeField, Exists, Func, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.http import Http404
 from django.utils import timezone
@@ -37,8 +38,10 @@ from reports.oversight import assessments
 from teams import scope
 from teams.models import Attendance, LiaisonDay, Membership, Role, Team, Town, Village
 from visits.filters import VisitFilter
-from visits.models import Visit
-from visits.validators import mask_name, mask_phone
+from visits.models import Assignment, Household, Visit
+from visits.scope import assignment_watchers, personal_data_villages
+from visits.selectors import unassigned
+from visits.validators import mask_id_number, mask_name, mask_phone
 
 
 def C(text):
@@ -478,13 +481,62 @@ def assessment(user, data):
                   rows, sheet=heading, keys=3)
 
 
+# 定点联系.
+
+def assignments(user, data):
+    """The households' members today (定点联系), then the households no member has, of what the
+    user oversees (a member: their own households), by village; `town`, `village` or `team`
+    narrows it. Its columns are the import's, so the file, with members filled in or changed,
+    imports back (a masked ID number is no key: the household is then found by head and address)."""
+    today = timezone.localdate()
+    picked = {name: whole_number(data.get(name, "")) for name in ("town", "village", "team")}
+    if any(data.get(name) and number is None for name, number in picked.items()):
+        raise ValidationError(_("Choose a town, village or team from the list."))
+
+    def narrowed(rows, prefix):
+        for name, field in (("town", "village__town"), ("village", "village"), ("team", "village__team")):
+            if picked[name] is not None:
+                rows = rows.filter(**{f"{prefix}{field}": picked[name]})
+        return rows
+
+    s = scope.scope_for(user)
+    full = set(Village.objects.filter(personal_data_villages(s).q()).values_list("pk", flat=True))
+    second = Assignment.objects.active_on(today).filter(household=OuterRef("household"), pk__lt=OuterRef("pk"))
+    assigned = narrowed(scope.visible(user, Assignment).active_on(today), "household__").annotate(
+        member_name=_person("membership__user__"), pair=Exists(second),
+    ).order_by("household__village__town__name", "household__village__name", "member_name", "household__address",
+               "pk").values_list("household__village__town__name", "household__village__name",
+                                 "household__head_name", "household__address", "household__id_number",
+                                 "household__village_id", "member_name", "start_date", "pair")
+    watched = Household.objects.filter(assignment_watchers(s).q("village__"))
+    free = narrowed(unassigned(watched, today), "").order_by(
+        "village__town__name", "village__name", "address", "pk").values_list(
+        "village__town__name", "village__name", "head_name", "address", "id_number", "village_id")
+    columns = [(C("Town"), 10), (C("Village"), 11), (C("Head of household"), 10), (C("Address"), 24, WRAP),
+               (C("ID number"), 20), (C("Member (mobile number or name)"), 12), (C("From"), 11), (C("Pair"), 6)]
+
+    def rows():
+        for town, village, head, address, number, village_id, member, start, pair in assigned.iterator(
+                chunk_size=CHUNK):
+            yield [town, village, head, address, number if village_id in full else mask_id_number(number), member,
+                   start, "是" if pair else ""]
+        for town, village, head, address, number, village_id in free.iterator(chunk_size=CHUNK):
+            yield [town, village, head, address, number if village_id in full else mask_id_number(number), "", None,
+                   ""]
+
+    heading = _("Household assignments")
+    title = _title(user, data, heading, _("%(day)s; households without a member last") % {"day": today.isoformat()})
+    return Export("assignments", xlsx.file_name(f"{heading} {today:%Y-%m-%d}.xlsx"), title, columns,
+                  lambda: assigned.count() + free.count(), rows, sheet=heading, keys=3)
+
+
 KINDS = {"issues": issues, "visits": visits, "attendance": attendance, "dashboard": dashboard,
-         "assessment": assessment}
+         "assessment": assessment, "assignments": assignments}
 # Kinds whose rows carry rates or points, written as styled cells.
 STYLED = {"attendance", "dashboard", "assessment"}
 NUMBER_FORMATS = {"rate": xlsx.PERCENT, "points": "0.00"}
 KIND_LABELS = {
     "issues": gettext_lazy("Issue ledger"), "visits": gettext_lazy("Visit ledger"),
     "attendance": gettext_lazy("Attendance sheet"), "dashboard": gettext_lazy("Figures"),
-    "assessment": gettext_lazy("Assessment results"),
+    "assessment": gettext_lazy("Assessment results"), "assignments": gettext_lazy("Household assignments"),
 }

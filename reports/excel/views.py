@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.request_size import takes_photos
-from core.web import flash_errors
+from core.web import Conflict, flash_errors
 from reports.excel import exports, imports, sheets
 from reports.models import ExportJob, ImportBatch
 
@@ -153,6 +153,8 @@ def import_upload(request, kind):
         report = imports.run(request.user, kind, content)
     except imports.FileRefused as refusal:
         return _report_page(request, kind, None, name=name, refused=str(refusal), status=400)
+    except Conflict as conflict:
+        return _report_page(request, kind, None, name=name, refused=conflict.message, status=409)
     if report.problems:
         batch = imports.keep(request.user, kind, name, content) if report.valid_count else None
         return _report_page(request, kind, report, name=name, batch=batch, status=400)
@@ -173,4 +175,6 @@ def import_valid_rows(request, pk):
         report = imports.run_batch(request.user, batch)
     except imports.FileRefused as refusal:
         return _report_page(request, batch.kind, None, name=batch.name, refused=str(refusal), status=400)
+    except Conflict as conflict:
+        return _report_page(request, batch.kind, None, name=batch.name, refused=conflict.message, status=409)
     return _report_page(request, batch.kind, report, name=batch.name)

@@ -62,7 +62,8 @@ def test_filters_at_their_bounds_are_taken(api):
 
 def test_an_unknown_kind_is_refused_with_the_kinds_and_the_schema_lists_them(api):
     response = api.post(EXPORTS, {"kind": "pictures"}, format="json")
-    assert response.json() == {"kind": ["请选择以下之一：issues, visits, attendance, dashboard, assessment。"]}
+    kinds = "issues, visits, attendance, dashboard, assessment, assignments"
+    assert response.json() == {"kind": [f"请选择以下之一：{kinds}。"]}
     schema = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
     request = schema["ExportRequestRequest"]
     assert request["properties"]["kind"]["allOf"][0]["$ref"].endswith("KindEnum")

@@ -87,6 +87,7 @@ FILTERS = {
     "dashboard": [("org_department", lambda w: {"unit": "county", "id": w.county.pk, "period": "month:2026-11"}),
                   ("org_department", lambda w: {"unit": "town", "id": w.town1.pk, "period": "month:2026-11"})],
     "assessment": [("org_department", lambda w: {"round": w.round.pk})],
+    "assignments": [("leader", lambda w: {}), ("admin", lambda w: {"town": w.town1.pk})],
 }
 
 
@@ -143,7 +144,7 @@ def test_no_export_carries_a_formula(hostile, client, kind):
             assert FORMULA.match(ws["A1"].value), (kind, ws["A1"].value)
         headers = [c.value for c in ws[2]]
         named = {"issues": "首问责任人", "visits": "记录人", "attendance": "姓名", "dashboard": "单位",
-                 "assessment": "单位"}[kind]
+                 "assessment": "单位", "assignments": "户主姓名"}[kind]
         column = headers.index(named)
         names = [row[column] for row in ws.iter_rows(min_row=3, values_only=True) if row[column]]
         assert names and any(FORMULA.match(name) for name in names), (kind, named, names)

@@ -164,9 +164,11 @@ def test_an_imported_holiday_cancels_the_coming_liaison_days_on_it(world, client
 
 
 def test_only_the_town_office_and_administrators_import(world, client):
-    for user in (world.cadre, world.leader, world.org_department, world.department):
+    for user in (world.cadre, world.org_department, world.department):
         client.force_login(user)
         assert client.get("/reports/imports/").status_code == 403
+    # A team's leader imports the team's assignments (定点联系) only.
+    assert imports.kinds_for(world.leader) == ["assignments"]
 
 
 def zip_bomb():
@@ -285,8 +287,8 @@ def demo(db):
     call_command("seed_demo", seed=7, stdout=io.StringIO())
 
 
-@pytest.mark.parametrize("username, kinds", [("town", ["households", "roster"]),
-                                             ("admin", ["households", "roster", "holidays"])])
+@pytest.mark.parametrize("username, kinds", [("town", ["households", "roster", "assignments"]),
+                                             ("admin", ["households", "roster", "holidays", "assignments"])])
 def test_every_template_imports_as_it_is_downloaded(demo, client, username, kinds):
     user = User.objects.get(username=username)
     client.force_login(user)

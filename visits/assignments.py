@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.listing import some
+from core.web import Conflict
 from teams import changes
 from teams.models import Membership
 from visits.models import Assignment, Household
@@ -218,3 +219,24 @@ def distribute_evenly(*, by, team, members=None, on=None):
     Assignment.objects.bulk_create(new, batch_size=2000)
     changes.changed_in_village(team.village_id, day)
     return {user: share for user, share in shares.items() if share}
+
+
+@transaction.atomic
+def as_seen(change, *, seen, **kwargs):
+    """`assign` or `unassign` from a page that showed each household's members: `seen` is
+    {household id: the user ids it showed}. If someone changed them since (two leaders at once),
+    a Conflict naming those households and nothing written: one of them succeeds, the other is
+    told, rather than the later silently undoing the earlier."""
+    check_assigner(kwargs["by"], kwargs["team"])
+    day = assignment_day(kwargs.get("on"))
+    ids = sorted(seen)
+    list(Household.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    now = {}
+    for household, user in Assignment.objects.active_on(day).filter(household__in=ids).values_list(
+            "household_id", "membership__user_id"):
+        now.setdefault(household, set()).add(user)
+    changed = [pk for pk in ids if now.get(pk, set()) != set(seen[pk])]
+    if changed:
+        raise Conflict(_("Someone else changed the members of %(names)s meanwhile: look at them again.") % {
+            "names": some(Household.objects.filter(pk__in=changed).order_by("pk"))})
+    return change(**kwargs)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.web import Conflict, add_service_error, conflict_page, cursor_page, flash_errors, paginate, whole_number
 from teams import scope
@@ -333,6 +333,7 @@ MY_LISTS = ("not_visited", "priority")
 
 
 @login_required
+@require_GET
 def my_households(request):
     """The member's households in all their teams, never visited first, with this year's round."""
     if not scope.member_teams(request.user):
@@ -368,6 +369,7 @@ def _assigning_team(request, village_pk):
 
 
 @login_required
+@require_GET
 def village_assignments(request, village_pk):
     """The team's assignments at a glance: each member's households, the unassigned, and the
     two actions on the whole village (distribute evenly, hand all of one member's to another)."""
@@ -457,6 +459,7 @@ def _back(request, village):
 
 
 @login_required
+@require_GET
 def unassigned_households(request):
     """The unassigned households of the villages the user assigns (a leader's teams, a town
     office's town): a count a village, each opening its roll on them, and the list."""

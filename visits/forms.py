@@ -141,10 +141,18 @@ class SeenHouseholdsField(forms.Field):
         return seen
 
 
-def _team_members(team, day):
-    return User.objects.filter(
+def _offer_members(form, names, team, day, members=None):
+    """The fields `names` choose among the team's members that day. `members`: those the page has
+    read already, offered without a query of their own (a posted form checks against the team)."""
+    queryset = User.objects.filter(
         pk__in=Membership.objects.active_on(day).filter(team=team).values("user_id")
     ).order_by("name", "pk")
+    for name in names:
+        field = form.fields[name]
+        field.queryset = queryset
+        if members is not None:
+            empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+            field.choices = [*empty, *((user.pk, str(user)) for user in members)]
 
 
 class MemberChoice(forms.ModelChoiceField):
@@ -162,9 +170,9 @@ class AssignForm(forms.Form):
     member = MemberChoice(label=_("Member"), queryset=None, required=False, empty_label=_("Choose a member"))
     pair = forms.BooleanField(label=_("As a pair (keep the current member)"), required=False)
 
-    def __init__(self, *args, team, day, **kwargs):
+    def __init__(self, *args, team, day, members=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = _team_members(team, day)
+        _offer_members(self, ["member"], team, day, members)
 
     def clean(self):
         data = super().clean()
@@ -181,15 +189,15 @@ class DistributeForm(forms.Form):
                         "invalid_pk_value": _("Choose members of the team.")},
     )
 
-    def __init__(self, *args, team, day, **kwargs):
+    def __init__(self, *args, team, day, members=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["members"].queryset = _team_members(team, day)
+        _offer_members(self, ["members"], team, day, members)
 
 
 class ReassignForm(forms.Form):
     from_member = MemberChoice(label=_("All the households of"), queryset=None, empty_label=_("Choose a member"))
     to_member = MemberChoice(label=_("go to"), queryset=None, empty_label=_("Choose a member"))
 
-    def __init__(self, *args, team, day, **kwargs):
+    def __init__(self, *args, team, day, members=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_member"].queryset = self.fields["to_member"].queryset = _team_members(team, day)
+        _offer_members(self, ["from_member", "to_member"], team, day, members)

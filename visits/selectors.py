@@ -233,11 +233,23 @@ def my_progress(households, today=None):
 
 
 def with_members(households, user, day=None):
-    """Each household's members on `day` as `current_assignments`, those the user may see only."""
+    """Each household's members on `day`, those the user may see, as columns of the page's own
+    query (a household has one named member, or a pair): `member1`, `member1_name`, `member2`,
+    `member2_name`, None where there is none. `members_of(household)` reads them."""
     day = day or timezone.localdate()
-    current = (scope.visible(user, Assignment).active_on(day).select_related("membership__user")
+    current = (scope.visible(user, Assignment).active_on(day).filter(household=OuterRef("pk"))
                .order_by("start_date", "pk"))
-    return households.prefetch_related(Prefetch("assignments", queryset=current, to_attr="current_assignments"))
+    columns = {}
+    for n, part in ((1, slice(0, 1)), (2, slice(1, 2))):
+        columns[f"member{n}"] = Subquery(current.values("membership__user_id")[part])
+        columns[f"member{n}_name"] = Subquery(current.values("membership__user__name")[part])
+    return households.annotate(**columns)
+
+
+def members_of(household):
+    """[(user id, name)] of the household's members read by `with_members`."""
+    return [(household.member1, household.member1_name), (household.member2, household.member2_name)][
+        :(household.member1 is not None) + (household.member2 is not None)]
 
 
 def assigned_to(households, user, member_id, day=None):
@@ -249,17 +261,15 @@ def assigned_to(households, user, member_id, day=None):
 
 def team_members_and_loads(team, day=None):
     """The team's members on `day` (one row a person, by name) and how many households each has:
-    [(user, count)], in two queries."""
+    [(user, count)], in one query."""
     day = day or timezone.localdate()
+    held = (Assignment.objects.active_on(day).filter(membership__team=team, membership__user=OuterRef("user_id"))
+            .order_by().values("membership__user").annotate(n=Count("pk")).values("n"))
     members = {}
     for membership in (Membership.objects.active_on(day).filter(team=team).select_related("user")
-                       .order_by("user__name", "user_id")):
-        members.setdefault(membership.user_id, membership.user)
-    loads = dict(
-        Assignment.objects.active_on(day).filter(membership__team=team).order_by()
-        .values_list("membership__user").annotate(n=Count("pk"))
-    )
-    return [(user, loads.get(user.pk, 0)) for user in members.values()]
+                       .annotate(households=Subquery(held)).order_by("user__name", "user_id")):
+        members.setdefault(membership.user_id, (membership.user, membership.households or 0))
+    return list(members.values())
 
 
 def unassigned_by_village(households, day=None):

@@ -205,8 +205,8 @@ def household_list(request, village_pk):
     filters = HouseholdFilter(request.GET, queryset=households, request=request)
     page = cursor_page(request, filters.qs, PAGE_SIZE)
     for household in page:
-        household.seen = f"{household.pk}:" + ".".join(
-            str(a.membership.user_id) for a in household.current_assignments)
+        household.members = selectors.members_of(household)
+        household.seen = f"{household.pk}:" + ".".join(str(pk) for pk, _name in household.members)
     loads = selectors.team_members_and_loads(team, today) if sees and team is not None else []
     return render(
         request,
@@ -217,7 +217,7 @@ def household_list(request, village_pk):
          "keeps_roll": keeps_roll(request.user, village),
          "sees_assignments": sees, "assigns": assigns, "members": loads, "member": member,
          "unassigned_only": unassigned_only, "keep_query": _query_without(request, "tag", "cursor", "page"),
-         "assign_form": AssignForm(team=team, day=today) if assigns else None,
+         "assign_form": AssignForm(team=team, day=today, members=[user for user, _n in loads]) if assigns else None,
          "here": request.get_full_path()},
     )
 
@@ -376,11 +376,12 @@ def village_assignments(request, village_pk):
     village, team = _assigning_team(request, village_pk)
     today = timezone.localdate()
     loads = selectors.team_members_and_loads(team, today)
+    members = [user for user, _n in loads]
     unassigned = selectors.unassigned(village.households.all(), today).count()
     return render(request, "visits/village_assignments.html", {
         "village": village, "team": team, "loads": loads, "unassigned": unassigned,
-        "distribute_form": DistributeForm(team=team, day=today, initial={"members": [u for u, _n in loads]}),
-        "reassign_form": ReassignForm(team=team, day=today),
+        "distribute_form": DistributeForm(team=team, day=today, members=members, initial={"members": members}),
+        "reassign_form": ReassignForm(team=team, day=today, members=members),
     })
 
 

@@ -57,8 +57,8 @@ def test_household_list_query_count_is_constant(world, homes, as_user, django_as
     client = as_user(world.cadre)
     url = reverse("household-list", args=[world.village_a.pk])
     # session, user, scope, village, count, tag filter, page (with its last visits), page's tags,
-    # the member's own assignments (定点联系), the base's notifications
-    with django_assert_max_num_queries(10):
+    # the base's notifications
+    with django_assert_max_num_queries(9):
         page = client.get(url)
     assert page.context["page"].count == 4
     last = {h.head_name: h.last_visit for h in page.context["page"]}

@@ -324,9 +324,7 @@ def village_coverage(request, pk):
     )
 
 
-
 # 定点联系: a member's own households; assigning from the roll; the unassigned
-
 
 # The member's lists: all their households, those not visited this year, the priority ones not this quarter.
 MY_LISTS = ("not_visited", "priority")

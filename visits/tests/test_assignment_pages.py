@@ -5,13 +5,16 @@ do not assign), refusals shown in Chinese with nothing written, a race between t
 constant query counts, and the demo data."""
 
 import io
+import threading
 from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import F
 from django.urls import reverse
 
+from core.web import Conflict
 from factories import HouseholdFactory
 from teams import seed as team_seed
 from teams.models import Membership, User
@@ -366,3 +369,41 @@ def test_seed_demo_assignments_only_adds_them_to_a_seeded_database(db, liaison_t
     assert made > 1500
     call_command("seed_demo", "--seed", "5", "--assignments-only", stdout=io.StringIO())
     assert Assignment.objects.count() == made
+
+
+def run_together(*actions):
+    """Each action in its own thread (its own connection), released at the same instant."""
+    barrier = threading.Barrier(len(actions))
+    results = [None] * len(actions)
+
+    def worker(i, action):
+        try:
+            barrier.wait()
+            results[i] = ("ok", action())
+        except Exception as error:
+            results[i] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_two_leaders_on_two_connections_at_once(tworld):
+    """The leader and the town office both saw 王秀英 unassigned and pick different members at the
+    same instant, each on its own PostgreSQL connection: one assignment, one Conflict."""
+    home = HouseholdFactory(village=tworld.village_a, head_name="王秀英", registered_on=date(2020, 1, 1))
+
+    def pick(by, member):
+        return lambda: assignments.as_seen(assignments.assign, seen={home.pk: frozenset()}, by=by,
+                                           team=tworld.team_a, households=[home], member=member)
+
+    results = run_together(pick(tworld.leader, tworld.cadre), pick(tworld.town_office, tworld.lawyer))
+    assert sorted(kind for kind, _ in results) == ["error", "ok"], results
+    error = next(value for kind, value in results if kind == "error")
+    assert isinstance(error, Conflict) and "王秀英" in error.message
+    assert Assignment.objects.filter(household=home).count() == 1

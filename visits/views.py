@@ -376,8 +376,10 @@ def village_assignments(request, village_pk):
     loads = selectors.team_members_and_loads(team, today)
     members = [user for user, _n in loads]
     unassigned = selectors.unassigned(village.households.all(), today).count()
+    # The preview of distributing among every member: about this many each, as the service shares them.
+    each = -(-(sum(n for _user, n in loads) + unassigned) // len(loads)) if loads else None
     return render(request, "visits/village_assignments.html", {
-        "village": village, "team": team, "loads": loads, "unassigned": unassigned,
+        "village": village, "team": team, "loads": loads, "unassigned": unassigned, "each": each,
         "distribute_form": DistributeForm(team=team, day=today, members=members, initial={"members": members}),
         "reassign_form": ReassignForm(team=team, day=today, members=members),
     })

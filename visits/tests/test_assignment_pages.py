@@ -277,6 +277,7 @@ def test_distribute_evenly_and_hand_over_all(world, homes, as_user, django_asser
     assert {u.username: n for u, n in page.context["loads"]} == {
         "leader": 0, "cadre": 0, "lawyer": 0, "volunteer": 0}
     assert page.context["unassigned"] == 4
+    assert "分给全部成员：每人约 1 户" in page.content.decode()
     response = change(client, world, "distribute", members=[world.cadre.pk, world.lawyer.pk], next=url)
     assert response.redirect_chain[-1][0] == url
     assert texts(response) == ["已平均分配 4 户：李丽芳 2 户、黄志明 2 户。"]

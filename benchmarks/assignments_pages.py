@@ -43,19 +43,27 @@ BUDGETS = {"mine": 100, "roll": 150, "distribute": 1000}
 MAX_QUERIES = {"mine": 9, "roll": 13}
 
 
-def measure(client, url, params=None):
-    times, queries = [], set()
-    client.get(url, params)  # warm up the connection and the caches
+def measure(pages):
+    """Each page REQUESTS times, taken in turns (one request of each page a round), so that every
+    page meets the same load of a shared machine and the ratios between them hold."""
+    times = {name: [] for name, *_rest in pages}
+    queries = {name: set() for name, *_rest in pages}
+    for _name, client, url, params, _kind in pages:
+        client.get(url, params)  # warm up the connection and the caches
     for _ in range(REQUESTS):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url, params)
-            times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-        queries.add(len(captured))
-    times.sort()
-    return {"p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1], "max": times[-1],
-            "queries": sorted(queries)}
+        for name, client, url, params, _kind in pages:
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url, params)
+                times[name].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+            queries[name].add(len(captured))
+    results = {}
+    for name, taken in times.items():
+        taken.sort()
+        results[name] = {"p50": statistics.median(taken), "p95": taken[int(len(taken) * 0.95) - 1],
+                         "max": taken[-1], "queries": sorted(queries[name])}
+    return results
 
 
 def pick_team():
@@ -101,11 +109,8 @@ def main():
         print(f"{team} · {households} households · member {member} with {mine_count} · leader {leader} · "
               f"{REQUESTS} requests each (measured under the machine's load of the moment)")
         print(f"{'page':46} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
-        reference = measure(as_member, roll)
-        print(f"{'reference: the roll as a member':46} {reference['p50']:8.1f} {reference['p95']:8.1f} "
-              f"{reference['max']:8.1f} {'/'.join(map(str, reference['queries'])):>8}")
-        results = {}
-        for name, client, url, params, kind in (
+        pages = [
+            ("reference: the roll as a member", as_member, roll, None, None),
             (f"my households ({mine_count})", as_member, reverse("my-households"), None, "mine"),
             ("my households, not visited this year", as_member, reverse("my-households"), {"show": "not_visited"},
              "mine"),
@@ -114,8 +119,12 @@ def main():
             ("roll with members, as the leader", as_leader, roll, None, "roll"),
             ("roll, one member's households", as_leader, roll, {"member": member.pk}, "roll"),
             ("roll, unassigned", as_leader, roll, {"member": "none"}, "roll"),
-        ):
-            results[name] = measure(client, url, params)
+        ]
+        results = measure(pages)
+        reference = results.pop(pages[0][0])
+        print(f"{pages[0][0]:46} {reference['p50']:8.1f} {reference['p95']:8.1f} {reference['max']:8.1f} "
+              f"{'/'.join(map(str, reference['queries'])):>8}")
+        for name, _client, _url, _params, kind in pages[1:]:
             ok &= row(name, results[name], kind)
         times = []
         for _ in range(DISTRIBUTIONS):

@@ -232,30 +232,30 @@ def my_progress(households, today=None):
     return counts
 
 
-def with_members(households, user, day=None):
-    """Each household's members on `day`, those the user may see, as columns of the page's own
-    query (a household has one named member, or a pair): `member1`, `member1_name`, `member2`,
-    `member2_name`, None where there is none. `members_of(household)` reads them."""
+def _assignments_seen(user, everyone):
+    """The assignments a page reads: all of them where the user sees every one of the village's
+    (`visits.scope.sees_assignments`, asked by the page), else those the scope shows them."""
+    return Assignment.objects.all() if everyone else scope.visible(user, Assignment)
+
+
+def with_members(households, user, day=None, *, everyone=False):
+    """The ids of each household's members on `day`, those the user may see, as columns of the
+    page's own query (one named member, or a pair): `member1`, `member2`, None where there is none."""
     day = day or timezone.localdate()
-    current = (scope.visible(user, Assignment).active_on(day).filter(household=OuterRef("pk"))
-               .order_by("start_date", "pk"))
-    columns = {}
-    for n, part in ((1, slice(0, 1)), (2, slice(1, 2))):
-        columns[f"member{n}"] = Subquery(current.values("membership__user_id")[part])
-        columns[f"member{n}_name"] = Subquery(current.values("membership__user__name")[part])
-    return households.annotate(**columns)
+    current = (_assignments_seen(user, everyone).active_on(day).filter(household=OuterRef("pk"))
+               .order_by("start_date", "pk").values("membership__user_id"))
+    return households.annotate(member1=Subquery(current[:1]), member2=Subquery(current[1:2]))
 
 
-def members_of(household):
-    """[(user id, name)] of the household's members read by `with_members`."""
-    return [(household.member1, household.member1_name), (household.member2, household.member2_name)][
-        :(household.member1 is not None) + (household.member2 is not None)]
+def members_of(household, names):
+    """[(user id, name)] of the household's members read by `with_members`; `names`: {user id: name}."""
+    return [(pk, names.get(pk, "")) for pk in (household.member1, household.member2) if pk is not None]
 
 
-def assigned_to(households, user, member_id, day=None):
+def assigned_to(households, user, member_id, day=None, *, everyone=False):
     """Of `households`, those assigned to the user `member_id` on `day`, as far as `user` sees."""
     day = day or timezone.localdate()
-    held = scope.visible(user, Assignment).active_on(day).filter(membership__user=member_id)
+    held = _assignments_seen(user, everyone).active_on(day).filter(membership__user=member_id)
     return households.filter(pk__in=held.values("household_id"))
 
 

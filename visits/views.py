@@ -192,22 +192,25 @@ def household_list(request, village_pk):
     also filter by member or the unassigned; and for those who assign, ticks and the action."""
     village = get_object_or_404(selectors.working_villages(request.user).select_related("town", "team"), pk=village_pk)
     today = timezone.localdate()
-    households = selectors.with_members(selectors.household_list(request.user, village=village), request.user, today)
     sees = sees_assignments(request.user, village)
+    households = selectors.with_members(selectors.household_list(request.user, village=village), request.user, today,
+                                        everyone=sees)
     team = getattr(village, "team", None)
     assigns = team is not None and may_assign(request.user, team)
     member = whole_number(request.GET.get("member", "")) if sees else None
     unassigned_only = sees and request.GET.get("member") == "none"
     if member is not None:
-        households = selectors.assigned_to(households, request.user, member, today)
+        households = selectors.assigned_to(households, request.user, member, today, everyone=sees)
     elif unassigned_only:
         households = selectors.unassigned(households, today)
     filters = HouseholdFilter(request.GET, queryset=households, request=request)
     page = cursor_page(request, filters.qs, PAGE_SIZE)
-    for household in page:
-        household.members = selectors.members_of(household)
-        household.seen = f"{household.pk}:" + ".".join(str(pk) for pk, _name in household.members)
     loads = selectors.team_members_and_loads(team, today) if sees and team is not None else []
+    # Whoever sees every member of the village has them all in `loads`; a member sees their own.
+    names = {request.user.pk: str(request.user), **{user.pk: str(user) for user, _n in loads}}
+    for household in page:
+        household.members = selectors.members_of(household, names)
+        household.seen = f"{household.pk}:" + ".".join(str(pk) for pk, _name in household.members)
     return render(
         request,
         "visits/household_list.html",

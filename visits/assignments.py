@@ -445,3 +445,24 @@ def import_assignments(*, checked, keys):
         Assignment.objects.bulk_create(new, batch_size=5000)
         changes.changed_in_villages(days)
     return written
+
+
+@transaction.atomic
+def as_seen(change, *, seen, **kwargs):
+    """`assign` or `unassign` from a page that showed each household's members: `seen` is
+    {household id: the user ids it showed}. If someone changed them since (two leaders at once),
+    a Conflict naming those households and nothing written: one of them succeeds, the other is
+    told, rather than the later silently undoing the earlier."""
+    check_assigner(kwargs["by"], kwargs["team"])
+    day = assignment_day(kwargs.get("on"))
+    ids = sorted(seen)
+    list(Household.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    now = {}
+    for household, user in Assignment.objects.active_on(day).filter(household__in=ids).values_list(
+            "household_id", "membership__user_id"):
+        now.setdefault(household, set()).add(user)
+    changed = [pk for pk in ids if now.get(pk, set()) != set(seen[pk])]
+    if changed:
+        raise Conflict(_("Someone else changed the members of %(names)s meanwhile: look at them again.") % {
+            "names": some(Household.objects.filter(pk__in=changed).order_by("pk"))})
+    return change(**kwargs)

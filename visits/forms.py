@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.listing import MAX_IDS
 from core.web import whole_number
 from teams.models import Membership, User
 from visits import selectors, services
@@ -111,3 +112,92 @@ class MoveOutForm(forms.Form):
         today = timezone.localdate()
         self.fields["moved_out_on"].initial = today
         self.fields["moved_out_on"].widget.attrs["max"] = today.isoformat()
+
+
+class SeenHouseholdsField(forms.Field):
+    """Households ticked on the roll, each sent as the page showed it: "id:member.member" (the ids
+    of its members then, none for an unassigned one), so that the change is refused if someone
+    else changed them meanwhile. Cleaned: {household id: frozenset of user ids}."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": _("Tick at least one household."),
+        "invalid": _("The list of households ticked is not valid: reload the page."),
+        "too_many": _("Tick at most %(limit)d households at once."),
+    }
+
+    def to_python(self, value):
+        if not value:
+            return {}
+        if len(value) > MAX_IDS:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many", params={"limit": MAX_IDS})
+        seen = {}
+        for item in value:
+            household, _sep, members = str(item).partition(":")
+            ids = [whole_number(household), *(whole_number(m) for m in members.split(".") if m)]
+            if None in ids:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            seen[ids[0]] = frozenset(ids[1:])
+        return seen
+
+
+def _offer_members(form, names, team, day, members=None):
+    """The fields `names` choose among the team's members that day. `members`: those the page has
+    read already, offered without a query of their own (a posted form checks against the team)."""
+    queryset = User.objects.filter(
+        pk__in=Membership.objects.active_on(day).filter(team=team).values("user_id")
+    ).order_by("name", "pk")
+    for name in names:
+        field = form.fields[name]
+        field.queryset = queryset
+        if members is not None:
+            empty = [("", field.empty_label)] if getattr(field, "empty_label", None) is not None else []
+            field.choices = [*empty, *((user.pk, str(user)) for user in members)]
+
+
+class MemberChoice(forms.ModelChoiceField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("error_messages", {"required": _("Choose a member of the team."),
+                                             "invalid_choice": _("Choose a member of the team.")})
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(forms.Form):
+    """The roll page's action on the households ticked: assign them to a member of the team (as a
+    pair: beside the one they have), or unassign them."""
+
+    households = SeenHouseholdsField()
+    member = MemberChoice(label=_("Member"), queryset=None, required=False, empty_label=_("Choose a member"))
+    pair = forms.BooleanField(label=_("As a pair (keep the current member)"), required=False)
+
+    def __init__(self, *args, team, day, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_members(self, ["member"], team, day, members)
+
+    def clean(self):
+        data = super().clean()
+        if self.data.get("action") == "assign" and not data.get("member") and "member" not in self.errors:
+            self.add_error("member", _("Choose the member to assign the households to."))
+        return data
+
+
+class DistributeForm(forms.Form):
+    members = forms.ModelMultipleChoiceField(
+        label=_("Among"), queryset=None, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one member to share the households."),
+                        "invalid_choice": _("Choose members of the team."),
+                        "invalid_pk_value": _("Choose members of the team.")},
+    )
+
+    def __init__(self, *args, team, day, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_members(self, ["members"], team, day, members)
+
+
+class ReassignForm(forms.Form):
+    from_member = MemberChoice(label=_("All the households of"), queryset=None, empty_label=_("Choose a member"))
+    to_member = MemberChoice(label=_("go to"), queryset=None, empty_label=_("Choose a member"))
+
+    def __init__(self, *args, team, day, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_members(self, ["from_member", "to_member"], team, day, members)

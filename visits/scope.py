@@ -72,6 +72,31 @@ def assignment_watchers(s):
                     every=s.is_admin)
 
 
+def sees_assignments(user, village):
+    """Whether the user sees every assignment of the village (the roll shows each household's
+    members and filters by them): those who assign there, the organization department."""
+    return assignment_watchers(scope_for(user)).covers(village)
+
+
+def assigns_anywhere(user):
+    """Whether the user assigns any village's households: `assigning_villages` without a query."""
+    return not assigners(scope_for(user)).is_empty
+
+
+def assigning_villages(user):
+    """The villages whose households the user assigns, as a queryset: their unassigned list."""
+    return Village.objects.filter(assigners(scope_for(user)).q())
+
+
+def home_unassigned_villages(user):
+    """The villages whose unassigned households the user's home counts: the teams they lead, their
+    town office's; None when there are none. An administrator, who assigns everywhere, opens
+    the list rather than paying for every county's count on each visit home."""
+    s = scope_for(user)
+    villages = Villages(team_ids=s.leader_team_ids, town_ids=s.office_town_ids)
+    return None if villages.is_empty else Village.objects.filter(villages.q())
+
+
 def _in_villages(s, qs):
     return qs.filter(s.working_villages.q("village__"))
 

@@ -3,6 +3,7 @@ and ~560,000 visits with their cadres and households, so rows are generated in m
 their ids and written with PostgreSQL's COPY (bulk_create elsewhere)."""
 
 import io
+import random
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -11,9 +12,10 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.utils import timezone
 
-from teams.models import REQUIRED_ROLES, LiaisonDay, Membership, Team
+from teams.models import REQUIRED_ROLES, LiaisonDay, Membership, Role, Team
 from teams.seed import GIVEN, SURNAMES
-from visits.models import Household, HouseholdTag, Visit
+from visits.assignments import address_key
+from visits.models import Assignment, Household, HouseholdTag, Visit
 from visits.validators import id_check_digit
 
 
@@ -257,3 +259,103 @@ def _write(model, columns, rows):
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM \"{table}\"))", [table]
             )
+
+
+# 定点联系 in the demo data. A member who left within these many days has not been replaced in
+# the households' assignments yet: theirs wait on the unassigned list, as the leader's next job.
+LEFT_RECENTLY_DAYS = 45
+# Share of teams whose households are shared unevenly (one member with about twice the others').
+UNBALANCED_TEAMS = 0.1
+
+
+def assignments_rng(seed, index=0):
+    """The assignments' own generator (`seed_demo --seed` and the county's index), so that adding
+    them to a database seeded before they existed gives what a fresh seed gives."""
+    return random.Random(f"{seed}/{index}/assignments")
+
+
+def seed_assignments(*, county, rng, stdout=None):
+    """Every household of the county's roll assigned to a member of its village's team: the members
+    share the households in runs of neighbouring addresses (the demo accounts' team too), each
+    from the day both the membership and the household were there, until the household moved
+    out. A few teams share unevenly. A member who left during the year had their households
+    handed to their successor a few days later, unless they left in the last LEFT_RECENTLY_DAYS:
+    those households are unassigned now. Nothing is done for a county that has assignments."""
+    if Assignment.objects.filter(household__village__town__county=county).exists():
+        return 0
+    today = timezone.localdate()
+    memberships = {}
+    for row in (Membership.objects.filter(team__village__town__county=county).order_by("team_id", "start_date", "pk")
+                .values_list("pk", "team_id", "user_id", "role", "start_date", "end_date")):
+        memberships.setdefault(row[1], []).append(row)
+    homes = {}
+    for row in (Household.objects.filter(village__town__county=county)
+                .values_list("pk", "village_id", "address", "registered_on", "moved_out_on")):
+        homes.setdefault(row[1], []).append(row)
+    now = timezone.now()
+    rows, next_id = [], _next_id(Assignment)
+    for team_id, village_id in Team.objects.filter(village__town__county=county).order_by("pk").values_list(
+            "pk", "village_id"):
+        chains = _chains(memberships.get(team_id, []))
+        if not chains:
+            continue
+        by = next((m[2] for m in memberships[team_id] if m[3] == Role.LEADER), chains[0][0][2])
+        walk = sorted(homes.get(village_id, []), key=lambda h: (address_key(h[2]), h[0]))
+        weights = [1.0] * len(chains)
+        if rng.random() < UNBALANCED_TEAMS:
+            weights[rng.randrange(len(chains))] = rng.uniform(1.8, 2.6)
+        bounds, total, start = [], sum(weights), 0
+        for weight in weights:
+            bounds.append((start, start + round(len(walk) * weight / total)))
+            start = bounds[-1][1]
+        bounds[-1] = (bounds[-1][0], len(walk))
+        for chain, (first, last) in zip(chains, bounds, strict=True):
+            handover = rng.randint(3, 20)
+            for pk, _village, _address, registered_on, moved_out_on in walk[first:last]:
+                for held in _held(chain, registered_on, moved_out_on, handover, today):
+                    rows.append((next_id, pk, *held, by, now))
+                    next_id += 1
+    with transaction.atomic(), _foreign_keys_checked_once([Assignment]):
+        _write(Assignment, ["id", "household_id", "membership_id", "start_date", "end_date", "assigned_by_id",
+                            "assigned_at"], rows)
+    if stdout:
+        stdout.write(f"  assignments: {len(rows)} for {sum(len(h) for h in homes.values())} households")
+    return len(rows)
+
+
+def _chains(memberships):
+    """The team's members as chains of one position: a membership, then the one of the same role
+    that began the day after it ended (a successor), and so on."""
+    chains, followed = [], set()
+    for m in memberships:
+        if m[0] in followed:
+            continue
+        chain = [m]
+        while chain[-1][5] is not None:
+            after = next((n for n in memberships if n[0] not in followed and n[3] == chain[-1][3]
+                          and n[4] == chain[-1][5] + timedelta(days=1)), None)
+            if after is None:
+                break
+            followed.add(after[0])
+            chain.append(after)
+        chains.append(chain)
+    return chains
+
+
+def _held(chain, registered_on, moved_out_on, handover, today):
+    """(membership id, start, end) of one household's assignments along a chain of members: each
+    from when both were there (a successor a few days after taking over), ending when it moved out."""
+    held = []
+    for position, (pk, _team, _user, _role, start, end) in enumerate(chain):
+        begins = max(start, registered_on)
+        if position:
+            if chain[position - 1][5] >= today - timedelta(days=LEFT_RECENTLY_DAYS):
+                break  # the member before left lately: not handed over yet
+            begins = max(begins, min(start + timedelta(days=handover), today))
+        if (end is not None and end < begins) or (moved_out_on is not None and moved_out_on < begins):
+            continue
+        moves_out_meanwhile = moved_out_on is not None and (end is None or moved_out_on <= end)
+        held.append((pk, begins, moved_out_on if moves_out_meanwhile else None))
+        if moves_out_meanwhile:
+            break
+    return held

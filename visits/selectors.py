@@ -174,3 +174,105 @@ def not_visited(user, *, village, today=None):
         .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
         .order_by(F("priority").asc(nulls_last=True), "address", "pk")
     )
+
+
+# 定点联系 pages: a member's own households, the roll's members, the unassigned.
+
+
+def quarter_start(today=None):
+    today = today or timezone.localdate()
+    return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+
+
+def has_tags():
+    """Exists(a tag on the outer household): every tag marks a priority household (低保, 独居老人…)."""
+    return Exists(Household.tags.through.objects.filter(household=OuterRef("pk")))
+
+
+def on_roll(households, day):
+    return households.filter(registered_on__lte=day).filter(Q(is_active=True) | Q(moved_out_on__gte=day))
+
+
+def my_households(user, day=None):
+    """The households assigned to the user on `day` (default today), in every team of theirs, on
+    the roll that day."""
+    day = day or timezone.localdate()
+    mine = Assignment.objects.active_on(day).filter(membership__user=user, membership__team__is_active=True)
+    return on_roll(Household.objects.filter(pk__in=mine.values("household_id")), day)
+
+
+def my_households_list(households):
+    """Never visited first, then the longest since their last household visit; priority first."""
+    return (
+        households.select_related("village__team")
+        .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
+        .annotate(last_visit=last_household_visit(), priority=has_tags())
+        .order_by(F("last_visit").asc(nulls_first=True), F("priority").desc(), "address", "pk")
+    )
+
+
+def not_visited_since(households, start):
+    return households.filter(~visited_since(start))
+
+
+def priority_not_visited_since(households, start):
+    return households.filter(has_tags()).filter(~visited_since(start))
+
+
+def my_progress(households, today=None):
+    """This year's round in one query: households, those visited this year, and the priority
+    households not visited this quarter."""
+    today = today or timezone.localdate()
+    counts = households.aggregate(
+        total=Count("pk"),
+        visited=Count("pk", filter=Q(visited_since(year_start(today)))),
+        priority_behind=Count("pk", filter=Q(has_tags()) & ~Q(visited_since(quarter_start(today)))),
+    )
+    counts["behind"] = counts["total"] - counts["visited"]
+    return counts
+
+
+def _assignments_seen(user, everyone):
+    """The assignments a page reads: all of them where the user sees every one of the village's
+    (`visits.scope.sees_assignments`, asked by the page), else those the scope shows them."""
+    return Assignment.objects.all() if everyone else scope.visible(user, Assignment)
+
+
+def with_members(households, user, day=None, *, everyone=False):
+    """The ids of each household's members on `day`, those the user may see, as columns of the
+    page's own query (one named member, or a pair): `member1`, `member2`, None where there is none."""
+    day = day or timezone.localdate()
+    current = (_assignments_seen(user, everyone).active_on(day).filter(household=OuterRef("pk"))
+               .order_by("start_date", "pk").values("membership__user_id"))
+    return households.annotate(member1=Subquery(current[:1]), member2=Subquery(current[1:2]))
+
+
+def members_of(household, names):
+    """[(user id, name)] of the household's members read by `with_members`; `names`: {user id: name}."""
+    return [(pk, names.get(pk, "")) for pk in (household.member1, household.member2) if pk is not None]
+
+
+def assigned_to(households, user, member_id, day=None, *, everyone=False):
+    """Of `households`, those assigned to the user `member_id` on `day`, as far as `user` sees."""
+    day = day or timezone.localdate()
+    held = _assignments_seen(user, everyone).active_on(day).filter(membership__user=member_id)
+    return households.filter(pk__in=held.values("household_id"))
+
+
+def team_members_and_loads(team, day=None):
+    """The team's members on `day` (one row a person, by name) and how many households each has:
+    [(user, count)], in one query."""
+    day = day or timezone.localdate()
+    held = (Assignment.objects.active_on(day).filter(membership__team=team, membership__user=OuterRef("user_id"))
+            .order_by().values("membership__user").annotate(n=Count("pk")).values("n"))
+    members = {}
+    for membership in (Membership.objects.active_on(day).filter(team=team).select_related("user")
+                       .annotate(households=Subquery(held)).order_by("user__name", "user_id")):
+        members.setdefault(membership.user_id, (membership.user, membership.households or 0))
+    return list(members.values())
+
+
+def unassigned_by_village(households, day=None):
+    """{village id: count} of the unassigned among `households`, in one query."""
+    rows = unassigned(households, day).order_by().values("village").annotate(n=Count("pk"))
+    return {row["village"]: row["n"] for row in rows}

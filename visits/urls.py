@@ -13,4 +13,8 @@ urlpatterns = [
     path("villages/<int:village_pk>/households/", views.household_list, name="household-list"),
     path("villages/<int:village_pk>/households/new/", views.household_new, name="household-new"),
     path("villages/<int:pk>/coverage/", views.village_coverage, name="village-coverage"),
+    path("mine/", views.my_households, name="my-households"),
+    path("unassigned/", views.unassigned_households, name="unassigned-households"),
+    path("villages/<int:village_pk>/assignments/", views.village_assignments, name="village-assignments"),
+    path("villages/<int:village_pk>/assignments/change/", views.assignment_change, name="assignment-change"),
 ]

@@ -4,21 +4,31 @@ the scope module and hands the work to a service."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
 
-from core.web import add_service_error, cursor_page, paginate, whole_number
+from core.web import Conflict, add_service_error, conflict_page, cursor_page, flash_errors, paginate, whole_number
 from teams import scope
 from teams.models import Team
-from visits import selectors, services
+from visits import assignments, selectors, services
 from visits.filters import HouseholdFilter, VisitFilter
-from visits.forms import HouseholdForm, MoveOutForm, VisitForm
-from visits.models import HouseholdTag
-from visits.scope import keeps_roll, shows_personal_data
+from visits.forms import AssignForm, DistributeForm, HouseholdForm, MoveOutForm, ReassignForm, VisitForm
+from visits.models import Household, HouseholdTag
+from visits.scope import (
+    assigning_villages,
+    assigns_anywhere,
+    keeps_roll,
+    may_assign,
+    sees_assignments,
+    shows_personal_data,
+)
 
 PAGE_SIZE = 30
 
@@ -178,19 +188,48 @@ def diary(request):
 
 @login_required
 def household_list(request, village_pk):
+    """The village's roll; with each household's members (定点联系) for those who see them, who
+    also filter by member or the unassigned; and for those who assign, ticks and the action."""
     village = get_object_or_404(selectors.working_villages(request.user).select_related("town", "team"), pk=village_pk)
-    filters = HouseholdFilter(
-        request.GET, queryset=selectors.household_list(request.user, village=village), request=request
-    )
+    today = timezone.localdate()
+    sees = sees_assignments(request.user, village)
+    households = selectors.with_members(selectors.household_list(request.user, village=village), request.user, today,
+                                        everyone=sees)
+    team = getattr(village, "team", None)
+    assigns = team is not None and may_assign(request.user, team)
+    member = whole_number(request.GET.get("member", "")) if sees else None
+    unassigned_only = sees and request.GET.get("member") == "none"
+    if member is not None:
+        households = selectors.assigned_to(households, request.user, member, today, everyone=sees)
+    elif unassigned_only:
+        households = selectors.unassigned(households, today)
+    filters = HouseholdFilter(request.GET, queryset=households, request=request)
     page = cursor_page(request, filters.qs, PAGE_SIZE)
+    loads = selectors.team_members_and_loads(team, today) if sees and team is not None else []
+    # Whoever sees every member of the village has them all in `loads`; a member sees their own.
+    names = {request.user.pk: str(request.user), **{user.pk: str(user) for user, _n in loads}}
+    for household in page:
+        household.members = selectors.members_of(household, names)
+        household.seen = f"{household.pk}:" + ".".join(str(pk) for pk, _name in household.members)
     return render(
         request,
         "visits/household_list.html",
         {"village": village, "page": page, "filters": filters,
          "tags": HouseholdTag.objects.all(),
          "can_log": shows_personal_data(scope.scope_for(request.user), village),
-         "keeps_roll": keeps_roll(request.user, village)},
+         "keeps_roll": keeps_roll(request.user, village),
+         "sees_assignments": sees, "assigns": assigns, "members": loads, "member": member,
+         "unassigned_only": unassigned_only, "keep_query": _query_without(request, "tag", "cursor", "page"),
+         "assign_form": AssignForm(team=team, day=today, members=[user for user, _n in loads]) if assigns else None,
+         "here": request.get_full_path()},
     )
+
+
+def _query_without(request, *names):
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
 
 
 def _household_page(request, household, move_out_form=None):
@@ -287,3 +326,162 @@ def village_coverage(request, pk):
          "page": paginate(request, selectors.not_visited(request.user, village=village), PAGE_SIZE)},
     )
 
+
+# 定点联系: a member's own households; assigning from the roll; the unassigned
+
+# The member's lists: all their households, those not visited this year, the priority ones not this quarter.
+MY_LISTS = ("not_visited", "priority")
+
+
+@login_required
+@require_GET
+def my_households(request):
+    """The member's households in all their teams, never visited first, with this year's round."""
+    if not scope.member_teams(request.user):
+        raise PermissionDenied
+    today = timezone.localdate()
+    mine = selectors.my_households(request.user, today)
+    show = request.GET.get("show", "")
+    listed = {
+        "not_visited": lambda: selectors.not_visited_since(mine, selectors.year_start(today)),
+        "priority": lambda: selectors.priority_not_visited_since(mine, selectors.quarter_start(today)),
+    }.get(show, lambda: mine)()
+    page = cursor_page(request, selectors.my_households_list(listed), PAGE_SIZE)
+    s = scope.scope_for(request.user)
+    for household in page:
+        household.full = shows_personal_data(s, household.village)
+    return render(request, "visits/my_households.html", {
+        "page": page, "progress": selectors.my_progress(mine, today), "show": show if show in MY_LISTS else "",
+        "year": today.year, "quarter": (today.month - 1) // 3 + 1, "several_villages": len(s.member_team_ids) > 1,
+    })
+
+
+def _assigning_team(request, village_pk):
+    """The village's team, for someone who assigns its households: 404 if the user does not see
+    the village, 403 if they see it but do not assign there."""
+    village = get_object_or_404(selectors.working_villages(request.user).select_related("town", "team"),
+                                pk=village_pk)
+    team = getattr(village, "team", None)
+    if team is None:
+        raise Http404
+    if not may_assign(request.user, team):
+        raise PermissionDenied
+    return village, team
+
+
+@login_required
+@require_GET
+def village_assignments(request, village_pk):
+    """The team's assignments at a glance: each member's households, the unassigned, and the
+    two actions on the whole village (distribute evenly, hand all of one member's to another)."""
+    village, team = _assigning_team(request, village_pk)
+    today = timezone.localdate()
+    loads = selectors.team_members_and_loads(team, today)
+    members = [user for user, _n in loads]
+    unassigned = selectors.unassigned(village.households.all(), today).count()
+    # The preview of distributing among every member: about this many each, as the service shares them.
+    each = -(-(sum(n for _user, n in loads) + unassigned) // len(loads)) if loads else None
+    return render(request, "visits/village_assignments.html", {
+        "village": village, "team": team, "loads": loads, "unassigned": unassigned, "each": each,
+        "distribute_form": DistributeForm(team=team, day=today, members=members, initial={"members": members}),
+        "reassign_form": ReassignForm(team=team, day=today, members=members),
+    })
+
+
+@login_required
+@require_POST
+def assignment_change(request, village_pk):
+    """Every assignment action of the pages, one service each: assign or unassign the households
+    ticked on the roll, distribute the unassigned evenly, hand all of one member's to another.
+    Refusals come back as messages on the page the user came from; nothing is written."""
+    village, team = _assigning_team(request, village_pk)
+    today = timezone.localdate()
+    action = request.POST.get("action", "")
+    back = _back(request, village)
+    forms_by_action = {"assign": AssignForm, "unassign": AssignForm, "distribute": DistributeForm,
+                       "reassign": ReassignForm}
+    if action not in forms_by_action:
+        messages.error(request, _("Choose what to do with the households."))
+        return redirect(back)
+    form = forms_by_action[action](request.POST, team=team, day=today)
+    if not form.is_valid():
+        flash_errors(request, form.errors)
+        return redirect(back)
+    data = form.cleaned_data
+    try:
+        done = _change(request.user, team, action, data)
+    except ValidationError as error:
+        flash_errors(request, error)
+    except Conflict as conflict:
+        return conflict_page(request, conflict, redirect(back))
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+def _change(by, team, action, data):
+    """Runs the action's service; returns the message saying what changed."""
+    if action == "assign":
+        created = assignments.as_seen(assignments.assign, seen=data["households"], by=by, team=team,
+                                      households=_households(data), member=data["member"], pair=data["pair"])
+        text = (ngettext("%(member)s now also contacts %(count)d household, beside its member.",
+                         "%(member)s now also contacts %(count)d households, beside their members.", len(created))
+                if data["pair"] else
+                ngettext("%(count)d household assigned to %(member)s.", "%(count)d households assigned to %(member)s.",
+                         len(created)))
+        return text % {"count": len(created), "member": data["member"]}
+    if action == "unassign":
+        ended = assignments.as_seen(assignments.unassign, seen=data["households"], by=by, team=team,
+                                    households=_households(data))
+        count = len(data["households"])
+        return ngettext("%(count)d household has no named member now (%(ended)d assignments ended).",
+                        "%(count)d households have no named member now (%(ended)d assignments ended).",
+                        count) % {"count": count, "ended": ended}
+    if action == "distribute":
+        given = assignments.distribute_evenly(by=by, team=team, members=data["members"])
+        names = {u.pk: u for u in data["members"]}
+        shares = "、".join(_("%(member)s %(count)d") % {"member": names[pk], "count": n} for pk, n in given.items())
+        total = sum(given.values())
+        return ngettext("%(count)d household distributed: %(shares)s.", "%(count)d households distributed: %(shares)s.",
+                        total) % {"count": total, "shares": shares}
+    moved = assignments.reassign_all(by=by, team=team, from_member=data["from_member"], to_member=data["to_member"])
+    return ngettext("%(count)d household of %(from)s handed to %(to)s.", "All %(count)d households of %(from)s "
+                    "handed to %(to)s.", moved) % {"count": moved, "from": data["from_member"], "to": data["to_member"]}
+
+
+def _households(data):
+    return list(Household.objects.filter(pk__in=list(data["households"])))
+
+
+def _back(request, village):
+    """Where the action returns: the page it was sent from (the roll with its filters), else the roll."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure()):
+        return back
+    return reverse("household-list", args=[village.pk])
+
+
+@login_required
+@require_GET
+def unassigned_households(request):
+    """The unassigned households of the villages the user assigns (a leader's teams, a town
+    office's town): a count a village, each opening its roll on them, and the list."""
+    if not assigns_anywhere(request.user):
+        raise PermissionDenied
+    villages = assigning_villages(request.user)
+    today = timezone.localdate()
+    households = Household.objects.filter(village__in=villages)
+    counts = selectors.unassigned_by_village(households, today)
+    by_village = list(villages.filter(pk__in=list(counts)).select_related("town").order_by("town__name", "name"))
+    chosen = whole_number(request.GET.get("village", ""))
+    listed = selectors.unassigned(households, today)
+    if chosen is not None:
+        listed = listed.filter(village=chosen)
+    listed = (listed.select_related("village")
+              .prefetch_related(Prefetch("tags", queryset=HouseholdTag.objects.order_by("priority", "code")))
+              .order_by("village__name", "address", "pk"))
+    return render(request, "visits/unassigned.html", {
+        "page": cursor_page(request, listed, PAGE_SIZE), "total": sum(counts.values()),
+        "villages": [(v, counts[v.pk]) for v in by_village], "chosen": chosen,
+    })

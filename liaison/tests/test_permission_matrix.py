@@ -79,6 +79,12 @@ EXPECTED = {
     "household-detail":               ("login 404   404   200   404", "login 404   404   200   404"),
     "household-edit":                 ("login 404   404   403   404", "login 404   404   403   404"),
     "household-move-out":             ("login 405   405   405   405", "login 404   404   403   404"),
+    # 定点联系: a member's own households; the unassigned of the villages one assigns (the other
+    # town's office has its own); team A's assignments to its leader, town office, administrators.
+    "my-households":                  ("login 200   403   403   403", "login 405   405   405   405"),
+    "unassigned-households":          ("login 403   403   403   200", "login 405   405   405   405"),
+    "village-assignments":            ("login 404   404   403   404", "login 405   405   405   405"),
+    "assignment-change":              ("login 405   405   405   405", "login 404   404   403   404"),
     # The ledger.
     "issue-list":                     ("login 200   200   200   200", "login 200   200   200   200"),
     "issue-register":                 ("login 200   403   403   200", "login 200   403   403   200"),
@@ -321,6 +327,7 @@ def bodies(w):
         "visit-new": {"kind": "household", "date": today, "village": w.village_a.pk, "cadres": [w.cadre.pk],
                       "save": "1"},
         "household-new": household, "household-edit": household, "household-move-out": {"moved_out_on": today},
+        "assignment-change": {"action": "distribute", "members": [w.cadre.pk]},
         "issue-register": {**register, "category": w.issue_a.category_id}, "issue-action": {"result": "已修复"},
         "public-lookup": {"code": w.issue_a.code, "phone_last4": "0000"},
         "api:api-household-list": {"village": w.village_a.pk, **household},
@@ -393,6 +400,7 @@ def state(w, user):
         list(Household.objects.order_by("pk").values_list("pk", "head_name", "address", "is_active", "moved_out_on")),
         list(Visit.objects.order_by("pk").values_list("pk", "needs_follow_up")),
         list(Issue.objects.order_by("pk").values_list("pk", "status", "level", "first_responder", "result")),
+        list(Assignment.objects.order_by("pk").values_list("pk", "end_date")),
         Event.objects.count(), Membership.objects.count(), User.objects.count(),
         list(Assignment.objects.order_by("pk").values_list("pk", "end_date")),
         list(Notification.objects.exclude(user=user).order_by("pk").values_list("pk", "read_at")),

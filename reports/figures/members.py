@@ -245,3 +245,18 @@ def town_members(user, town_id, today=None):
         line.teams = sorted((teams[t] for t in line.team_ids if t in teams), key=lambda t: t.village.name)
     flagged.sort(key=lambda line: (line.share if line.share is not None else 2, -line.load))
     return town, flagged, left.get(town.pk, 0)
+
+
+def team_period_members(county_id, team_id, period):
+    """[(member, Figure)] of a team for one quarter or year from the county's current figures,
+    the lowest share visited first: the breakdown of a team's assessment by member. Three queries."""
+    rows = list(MemberCoverage.objects.filter(refresh__in=current_refreshes().filter(county=county_id),
+                                              team_id=team_id, period=period.kind, start=period.start))
+    users = User.objects.in_bulk([row.member_id for row in rows])
+    lines = []
+    for row in rows:
+        figure = Figure()
+        figure.add(row)
+        lines.append((users.get(row.member_id), figure))
+    lines.sort(key=lambda line: (line[1].rate() if line[1].rate() is not None else 2, str(line[0])))
+    return lines

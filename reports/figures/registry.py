@@ -136,10 +136,11 @@ def _coverage(w, kind, unit_id, visible):
 
 TEAMS_UP = (Unit.TEAM, Unit.TOWN, Unit.COUNTY)
 
-# The periods coverage by member (定点联系) is kept for: not weeks. A member's list is visited over
-# the year (seed 000: every household at least once a year), so a week says little of it, and
-# weeks are three quarters of the periods: with ~7,100 members, twelve times a county's teams,
-# weekly rows would make the refresh write ten times the rows it writes for teams (DESIGN.md).
+# The periods coverage by member (定点联系) is kept for: quarters and years. A member's list is
+# visited over the year (seed 000: every household at least once a year) and the assessments are
+# of quarters and years; a week or a month says little of a few dozen households, and with ~7,100
+# members, twelve times a county's teams, they would have the refresh write several times the
+# rows it writes for the teams (DESIGN.md: Metrics).
 MEMBER_KINDS = ("quarter", "year")
 
 

@@ -6,9 +6,11 @@ scope; the team's dashboard and records; the organization department's assignmen
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from reports.figures import metrics, services
 from reports.models import MemberCoverage, PendingChange
+from reports.oversight import assessments
 from reports.tests.freshness import differences
 from teams import services as rosters
 from teams.models import Membership
@@ -228,3 +230,17 @@ def test_assignment_health_per_town(kept, as_user, settings, django_assert_max_n
         page = client.get("/reports/assignments/", {"town": w.town1.pk}).content.decode()
     assert f'data-member="{w.cadre.pk}"' in page and 'data-flag="over"' in page
     assert client.get("/reports/assignments/", {"town": w.other_town.pk}).status_code == 404
+
+
+def test_a_teams_assessment_breakdown_by_member(kept, as_user):
+    w = kept
+    round_ = assessments.create_round(by=w.org_department, county=w.county, period="quarter:2026-Q3")
+    page = as_user(w.org_department).get(
+        reverse("assessment-unit", args=[round_.pk, "team", w.team_a.pk])).content.decode()
+    section = page[page.index('id="by-member"'):]
+    section = section[:section.index("</section>")]
+    # At the quarter's end: the cadre 2 of 4 visited, the lawyer 1 of 2, the volunteer 1 of 1 (last).
+    rows = [row.split('data-member="')[1].split('"')[0] for row in section.split("<tr")[2:]]
+    assert set(rows[:2]) == {str(w.cadre.pk), str(w.lawyer.pk)} and rows[2] == str(w.volunteer.pk)
+    assert "2</td><td class=\"num\">4</td>" in section
+    assert f"member={w.cadre.pk}" in section

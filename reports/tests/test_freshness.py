@@ -212,8 +212,9 @@ def assign(w, draw, today):
 
 def reassign_all(w, draw, today):
     team, member, day = _team_and_member(w, draw, today)
-    _team, other, _day = _team_and_member(w, draw, today)
-    assignments.reassign_all(by=w.admin, team=team, from_member=member, to_member=w.users[other], on=day)
+    other = draw(st.sampled_from([m.user for m in Membership.objects.filter(team=team).select_related("user")
+                                  .order_by("pk")]))
+    assignments.reassign_all(by=w.admin, team=team, from_member=member, to_member=other, on=day)
 
 
 def unassign(w, draw, today):

@@ -22,13 +22,16 @@ Q3, Q4, YEAR = ("quarter", date(2026, 7, 1)), ("quarter", date(2026, 10, 1)), ("
 
 @pytest.fixture
 def kept(world, liaison_tuesday):
+    return keep(world)
+
+
+def keep(w):
     """Six households of 西区社区 from 1 July: h1 the cadre's; h2 the cadre's and the lawyer's (a
     pair); h3 the cadre's, handed to the lawyer on 15 August; h4 the volunteer's, whose
     membership ends on 31 October; h5 the cadre's, moved out on 30 September (the quarter's last
     day: still on the roll at its end); h6 the cadre's, never visited. Visits: h1 on 10 August and
     20 October, h2 on 2 November, h3 on 20 July (the cadre's then), h4 on 5 September, h5 on 10
     September. Then the nightly refresh (today: Tuesday 24 November 2026)."""
-    w = world
     homes = [rolls.create_household(by=w.admin, village=w.village_a, head_name=f"户主{n}", address=f"西街{n}号",
                                     registered_on=date(2026, 1, 5)) for n in range(1, 7)]
     h1, h2, h3, h4, h5, h6 = homes

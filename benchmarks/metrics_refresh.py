@@ -11,6 +11,10 @@ one. The limit's figures for the county's teams are checked against the snapshot
 number (the limit counts village steps for their teams; town steps and the departments' are
 the project's own, so the check is at the teams' grain).
 
+The full refresh includes the coverage by member (定点联系), timed apart: it counts the
+assignments the database holds, so seed them first (the dongguan preset does; an older database
+has none, and then the figure costs nothing).
+
 Options (environment): BENCH_ROUNDS (3), BENCH_LIMIT_SQL (the limit's file, if not at
 ../shared/bench/limit_metrics.sql), BENCH_WORKERS (run the worker comparison: 1, the default,
 or 0 to skip it)."""
@@ -41,11 +45,11 @@ from django.db.models import Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from reports import periods as P  # noqa: E402
-from reports.figures import services  # noqa: E402
-from reports.models import Refresh, Snapshot, Unit  # noqa: E402
+from reports.figures import grid, services  # noqa: E402
+from reports.models import MemberCoverage, Refresh, Snapshot, Unit  # noqa: E402
 from teams.models import County, Team  # noqa: E402
 from visits import services as visit_services  # noqa: E402
-from visits.models import Household, Visit  # noqa: E402
+from visits.models import Assignment, Household, Visit  # noqa: E402
 
 # The limit: all six metrics for every team and period in plain SQL on the same tables, each
 # source row read once (the reference the issue measures against, kept outside the project).
@@ -94,6 +98,22 @@ def team_sums(refresh):
                                             for metric in METRICS} for row in sums}
 
 
+def members_timed():
+    """The seconds each `grid.write_members` call of the next refresh takes, appended to a list."""
+    spent, real = [], grid.write_members
+
+    def write_members(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - started)
+            grid.write_members = real
+
+    grid.write_members = write_members
+    return spent
+
+
 def timed(fn):
     started = time.perf_counter()
     result = fn()
@@ -112,15 +132,20 @@ def main():
     teams = Team.objects.filter(village__town__county=county).count()
     print(f"{county}: {teams} teams, {Household.objects.count()} households, {Visit.objects.count()} visits")
 
-    full, limit = [], []
+    full, limit, by_member = [], [], []
     for _round in range(ROUNDS):
+        spent = members_timed()
         seconds, refresh = timed(lambda: services.refresh_in_process(county))
         full.append(seconds)
+        by_member.append(sum(spent))
         seconds, totals = limit_sql(county, services.window(timezone.localdate(refresh.computed_at))[0])
         limit.append(seconds)
     rows = Snapshot.objects.filter(refresh=refresh).count()
     print(f"full refresh in one process     median {median(full):6.1f} s   rounds {', '.join(f'{s:.1f}' for s in full)}"
           f"   ({rows} snapshot rows)")
+    print(f"  of which coverage by member   median {median(by_member):6.1f} s   "
+          f"({MemberCoverage.objects.filter(refresh=refresh).count()} rows, "
+          f"{Assignment.objects.count()} assignments)")
     print(f"the limit SQL ({LIMIT_SQL.name}) median {median(limit):6.1f} s   "
           f"rounds {', '.join(f'{s:.1f}' for s in limit)}")
     ratio = median(full) / median(limit)

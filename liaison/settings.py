@@ -385,6 +385,13 @@ ISSUE_DUE_WORKING_DAYS = {
 
 # 重点提示 on the dashboards: teams whose attendance or timely-handling rate is below this.
 DASHBOARD_ALERT_PERCENT = env.integer("DASHBOARD_ALERT_PERCENT", 95, minimum=1, maximum=100)
+# 定点联系: the households a member is expected to keep (seed 000: 300 and more each); the
+# organization department's assignment health names members over it, those under this percent
+# of it, and those whose share of households visited this year is under this percent of the
+# share of the year gone.
+ASSIGNMENT_LOAD = env.integer("ASSIGNMENT_LOAD", 300, minimum=1)
+ASSIGNMENT_UNDER_PERCENT = env.integer("ASSIGNMENT_UNDER_PERCENT", 50, minimum=0, maximum=100)
+ASSIGNMENT_PACE_PERCENT = env.integer("ASSIGNMENT_PACE_PERCENT", 50, minimum=0, maximum=100)
 # The most points one inspection (督查) may deduct from its team.
 INSPECTION_MAX_DEDUCTION = env.integer("INSPECTION_MAX_DEDUCTION", 10, minimum=1, maximum=100)
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 from reports.figures import units
 from reports.models import AssessmentRound, Inspection, Unit
 from teams import scope
-from teams.models import County, Department, Team, Town
+from teams.models import County, Department, Membership, Team, Town
 from visits.scope import assigners
 
 # The figures.
@@ -54,6 +54,26 @@ def sees_unit(user, unit, obj):
     if unit == Unit.DEPARTMENT:
         return obj.pk in s.department_ids
     return False
+
+
+def sees_member(user, member_id):
+    """Whether the user sees this member's coverage (定点联系): their own; a team's leader its
+    members'; a town office its town's teams' members'; the organization department its
+    county's; administrators everyone's. A member of any time counts (the figures keep history)."""
+    s = scope.scope_for(user)
+    if s.user_id is None:
+        return False
+    if s.is_admin or member_id == s.user_id:
+        return Membership.objects.filter(user=member_id).exists()
+    return Membership.objects.filter(user=member_id).filter(
+        Q(team__in=s.leader_team_ids) | Q(team__village__town__in=s.office_town_ids)
+        | Q(team__village__town__county__in=s.org_county_ids)
+    ).exists()
+
+
+def sees_assignment_health(user):
+    """Whether the user sees the assignment health of towns: those who oversee whole counties."""
+    return oversees_counties(user)
 
 
 def dashboards(user):

@@ -13,7 +13,9 @@ from rest_framework.views import APIView
 
 from core.web import whole_number
 from reports import periods
-from reports.figures import registry, selectors
+from reports import scope as reports_scope
+from reports.figures import members, registry, selectors
+from reports.figures.registry import MEMBER_KINDS
 from reports.models import COUNTS, Unit
 
 _metric = inline_serializer("Metric", {
@@ -22,14 +24,17 @@ _metric = inline_serializer("Metric", {
 })
 
 
-UNIT_PATTERN = r"^(team|town|county|department):[1-9][0-9]{0,17}$"
+UNIT_PATTERN = r"^(team|town|county|department|member):[1-9][0-9]{0,17}$"
+# Coverage by the member households are assigned to (定点联系): `member:` and the user's id.
+MEMBER = "member"
 
 
 def parse_unit(value):
     kind, _sep, pk = (value or "").partition(":")
     unit_id = whole_number(pk)
-    if kind not in Unit.values or unit_id is None:
-        raise ValidationError({"unit": [_("Name the unit as team:ID, town:ID, county:ID or department:ID.")]})
+    if kind not in (*Unit.values, MEMBER) or unit_id is None:
+        raise ValidationError({"unit": [_(
+            "Name the unit as team:ID, town:ID, county:ID, department:ID or member:ID.")]})
     return kind, unit_id
 
 
@@ -74,7 +79,9 @@ class MetricsView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("unit", OpenApiTypes.STR, required=True, pattern=UNIT_PATTERN,
-                             description="team:ID, town:ID, county:ID or department:ID"),
+                             description="team:ID, town:ID, county:ID, department:ID, or member:ID (a user's id: "
+                                         "visit coverage of the households assigned to them, kept for "
+                                         "quarters and years)"),
             OpenApiParameter("period", OpenApiTypes.STR, required=True, pattern=PERIOD_PATTERN,
                              description="week:2026-W47, month:2026-11, quarter:2026-Q4 or year:2026; "
                                          "years 2000 to 2099, week 53 only in a year that has one"),
@@ -89,6 +96,8 @@ class MetricsView(APIView):
     def get(self, request):
         unit, unit_id = parse_unit(request.query_params.get("unit"))
         period = parse_period(request.query_params.get("period"))
+        if unit == MEMBER:
+            return self.member(request, unit_id, period)
         if not selectors.may_see(request.user, unit, unit_id):
             raise NotFound(_("No such unit among those you see."))
         row = selectors.snapshot(unit, unit_id, period)
@@ -96,3 +105,21 @@ class MetricsView(APIView):
             raise NotFound(_("No figures have been computed for this unit and period."))
         return Response({"unit": f"{unit}:{unit_id}", "period": period.key, "computed_at": row.computed_at,
                          **figures(row)})
+
+    def member(self, request, member_id, period):
+        """Visit coverage of the households assigned to the member (the only metric cut by
+        member), within scope like any unit: 404 for a member the user does not see."""
+        if not reports_scope.sees_member(request.user, member_id):
+            raise NotFound(_("No such unit among those you see."))
+        if period.kind not in MEMBER_KINDS:
+            raise NotFound(_("Coverage by member is kept for quarters and years only."))
+        figure = members.member_figure(member_id, period)
+        if figure is None:
+            raise NotFound(_("No figures have been computed for this unit and period."))
+        coverage = registry.get("coverage")
+        return Response({
+            "unit": f"{MEMBER}:{member_id}", "period": period.key, "computed_at": figure.computed_at,
+            "metrics": {coverage.key: {"numerator": figure.coverage_num, "denominator": figure.coverage_den,
+                                       "rate": figure.rate()}},
+            "counts": {},
+        })

@@ -8,7 +8,7 @@ visited (each counted once a period, with lag() over its visit dates) and the ho
 roll at each period's end (a running sum of registrations and moves out). `metrics.compute`
 counts the same in Python, and the freshness tests compare the two cell by cell."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Count, F, Q
@@ -25,6 +25,7 @@ from reports.figures.registry import (
     attendance_rows,
     judged_steps,
     local_day,
+    member_periods,
     on_time,
     ratings,
 )
@@ -267,4 +268,85 @@ def write_towns(refresh_id, towns, period_list, now):
         LEFT JOIN town_steps ts ON ts.town = g.town AND ts.kind = g.kind AND ts.start = g.start
         GROUP BY g.town, g.kind, g.start"""
     params += [refresh_id, Unit.TOWN, now, towns, refresh_id, Unit.TEAM]
+    _execute(sql, params)
+
+
+# Coverage by member (定点联系), in one pass over the teams' assignments: each assignment row with
+# the days it is in force [lo, hi] (its own, its membership's and its household's stay on the
+# roll), and the months in which its household had a household visit by the team, as the bits of
+# one integer (bit 1: the first month of the periods kept by member). A period then counts an
+# assignment in force at its end (`upto`), and visited if a bit of its months is set: one
+# aggregate per period over the rows grouped by member, no sort and no day map. A withdrawn row
+# (ended the day before it started) has lo > hi and counts nowhere.
+IN_FORCE = """
+in_force AS (
+    SELECT m.team_id AS team, m.user_id AS member, a.household_id AS household,
+           GREATEST(a.start_date, m.start_date, h.registered_on) AS lo,
+           LEAST(a.end_date, m.end_date, h.moved_out_on) AS hi
+    FROM visits_assignment a
+    JOIN teams_membership m ON m.id = a.membership_id
+    -- Only the households whose stay on the roll can tell: registered on or before the first day
+    -- counted, a household on the roll is so on every later end, as if it had no such date.
+    LEFT JOIN visits_household h ON h.id = a.household_id
+         AND (h.moved_out_on IS NOT NULL OR h.registered_on > %s)
+    WHERE m.team_id = ANY(%s) AND GREATEST(a.start_date, m.start_date, h.registered_on) <= %s
+      AND (LEAST(a.end_date, m.end_date, h.moved_out_on) IS NULL
+           OR LEAST(a.end_date, m.end_date, h.moved_out_on)
+              >= GREATEST(a.start_date, m.start_date, h.registered_on, %s))
+), visited_months AS (
+    -- Grouped by household first: a team's few households are then joined by household. Bit n:
+    -- the n-th month from the first day counted, 1 the first (width_bucket counts the months'
+    -- starts up to the day).
+    SELECT vh.household_id AS household, v.team_id AS team,
+           bit_or(1 << width_bucket(v.date, %s::date[])) AS months
+    FROM visits_visit v
+    JOIN visits_visit_households vh ON vh.visit_id = v.id
+    WHERE v.kind = %s AND v.date BETWEEN %s AND %s AND v.team_id = ANY(%s)
+    GROUP BY 1, 2
+)"""
+
+
+def _month_number(day):
+    return day.year * 12 + day.month
+
+
+def write_members(refresh_id, teams, period_list, now):
+    """Insert the coverage by member of `teams` for the periods of `period_list` kept by member
+    (`member_periods`): a row for each member of a team in every such period that ends (or
+    holds today) after one of their assignments there came into force."""
+    today = timezone.localdate(now)
+    period_list = member_periods(period_list, today)
+    if not period_list or not teams:
+        return
+    first = min(p.start for p in period_list)
+    base = _month_number(first)
+    sums, rows, sum_params, row_params = [], [], [], []
+    for i, period in enumerate(period_list):
+        upto = min(period.end, today)
+        months = sum(1 << (n + 1) for n in range(_month_number(period.start) - base,
+                                                  _month_number(period.end) - base + 1))
+        held = "f.lo <= %s AND (f.hi IS NULL OR f.hi >= %s)"
+        sums.append(f"count(*) FILTER (WHERE {held}) AS den{i}, "
+                    f"count(*) FILTER (WHERE {held} AND coalesce(vm.months, 0) & %s <> 0) AS num{i}")
+        sum_params += [upto, upto, upto, upto, months]
+        rows.append(f"(%s, %s::date, %s::date, t.num{i}, t.den{i})")
+        row_params += [period.kind, period.start, upto]
+    sql = f"""
+        WITH {IN_FORCE}, t AS (
+            SELECT f.team, f.member, min(f.lo) AS lo, {", ".join(sums)}
+            FROM in_force f LEFT JOIN visited_months vm ON vm.household = f.household AND vm.team = f.team
+            GROUP BY 1, 2
+        )
+        INSERT INTO reports_membercoverage (refresh_id, team_id, member_id, period, start, computed_at,
+                                            coverage_num, coverage_den)
+        SELECT %s, t.team, t.member, x.kind, x.start, %s, x.num, x.den
+        FROM t CROSS JOIN LATERAL (VALUES {", ".join(rows)}) AS x(kind, start, upto, num, den)
+        WHERE x.upto >= t.lo"""
+    starts = [date(n // 12, n % 12 + 1, 1) for n in range(base - 1, _month_number(today))]
+    params = [first, teams, today, first, starts, Visit.Kind.HOUSEHOLD, first, today, teams, *sum_params, refresh_id,
+              now, *row_params]
+    with connection.cursor() as cursor:
+        # A county's assignments and visited households hashed in memory rather than in batches on
+        # disk (4 MB by default); for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
     _execute(sql, params)

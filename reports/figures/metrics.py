@@ -26,13 +26,14 @@ from reports.figures.registry import (
     attendance_rows,
     judged_steps,
     local_day,
+    member_periods,
     on_time,
     ratings,
 )
 from reports.figures.registry import aware as _aware
 from reports.models import Unit
 from teams.models import Team
-from visits.models import Household, Visit
+from visits.models import Assignment, Household, Visit
 
 VisitHousehold = Visit.households.through
 
@@ -216,6 +217,47 @@ def coverage(scope, period_list):
                 visited[(team_id, period)].add(household_id)
     for (team_id, period), households_visited in visited.items():
         result[((Unit.TEAM, team_id), period)]["coverage_num"] += len(households_visited)
+    return result
+
+
+def member_coverage(scope, period_list):
+    """{(team id, member's user id, Period): {coverage_num, coverage_den}} for the periods of
+    `period_list` kept by member (`member_periods`): of the households assigned to the member in the
+    team at the period's end (the assignment, its membership and the household's stay on the
+    roll all holding that day), those with a household visit by the team in the period. A pair
+    counts for both members. A member has a row in every such period ending (or holding today)
+    after one of their assignments came into force (`grid.MEMBERS`, which the freshness tests hold
+    equal to this)."""
+    period_list = member_periods(period_list, scope.today)
+    if not period_list:
+        return {}
+    first = min(p.start for p in period_list)
+    ends = [(p, min(p.end, scope.today)) for p in period_list]
+    rows = Assignment.objects.filter(membership__team__in=list(scope.teams)).values_list(
+        "membership__team_id", "membership__user_id", "household_id", "start_date", "end_date",
+        "membership__start_date", "membership__end_date", "household__registered_on", "household__moved_out_on")
+    in_force = []
+    for team_id, member_id, household_id, *days in rows:
+        lo = max(days[0], days[2], days[4])
+        hi = min((day for day in (days[1], days[3], days[5]) if day is not None), default=None)
+        if lo <= scope.today and (hi is None or hi >= max(lo, first)):
+            in_force.append((team_id, member_id, household_id, lo, hi))
+    visits = defaultdict(list)
+    for team_id, household_id, day in VisitHousehold.objects.filter(
+        visit__kind=Visit.Kind.HOUSEHOLD, visit__date__range=(first, scope.today),
+        visit__team__in=list(scope.teams),
+    ).values_list("visit__team_id", "household_id", "visit__date"):
+        visits[(team_id, household_id)].append(day)
+    result = {}
+    for team_id, member_id, household_id, lo, hi in in_force:
+        days = visits.get((team_id, household_id), ())
+        for period, end in ends:
+            if lo > end:
+                continue
+            cell = result.setdefault((team_id, member_id, period), {"coverage_num": 0, "coverage_den": 0})
+            if hi is None or hi >= end:
+                cell["coverage_den"] += 1
+                cell["coverage_num"] += any(period.start <= day <= end for day in days)
     return result
 
 

@@ -9,7 +9,7 @@ denominator (`Snapshot`, `AssessmentResult`, `AssessmentRound.weight_*`) are dec
 models, and a test checks they match this registry."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import TruncDate
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from issues.models import Event, Issue, Step
+from reports import periods as P
 from reports.models import COUNTS, Unit
 from teams.models import REQUIRED_ROLES, Attendance, LiaisonDay, Membership, counted, present
 from visits.models import Household
@@ -134,6 +135,23 @@ def _coverage(w, kind, unit_id, visible):
 
 
 TEAMS_UP = (Unit.TEAM, Unit.TOWN, Unit.COUNTY)
+
+# The periods coverage by member (定点联系) is kept for: quarters and years. A member's list is
+# visited over the year (seed 000: every household at least once a year) and the assessments are
+# of quarters and years; a week or a month says little of a few dozen households, and with ~7,100
+# members, twelve times a county's teams, they would have the refresh write several times the
+# rows it writes for the teams (DESIGN.md: Metrics).
+MEMBER_KINDS = ("quarter", "year")
+
+
+def member_periods(period_list, today):
+    """Those of `period_list` kept by member: months, quarters and years from the first of
+    January, or from the start of the quarter before today's if that is earlier (in the first
+    quarter, the year before's last quarter, the one an assessment round is then made of). The
+    year's pace and the assessments need no more, and each month further back would make the
+    refresh read another month of visits for ten times as many rows as the teams'."""
+    first = min(date(today.year, 1, 1), P.start_of("quarter", P.start_of("quarter", today) - timedelta(days=1)))
+    return [p for p in period_list if p.kind in MEMBER_KINDS and p.start >= first]
 
 
 @dataclass(frozen=True)

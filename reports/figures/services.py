@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from reports import periods as P
 from reports.figures import grid, metrics
-from reports.figures.registry import FIGURES
-from reports.models import PendingChange, Refresh, Snapshot, Unit
+from reports.figures.registry import FIGURES, MEMBER_KINDS
+from reports.models import MemberCoverage, PendingChange, Refresh, Snapshot, Unit
 from teams.models import Department, Team, Town
 
 # A refresh queued or running this long has lost its work (its messages purged, say): another may start.
@@ -83,10 +83,16 @@ def _replace_towns(refresh, town_ids, period_list, now):
         _replace_town_sums(refresh, town_ids, period_list, now)
         return
     _delete(refresh, Q(unit=Unit.TEAM, unit_id__in=teams) | Q(unit=Unit.TOWN, unit_id__in=town_ids), period_list)
+    _delete_members(refresh, teams, period_list)
     first = min(period.start for period in period_list)
     for town_id in town_ids:
         scope = metrics.Scope([town_id], first, window(timezone.localdate(now))[1], now)
         Snapshot.objects.bulk_create(_rows(refresh, metrics.compute(scope, period_list), now), batch_size=2000)
+        MemberCoverage.objects.bulk_create([
+            MemberCoverage(refresh=refresh, team_id=team_id, member_id=member_id, period=period.kind,
+                           start=period.start, computed_at=now, **figures)
+            for (team_id, member_id, period), figures in metrics.member_coverage(scope, period_list).items()
+        ], batch_size=2000)
 
 
 def _delete(refresh, rows, period_list):
@@ -94,9 +100,18 @@ def _delete(refresh, rows, period_list):
         Snapshot.objects.filter(rows, refresh=refresh, period=kind, start__in=starts).delete()
 
 
+def _delete_members(refresh, teams, period_list):
+    for kind, starts in _by_kind([p for p in period_list if p.kind in MEMBER_KINDS]).items():
+        MemberCoverage.objects.filter(refresh=refresh, team_id__in=teams, period=kind, start__in=starts).delete()
+
+
 def _replace_teams(refresh, town_ids, teams, period_list, now):
+    """The teams' rows and their members' coverage (the members of a team whose village changed:
+    an assignment, a membership, a visit or a household's move all note the village)."""
     _delete(refresh, Q(unit=Unit.TEAM, unit_id__in=teams), period_list)
     grid.write_teams(refresh.pk, teams, town_ids, period_list, now)
+    _delete_members(refresh, teams, period_list)
+    grid.write_members(refresh.pk, teams, period_list, now)
 
 
 def _replace_town_sums(refresh, town_ids, period_list, now):
@@ -207,7 +222,7 @@ def reclaim_snapshots():
     worker's task); nothing on SQLite."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute("VACUUM (ANALYZE) reports_snapshot")
+            cursor.execute("VACUUM (ANALYZE) reports_snapshot, reports_membercoverage")
 
 
 def refresh_in_process(county, *, by=None):

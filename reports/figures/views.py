@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from core.web import query_without_page, whole_number
 from reports import periods as P
 from reports import scope as reports_scope
+from reports.figures import members as by_member
 from reports.figures import registry, selectors, services, tasks, units
 from reports.models import COUNTS, Refresh, Unit
 
@@ -108,6 +109,7 @@ def dashboard(request, unit, pk):
         context["latest"] = latest
     if unit == Unit.TEAM:
         context["days"] = selectors.team_days(request.user, pk, period)
+        context["team_members"] = by_member.team_members(refresh, obj, period, today)
     return render(request, "reports/dashboard.html", context)
 
 
@@ -155,6 +157,11 @@ def records(request, unit, pk, metric):
     refresh, _latest = selectors.refreshes(county.pk)
     row = selectors.snapshot(unit, pk, period, refresh=refresh) if refresh else None
     behind = selectors.records(request.user, metric, unit, pk, period)
+    member = by_member.member_of_records(request.GET.get("member"), unit, pk, metric)
+    if member is not None:
+        # One member's households (定点联系): the figure above them is the member's.
+        behind = by_member.assigned_records(behind, member.pk, pk, period)
+        row = by_member.team_member_figure(refresh, pk, member.pk, period)
     show_all = request.GET.get("show") == "all"
     counted, short = selectors.record_counts(behind, row, unit, metric, period)
     # The list's length is known already: the paginator need not count it again.
@@ -168,7 +175,7 @@ def records(request, unit, pk, metric):
         "refresh": refresh, "show_all": show_all, "counted": counted, "short": short,
         "parents": [(u, o, reports_scope.sees_unit(request.user, u, o)) for u, o in kind.parents(obj)],
         "page": paginator.get_page(request.GET.get("page")),
-        "query": query_without_page(request), "now": timezone.now(),
+        "query": query_without_page(request), "now": timezone.now(), "member": member,
     })
 
 

@@ -2,10 +2,10 @@
 `reports.models`, as the migrations (`reports.models.export_path`) and the other apps name them."""
 
 from reports.models.excel import ExportJob, ImportBatch, export_path
-from reports.models.figures import COUNTS, PendingChange, Refresh, Snapshot, Unit
+from reports.models.figures import COUNTS, MemberCoverage, PendingChange, Refresh, Snapshot, Unit
 from reports.models.oversight import AssessmentEvent, AssessmentResult, AssessmentRound, Inspection
 
 __all__ = [
     "COUNTS", "AssessmentEvent", "AssessmentResult", "AssessmentRound", "ExportJob",
-    "ImportBatch", "Inspection", "PendingChange", "Refresh", "Snapshot", "Unit", "export_path",
+    "ImportBatch", "Inspection", "MemberCoverage", "PendingChange", "Refresh", "Snapshot", "Unit", "export_path",
 ]

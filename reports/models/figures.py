@@ -127,6 +127,39 @@ class Snapshot(Rates, models.Model):
     def __str__(self):
         return f"{self.unit}:{self.unit_id} · {self.period}:{self.start}"
 
+class MemberCoverage(models.Model):
+    """Visit coverage by member (定点联系) for one period: of the households assigned to the
+    member in the team at the period's end (its last day, or today) and on the roll then, how
+    many had a household visit in the period; a pair counts for both members. A row of its own
+    beside the snapshots, in the same refresh: two figures rather than a snapshot's twenty, for
+    ten times as many members as teams; and per team, as the refresh computes a team at a time
+    (a member of two teams has a row in each; `member:ID` adds them up). Kept for months,
+    quarters and years only (`grid.MEMBER_KINDS`)."""
+
+    refresh = models.ForeignKey(Refresh, models.CASCADE, related_name="member_rows", verbose_name=_("refresh"))
+    team_id = models.PositiveIntegerField(_("team"))
+    member_id = models.PositiveIntegerField(_("member"))
+    period = models.CharField(_("period"), max_length=7)
+    start = models.DateField(_("first day"))
+    computed_at = models.DateTimeField(_("computed at"))
+    coverage_num = count_field(_("households visited"))
+    coverage_den = count_field(_("households"))
+
+    class Meta:
+        verbose_name = _("coverage by member")
+        verbose_name_plural = _("coverage by member")
+        constraints = [
+            models.UniqueConstraint(fields=["refresh", "team_id", "member_id", "period", "start"],
+                                    name="member_coverage_once"),
+        ]
+
+    def __str__(self):
+        return f"member:{self.member_id} · team:{self.team_id} · {self.period}:{self.start}"
+
+    def rate(self, _metric="coverage"):
+        return self.coverage_num / self.coverage_den if self.coverage_den else None
+
+
 class PendingChange(models.Model):
     """A town's figures count something else from the day `since` on — one village's (its
     team's, and the sums above it) when `village_id` is set, else every team's of the town: the

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.web import Conflict, add_service_error, conflict_page, flash_errors, whole_number
 from reports import periods as P
 from reports import scope as reports_scope
+from reports.figures import members as by_member
 from reports.figures import registry, services
 from reports.models import Unit
 from reports.oversight import assessments
@@ -127,6 +128,8 @@ def _results_context(request, round_, unit, unit_id):
         "teams": teams, "inspections": list(result.inspections.all()),
         "points": sum((line.points for line in lines if line.points is not None), 0),
         "scored_total": sum(1 for row in teams if row.score is not None),
+        # The team's visit coverage by member (定点联系), from the current figures.
+        "by_member": by_member.team_period_members(round_.county_id, unit_id, period) if unit == Unit.TEAM else [],
     }
 
 

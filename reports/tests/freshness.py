@@ -8,16 +8,25 @@ from django.utils import timezone
 from reports import periods as P
 from reports.figures import metrics, services
 from reports.figures.registry import FIGURES
-from reports.models import Snapshot, Unit
+from reports.models import MemberCoverage, Snapshot, Unit
 from teams.models import Department, Town
+
+MEMBER = "member"
+MEMBER_FIGURES = ("coverage_num", "coverage_den")
 
 
 def cells(refresh):
-    """{(unit, unit id, period kind, first day): (each figure, in FIGURES' order)}."""
-    return {
+    """{(unit, unit id, period kind, first day): (each figure, in FIGURES' order)}, and the
+    coverage by member as {("member", (team id, member id), period kind, first day): (num, den)}."""
+    result = {
         (row["unit"], row["unit_id"], row["period"], row["start"]): tuple(row[name] for name in FIGURES)
         for row in Snapshot.objects.filter(refresh=refresh).values("unit", "unit_id", "period", "start", *FIGURES)
     }
+    for row in MemberCoverage.objects.filter(refresh=refresh).values("team_id", "member_id", "period", "start",
+                                                                     *MEMBER_FIGURES):
+        result[(MEMBER, (row["team_id"], row["member_id"]), row["period"], row["start"])] = tuple(
+            row[name] for name in MEMBER_FIGURES)
+    return result
 
 
 def from_scratch(county):
@@ -28,10 +37,14 @@ def from_scratch(county):
     first, last = services.window(timezone.localdate(now))
     periods = services.periods_in(first, last)
     result = defaultdict(lambda: dict.fromkeys(FIGURES, 0))
+    members = {}
     for town_id in Town.objects.filter(county=county).values_list("pk", flat=True):
-        for (unit, unit_id, period), figures in metrics.compute(metrics.Scope([town_id], first, last, now),
-                                                                periods).items():
+        scope = metrics.Scope([town_id], first, last, now)
+        for (unit, unit_id, period), figures in metrics.compute(scope, periods).items():
             result[(unit, unit_id, period)] = figures
+        for (team_id, member_id, period), figures in metrics.member_coverage(scope, periods).items():
+            members[(MEMBER, (team_id, member_id), period.kind, period.start)] = tuple(
+                figures[name] for name in MEMBER_FIGURES)
     for department_id in Department.objects.filter(county=county).values_list("pk", flat=True):
         for period in periods:
             result[(Unit.DEPARTMENT, department_id, period)]
@@ -45,7 +58,7 @@ def from_scratch(county):
             for name, value in figures.items():
                 result[(Unit.COUNTY, county.pk, period)][name] += value
     return {(unit, unit_id, period.kind, period.start): tuple(figures[name] for name in FIGURES)
-            for (unit, unit_id, period), figures in result.items()}
+            for (unit, unit_id, period), figures in result.items()} | members
 
 
 def differences(county):
@@ -57,8 +70,9 @@ def differences(county):
     for key in sorted(set(seen) | set(expected), key=str):
         if seen.get(key) != expected.get(key):
             got, want = seen.get(key), expected.get(key)
-            named = [f"{name} {g}≠{w}" for name, g, w in zip(FIGURES, got or [None] * len(FIGURES),
-                                                              want or [None] * len(FIGURES), strict=True) if g != w]
+            names = MEMBER_FIGURES if key[0] == MEMBER else FIGURES
+            named = [f"{name} {g}≠{w}" for name, g, w in zip(names, got or [None] * len(names),
+                                                              want or [None] * len(names), strict=True) if g != w]
             lines.append(f"{key}: {', '.join(named)}")
     return lines
 

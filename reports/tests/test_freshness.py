@@ -36,6 +36,7 @@ from reports.tests.test_imports import HOUSEHOLD_HEADER, ROSTER_HEADER, xlsx
 from teams import attendance as team_attendance
 from teams import services as rosters
 from teams.models import Attendance, LiaisonDay, Membership, Role, Town
+from visits import assignments
 from visits import services as rolls
 from visits.models import Household
 
@@ -78,6 +79,9 @@ def county_world(db):
             for days_ago in (3, 40, 200):
                 rolls.log_visit(by=leader, kind="household", date=START.date() - timedelta(days=days_ago),
                                 village=village, households=homes)
+        # 定点联系: the two teams' households shared among their members two months ago.
+        for team in (w.team_a, w.team_c):
+            assignments.distribute_evenly(by=w.admin, team=team, on=START.date() - timedelta(days=60))
         w.category = Category.objects.get(code="livelihood")
         for days_ago, village in ((2, w.village_a), (30, w.village_b), (90, w.village_c)):
             issue = _register(w, village, START.date() - timedelta(days=days_ago))
@@ -192,8 +196,35 @@ def import_roster(w, draw, today):
                                                           since]]), valid_only=True)
 
 
+def _team_and_member(w, draw, today):
+    team = draw(st.sampled_from([w.team_a, w.team_c]))
+    members = [m.user for m in Membership.objects.filter(team=team).select_related("user").order_by("pk")]
+    return team, draw(st.sampled_from(members)), today - timedelta(days=draw(st.integers(0, 90)))
+
+
+def assign(w, draw, today):
+    team, member, day = _team_and_member(w, draw, today)
+    homes = list(Household.objects.filter(village=team.village).order_by("pk"))
+    chosen = draw(st.lists(st.sampled_from(homes), min_size=1, max_size=3, unique=True))
+    assignments.assign(by=w.admin, team=team, households=chosen, member=member, on=day,
+                       pair=draw(st.booleans()))
+
+
+def reassign_all(w, draw, today):
+    team, member, day = _team_and_member(w, draw, today)
+    other = draw(st.sampled_from([m.user for m in Membership.objects.filter(team=team).select_related("user")
+                                  .order_by("pk")]))
+    assignments.reassign_all(by=w.admin, team=team, from_member=member, to_member=other, on=day)
+
+
+def unassign(w, draw, today):
+    team, _member, day = _team_and_member(w, draw, today)
+    homes = list(Household.objects.filter(village=team.village).order_by("pk"))
+    assignments.unassign(by=w.admin, team=team, households=[draw(st.sampled_from(homes))], on=day)
+
+
 CHANGES = [register_household, move_out, end_membership, add_membership, visit, correct_attendance,
-           register_issue, transition, transition, import_households, import_roster]
+           register_issue, transition, transition, import_households, import_roster, assign, reassign_all, unassign]
 
 
 class Sequence:

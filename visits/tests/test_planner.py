@@ -273,3 +273,45 @@ def test_after_the_years_last_liaison_day_every_household_left_is_at_risk(world,
     plan = MemberPlan.objects.get(membership__user=world.cadre)
     assert (plan.days_left, plan.next_date, plan.at_risk) == (0, None, 5)
     assert not PlannedVisit.objects.filter(membership__user=world.cadre).exists()
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_cadre_taps_a_planned_household_and_logs_the_visit(tworld, phone_page, screenshot_dir):
+    """No frozen clock (the live server keeps the real one): today is made a liaison day of team A."""
+    from conftest import browser_login
+
+    w, page, today = tworld, phone_page, timezone.localdate()
+    LiaisonDay.objects.create(team=w.team_a, scheduled_date=today, date=today, half_day="morning", place="村委会")
+    names = ["王秀英", "张国强", "陈桂兰", "李志明", "黄美玲", "刘德华", "何丽萍"]
+    homes = [HouseholdFactory(village=w.village_a, head_name=name, address=f"西区社区建设路{n}号",
+                              registered_on=date(2020, 1, 1), tags=["dibao"] if n == 3 else [])
+             for n, name in enumerate(names, start=1)]
+    assignments.assign(by=w.leader, team=w.team_a, member=w.cadre, households=homes)
+    planner.refresh_village(w.village_a.pk)
+    first = PlannedVisit.objects.filter(membership__user=w.cadre, date=today).order_by("position").first()
+    assert first.household == homes[2]  # the priority household leads
+
+    browser_login(page, "cadre")
+    page.goto(page.base_url + "/")
+    card = page.locator("section.plan")
+    assert "本次驻点日建议走访" in card.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=screenshot_dir / "plan-1-home-card.png", full_page=True)
+    with page.expect_navigation():
+        card.locator(f"li[data-household='{first.household_id}'] a.button").click()
+    assert page.locator("#picked input:checked").count() == 1
+    page.screenshot(path=screenshot_dir / "plan-2-visit-form.png", full_page=True)
+    page.click("button[name=save]")
+    page.wait_for_selector(".messages .success")
+    assert Visit.objects.get().households.get() == homes[2]
+    page.goto(page.base_url + "/")
+    assert page.locator(f"section.plan li[data-household='{first.household_id}']").count() == 0
+
+    page.context.clear_cookies()
+    browser_login(page, "leader")
+    page.goto(page.base_url + "/visits/plan/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=screenshot_dir / "plan-3-plan-page-leader.png", full_page=True)
+    day = LiaisonDay.objects.get(team=w.team_a, date=today)
+    page.goto(page.base_url + f"/visits/plan/days/{day.pk}/")
+    page.screenshot(path=screenshot_dir / "plan-4-day-plan.png", full_page=True)

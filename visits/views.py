@@ -21,6 +21,8 @@ from visits.models import HouseholdTag
 from visits.scope import keeps_roll, shows_personal_data, watches_plans
 
 PAGE_SIZE = 30
+# A link ticks a liaison day's few households (the plan's); more are ignored.
+TICKED_FROM_A_LINK = 50
 
 
 def _get(queryset_fn, *args):
@@ -102,8 +104,8 @@ def _visit_initial(request):
     """Households ticked from a link: `?household=<id>`, `?households=<id>,<id>` or the plan's
     form's `?households=<id>&households=<id>`."""
     asked = [request.GET.get("household", ""), *request.GET.getlist("households")]
-    ids = [whole_number(part) for text in asked for part in text.split(",")]
-    ids = [i for i in ids if i is not None]
+    ids = [whole_number(part) for text in asked for part in text.split(",")[:TICKED_FROM_A_LINK]]
+    ids = [i for i in ids if i is not None][:TICKED_FROM_A_LINK]
     return {"households": ids} if ids else {}
 
 

@@ -22,8 +22,6 @@ from visits.planner import Home
 
 from .conftest import TODAY  # Tuesday 24 November 2026, a liaison day of team A
 
-pytestmark = pytest.mark.django_db
-
 
 def home(id, **kw):
     return Home(id=id, order=(id,), **kw)
@@ -177,7 +175,7 @@ def test_members_at_risk_by_scope(world, cadres_year, as_user, persona, sees_cad
     assert (world.team_a.pk in villages) is sees_cadre
 
 
-def test_the_plan_page_asks_a_sign_in(world, client):
+def test_the_plan_page_asks_a_sign_in(db, client):
     assert client.get(reverse("visit-plan")).status_code == 302
 
 

@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from teams.models import Attendance, Holiday, LiaisonDay, Team
 from teams.services import schedule_dates
 from visits.assignments import address_key
-from visits.models import HouseholdTag, MemberPlan, PlannedVisit
+from visits.models import Assignment, HouseholdTag, MemberPlan, PlannedVisit, Visit
 
 # The tags that make a household a priority one (visited at least once a quarter): 低保, 独居老人,
 # 困难党员, 残疾 (issue 23). 脱贫监测 and tags administrators add are not.
@@ -198,11 +199,30 @@ class Member:
 def _members(teams, today):
     """[Member] of `teams` with households assigned today, each with the Homes the plan places."""
     this_quarter = date(today.year, quarter(today) * 3 + 1, 1)
-    params = {"tags": list(HouseholdTag.objects.filter(code__in=PRIORITY_TAGS).values_list("pk", flat=True)),
-              "villages": [t.village_id for t in teams], "teams": [t.pk for t in teams],
+    members, homes = {}, defaultdict(list)
+    for membership, team, user, joined, household, address, priority, last, total, visited, due in _rows(
+            teams, today):
+        if household is None:
+            members[membership] = Member(membership, team, user, joined, total, visited, due)
+        else:
+            homes[membership].append(Home(
+                id=household, priority=bool(priority), visited_this_year=last is not None,
+                visited_this_quarter=last is not None and last >= this_quarter, order=tuple(address_key(address))))
+    for membership, member in members.items():
+        member.homes = homes[membership]
+    return list(members.values())
+
+
+def _rows(teams, today):
+    """HOMES's rows for `teams`: on PostgreSQL its statement, elsewhere (the demo's SQLite) the
+    ORM, a household at a time."""
+    tags = list(HouseholdTag.objects.filter(code__in=PRIORITY_TAGS).values_list("pk", flat=True))
+    this_quarter = date(today.year, quarter(today) * 3 + 1, 1)
+    if connection.vendor != "postgresql":
+        return list(_rows_by_orm(teams, today, tags, this_quarter))
+    params = {"tags": tags, "villages": [t.village_id for t in teams], "teams": [t.pk for t in teams],
               "first": date(today.year, 1, 1), "today": today, "quarter": this_quarter,
               "last_quarter": quarter(today) == 3}
-    members, homes = {}, defaultdict(list)
     with connection.cursor() as cursor:
         # A town's statement reads its share of the tables by index in tens of milliseconds. Left to
         # itself PostgreSQL compiled it (JIT, ten times as long as running it) and scanned the whole
@@ -210,16 +230,33 @@ def _members(teams, today):
         cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; "
                        "SET LOCAL random_page_cost = 1.1")
         cursor.execute(HOMES, params)
-        for membership, team, user, joined, household, address, priority, last, total, visited, due in cursor:
-            if household is None:
-                members[membership] = Member(membership, team, user, joined, total, visited, due)
-            else:
-                homes[membership].append(Home(
-                    id=household, priority=priority, visited_this_year=last is not None,
-                    visited_this_quarter=last is not None and last >= this_quarter, order=tuple(address_key(address))))
-    for membership, member in members.items():
-        member.homes = homes[membership]
-    return list(members.values())
+        return cursor.fetchall()
+
+
+def _rows_by_orm(teams, today, tags, this_quarter):
+    last = (Visit.households.through.objects.filter(
+        household=OuterRef("household_id"), visit__kind=Visit.Kind.HOUSEHOLD,
+        visit__date__range=(date(today.year, 1, 1), today)).order_by("-visit__date").values("visit__date")[:1])
+    rows = (
+        Assignment.objects.active_on(today)
+        .filter(membership__team__in=[t.pk for t in teams], household__is_active=True)
+        .annotate(last=Subquery(last),
+                  priority=Exists(HouseholdTag.objects.filter(pk__in=tags, households=OuterRef("household_id"))))
+        .values_list("membership_id", "membership__team_id", "membership__user_id", "membership__start_date",
+                     "household_id", "household__address", "priority", "last")
+    )
+    counts = {}
+    for membership, team, user, joined, household, address, priority, visited_on in rows:
+        if visited_on is not None and visited_on >= this_quarter and quarter(today) == 3:
+            priority = False  # as HOMES: not due again this year
+        count = counts.setdefault(membership, [team, user, joined, 0, 0, 0])
+        count[3] += 1
+        count[4] += visited_on is not None
+        count[5] += priority and (visited_on is None or visited_on < this_quarter)
+        if priority or visited_on is None:
+            yield membership, None, None, None, household, address, priority, visited_on, None, None, None
+    for membership, (team, user, joined, total, visited, due) in counts.items():
+        yield membership, team, user, joined, None, None, None, None, total, visited, due
 
 
 def _leave(teams, today):
@@ -265,8 +302,12 @@ VISIT_COLUMNS = [("membership_id", "int"), ("team_id", "int"), ("date", "date"),
 
 def _insert(cursor, model, columns, rows):
     """The rows in one statement, a column an array: a town's thousands of rows without building
-    an object and a placeholder each."""
+    an object and a placeholder each (elsewhere than on PostgreSQL, the ORM's bulk_create)."""
     if not rows:
+        return
+    if connection.vendor != "postgresql":
+        names = [name for name, _kind in columns]
+        model.objects.bulk_create([model(**dict(zip(names, row, strict=True))) for row in rows], batch_size=500)
         return
     names = ", ".join(name for name, _type in columns)
     arrays = ", ".join(f"%s::{kind}[]" for _name, kind in columns)

@@ -17,7 +17,7 @@ from teams import attendance, services
 from teams.models import Holiday, LiaisonDay
 from visits import assignments, planner, tasks
 from visits import services as visit_services
-from visits.models import MemberPlan, PlannedVisit, Visit
+from visits.models import HouseholdTag, MemberPlan, PlannedVisit, Visit
 from visits.planner import Home
 
 from .conftest import TODAY  # Tuesday 24 November 2026, a liaison day of team A
@@ -313,3 +313,11 @@ def test_on_a_phone_the_cadre_taps_a_planned_household_and_logs_the_visit(tworld
     day = LiaisonDay.objects.get(team=w.team_a, date=today)
     page.goto(page.base_url + f"/visits/plan/days/{day.pk}/")
     page.screenshot(path=screenshot_dir / "plan-4-day-plan.png", full_page=True)
+
+
+def test_the_demos_orm_reads_what_the_postgresql_statement_reads(world, cadres_year):
+    """SQLite (`make run` with no service) plans through the ORM: the same rows, the same plan."""
+    teams = planner.teams_to_plan(type(world.team_a).objects.filter(pk=world.team_a.pk))
+    tags = list(HouseholdTag.objects.filter(code__in=planner.PRIORITY_TAGS).values_list("pk", flat=True))
+    by_orm = planner._rows_by_orm(teams, TODAY, tags, date(2026, 10, 1))
+    assert sorted(map(repr, by_orm)) == sorted(map(repr, planner._rows(teams, TODAY)))

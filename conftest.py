@@ -63,8 +63,8 @@ def own_redis_and_media(config, worker):
 @pytest.fixture(autouse=True)
 def _reference_data_after_a_committed_test(request, django_db_blocker):
     """A committed test's flush empties every table, the migrations' reference data too: the
-    ledger's categories and the holiday calendar go back for the tests after it, and the content
-    types are read afresh. Autouse, so torn down after the flush."""
+    ledger's categories, the holiday calendar and the household tags go back for the tests after it,
+    and the content types are read afresh. Autouse, so torn down after the flush."""
     yield
     if "django_db_setup" not in request.fixturenames:
         return
@@ -78,6 +78,8 @@ def _reference_data_after_a_committed_test(request, django_db_blocker):
             import_module("teams.migrations.0002_holiday_calendar").load(apps, None)
             # The flush made the content types anew: permission checks must not use the old ids.
             apps.get_model("contenttypes", "ContentType").objects.clear_cache()
+        if not apps.get_model("visits", "HouseholdTag").objects.exists():
+            import_module("visits.migrations.0003_household_tags").add_tags(apps, None)
 
 
 from factories import PASSWORD  # noqa: E402  (tests import it from here)

@@ -208,6 +208,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep",
         "schedule": SWEEP_SECONDS,
     },
+    # The coverage planner's whole county, a task a town, before the day's work (visits/tasks.py).
+    "plan-visits": {
+        "task": "visits.tasks.plan_all",
+        "schedule": crontab(hour=1, minute=30),
+    },
 }
 
 # /healthz (liaison/health.py) fails a check past these: a worker's heartbeat (beaten every 30 s)
@@ -229,11 +234,12 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # started without -Q (`make worker`) reads every queue.
 WORK = {  # queue: (tasks, soft time limit, hard time limit), in seconds
     "figures": ([f"reports.tasks.{name}" for name in (
-        "start_refresh", "refresh_towns", "finish_refresh", "fail_refresh", "apply_pending")], 120, 150),
+        "start_refresh", "refresh_towns", "finish_refresh", "fail_refresh", "apply_pending")]
+        + ["visits.tasks.plan_town", "visits.tasks.plan_village"], 120, 150),
     "exports": (["reports.tasks.run_export"], 240, 270),
     "sweeps": (["reports.tasks.sweep", "reports.tasks.refresh_all", "reports.tasks.purge_files",
                 "issues.tasks.sweep_deadlines", "teams.tasks.generate_liaison_days",
-                "liaison.tasks.heartbeat"], 120, 150),
+                "liaison.tasks.heartbeat", "visits.tasks.plan_all"], 120, 150),
 }
 # The rest (the messages to come) keep Celery's default queue, which older messages are on too.
 CELERY_TASK_DEFAULT_QUEUE = "celery"

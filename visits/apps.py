@@ -7,4 +7,4 @@ class VisitsConfig(AppConfig):
     verbose_name = _("Visits")
 
     def ready(self):
-        from visits import scope  # noqa: F401
+        from visits import scope, signals  # noqa: F401

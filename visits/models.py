@@ -164,3 +164,58 @@ class Assignment(models.Model):
     def is_active_on(self, day):
         ends_on = self.ends_on
         return self.start_date <= day and self.membership.start_date <= day and (ends_on is None or ends_on >= day)
+
+
+class MemberPlan(models.Model):
+    """The coverage planner's figures for one member of a team (visits/planner.py): computed, never
+    typed; replaced whole each time the team's plan is recomputed."""
+
+    membership = models.OneToOneField(Membership, models.CASCADE, related_name="plan", verbose_name=_("member"))
+    team = models.ForeignKey(Team, models.CASCADE, related_name="+", verbose_name=_("team"))
+    households = models.PositiveIntegerField(_("households"))
+    visited = models.PositiveIntegerField(_("visited this year"))
+    priority_due = models.PositiveIntegerField(_("priority households due this quarter"))
+    days_left = models.PositiveIntegerField(_("liaison days left"))
+    next_date = models.DateField(_("next planned day"), null=True)
+    next_count = models.PositiveIntegerField(_("households planned that day"))
+    at_risk = models.PositiveIntegerField(_("households at risk"))
+    # Households visited a liaison day held; None before the first.
+    pace = models.FloatField(_("pace"), null=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("member's visit plan")
+        verbose_name_plural = _("members' visit plans")
+        indexes = [models.Index(fields=["team", "at_risk"])]
+
+    def __str__(self):
+        return f"{self.membership} · {self.at_risk}"
+
+    @property
+    def unvisited(self):
+        return self.households - self.visited
+
+
+class PlannedVisit(models.Model):
+    """A household the planner puts on one of a member's coming liaison days."""
+
+    # Rows the planner writes by the thousand a town, of people, teams and households that are never
+    # deleted: no constraint checked a row, and only the two indexes the pages read.
+    membership = models.ForeignKey(Membership, models.DO_NOTHING, related_name="+", verbose_name=_("member"),
+                                   db_constraint=False, db_index=False)
+    team = models.ForeignKey(Team, models.DO_NOTHING, related_name="+", verbose_name=_("team"),
+                             db_constraint=False, db_index=False)
+    date = models.DateField(_("date"))
+    household = models.ForeignKey(Household, models.DO_NOTHING, related_name="+", verbose_name=_("household"),
+                                  db_constraint=False, db_index=False)
+    priority = models.BooleanField(_("priority"), default=False)
+    position = models.PositiveSmallIntegerField(_("order in the day"))
+
+    class Meta:
+        verbose_name = _("planned visit")
+        verbose_name_plural = _("planned visits")
+        ordering = ["date", "membership", "position"]
+        indexes = [models.Index(fields=["membership", "date"]), models.Index(fields=["team", "date"])]
+
+    def __str__(self):
+        return f"{self.membership} · {self.date} · {self.household_id}"

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from teams.models import Team, Village
 from teams.scope import Villages, register, scope_for
-from visits.models import Assignment, Household, HouseholdTag, Visit
+from visits.models import Assignment, Household, HouseholdTag, MemberPlan, PlannedVisit, Visit
 
 
 def roll_keepers(s):
@@ -97,6 +97,21 @@ def home_unassigned_villages(user):
     return None if villages.is_empty else Village.objects.filter(villages.q())
 
 
+def plan_watchers(s):
+    """The villages whose every member's visit plan and risk the user sees: those whose
+    assignments they see (a member sees their own plan only)."""
+    return assignment_watchers(s)
+
+
+def watches_plans(user):
+    """Whether the user sees other members' plans (the plan page's at-risk sections)."""
+    return not plan_watchers(scope_for(user)).is_empty
+
+
+def _plans(s, qs):
+    return qs.filter(Q(membership__user_id=s.user_id) | plan_watchers(s).q("team__village__"))
+
+
 def _in_villages(s, qs):
     return qs.filter(s.working_villages.q("village__"))
 
@@ -111,3 +126,5 @@ register(
     ),
     changeable=lambda s, qs: qs.filter(assigners(s).q("household__village__")),
 )
+register(MemberPlan, visible=_plans, changeable=lambda s, qs: qs.none())
+register(PlannedVisit, visible=_plans, changeable=lambda s, qs: qs.none())

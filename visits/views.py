@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.web import Conflict, add_service_error, conflict_page, cursor_page, flash_errors, paginate, whole_number
 from teams import scope
-from teams.models import Team
-from visits import assignments, selectors, services
+from teams.models import LiaisonDay, Team
+from visits import assignments, plans, selectors, services
 from visits.filters import HouseholdFilter, VisitFilter
 from visits.forms import AssignForm, DistributeForm, HouseholdForm, MoveOutForm, ReassignForm, VisitForm
 from visits.models import Household, HouseholdTag
@@ -28,9 +28,12 @@ from visits.scope import (
     may_assign,
     sees_assignments,
     shows_personal_data,
+    watches_plans,
 )
 
 PAGE_SIZE = 30
+# A link ticks a liaison day's few households (the plan's); more are ignored.
+TICKED_FROM_A_LINK = 50
 
 
 def _get(queryset_fn, *args):
@@ -109,11 +112,12 @@ def _found_households(request, form):
 
 
 def _visit_initial(request):
-    initial = {}
-    household = whole_number(request.GET.get("household", ""))
-    if household is not None:
-        initial["households"] = [household]
-    return initial
+    """Households ticked from a link: `?household=<id>`, `?households=<id>,<id>` or the plan's
+    form's `?households=<id>&households=<id>`."""
+    asked = [request.GET.get("household", ""), *request.GET.getlist("households")]
+    ids = [whole_number(part) for text in asked for part in text.split(",")[:TICKED_FROM_A_LINK]]
+    ids = [i for i in ids if i is not None][:TICKED_FROM_A_LINK]
+    return {"households": ids} if ids else {}
 
 
 @login_required
@@ -485,3 +489,24 @@ def unassigned_households(request):
         "page": cursor_page(request, listed, PAGE_SIZE), "total": sum(counts.values()),
         "villages": [(v, counts[v.pk]) for v in by_village], "chosen": chosen,
     })
+
+
+
+@login_required
+def plan(request):
+    """The coverage planner: the user's coming day in each team, and for those who watch others'
+    (leader, town office, organization department) the villages and members at risk."""
+    watching = watches_plans(request.user)
+    context = {"my_plans": plans.my_plans(request.user), "watching": watching}
+    if watching:
+        villages = plans.villages_at_risk(request.user)
+        context.update(villages=villages[:plans.VILLAGES_SHOWN], villages_count=villages.count(),
+                       page=paginate(request, plans.members_at_risk(request.user), PAGE_SIZE))
+    return render(request, "visits/plan.html", context)
+
+
+@login_required
+def plan_day(request, pk):
+    """A liaison day's plan by member of its team: whoever sees the day sees the plans they may."""
+    day = get_object_or_404(scope.visible(request.user, LiaisonDay).select_related("team__village"), pk=pk)
+    return render(request, "visits/plan_day.html", {"day": day, "rows": plans.day_plan(request.user, day)})

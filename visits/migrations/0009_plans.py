@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('teams', '0008_keyset_index'),
-        ('visits', '0007_assignments'),
+        ('visits', '0008_assignment_client_id'),
     ]
 
     operations = [

@@ -238,7 +238,7 @@ def test_the_period_is_what_the_server_takes_whatever_the_year(schema, world, ap
 
 def test_the_public_lookup_states_the_shape_of_a_code_and_refuses_what_it_does_not_match(schema, world, api_as):
     from issues import codes
-    from issues.tests.test_public_lookup import forget_public_counters
+    from issues.tests.conftest import forget_public_counters
 
     forget_public_counters()
     fields = schema["components"]["schemas"]["IssueStatusRequestRequest"]["properties"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from conftest import PASSWORD
 from issues import public_views
 from issues.models import Category, Issue
-from issues.tests.test_public_lookup import forget_public_counters
+from issues.tests.conftest import forget_public_counters
 from teams import services as team_services
 from teams.models import Attendance, HalfDay, LiaisonDay
 from visits.models import Household

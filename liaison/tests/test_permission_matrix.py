@@ -27,7 +27,7 @@ from knox.models import AuthToken
 from issues import public
 from issues import services as issue_services
 from issues.models import Category, Event, Issue, Notification
-from issues.tests.test_public_lookup import forget_public_counters
+from issues.tests.conftest import forget_public_counters
 from liaison import health
 from reports.excel import exports
 from reports.figures import services as report_services

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from conftest import browser_login
 from issues import public, services
-from issues.tests.test_public_lookup import forget_public_counters
+from issues.tests.conftest import forget_public_counters
 from teams import attendance as team_attendance
 from teams import services as team_services
 from teams.models import HalfDay, LiaisonDay

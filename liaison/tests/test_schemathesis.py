@@ -33,7 +33,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.parameters import ParameterLocation
 
 from conftest import EXAMPLES_FACTOR, PASSWORD
-from issues.tests.test_public_lookup import forget_public_counters
+from issues.tests.conftest import forget_public_counters
 from liaison.wsgi import application
 
 PERSONAS = ["anonymous", "leader", "town_office"]

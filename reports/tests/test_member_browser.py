@@ -33,6 +33,9 @@ def test_members_and_assignment_health_on_a_phone(kept, phone_page, screenshot_d
         members.wait_for()
         assert "李丽芳" in members.inner_text() and "按成员" in members.inner_text()
         assert fits(page)
+        # The members' table itself fits: nothing to scroll sideways.
+        assert members.evaluate("el => { const w = el.querySelector('.table-wrap'); "
+                                "return w.scrollWidth <= w.clientWidth; }")
         members.screenshot(path=screenshot_dir / "members-team-phone.png")
         members.locator(f'tr[data-member="{w.cadre.pk}"] a[data-not-visited]').click()
         page.wait_for_url("**/coverage/**member=*")

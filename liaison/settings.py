@@ -208,11 +208,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.sweep",
         "schedule": SWEEP_SECONDS,
     },
-    # The coverage planner's whole county, a task a town, before the day's work (visits/tasks.py).
-    "plan-visits": {
-        "task": "visits.tasks.plan_all",
-        "schedule": crontab(hour=1, minute=30),
-    },
 }
 
 # /healthz (liaison/health.py) fails a check past these: a worker's heartbeat (beaten every 30 s)
@@ -442,3 +437,5 @@ EXPORT_KEEP_DAYS = env.integer("EXPORT_KEEP_DAYS", 7, minimum=1)
 IMPORT_MAX_BYTES = env.integer("IMPORT_MAX_MB", 5, minimum=1) * 1024 * 1024
 IMPORT_MAX_ROWS = env.integer("IMPORT_MAX_ROWS", 20000, minimum=1)
 CELERY_BEAT_SCHEDULE["purge-exports"] = {"task": "reports.tasks.purge_files", "schedule": crontab(hour=3, minute=15)}
+# The coverage planner's whole county, a task a town, before the day's work (visits/tasks.py).
+CELERY_BEAT_SCHEDULE["plan-visits"] = {"task": "visits.tasks.plan_all", "schedule": crontab(hour=1, minute=30)}

@@ -127,7 +127,7 @@ def test_the_homes_cards(world, homes, as_user, django_assert_max_num_queries):
     assert 'id="unassigned-card"' not in cadre_home
     for persona, count in (("leader", 2), ("town_office", 3)):  # the town office's has 东区社区's too
         home = as_user(getattr(world, persona)).get("/").content.decode()
-        assert "未分配联系人的农户" in home and f"<b>{count}</b>户未分配" in home, persona
+        assert "未分配联系人的住户" in home and f"<b>{count}</b>户未分配" in home, persona
     for persona in ("department", "org_department", "admin"):
         assert 'id="unassigned-card"' not in as_user(getattr(world, persona)).get("/").content.decode()
 
@@ -201,10 +201,10 @@ def test_a_leader_assigns_the_households_ticked_and_is_told_what_changed(world, 
     ("no household", "请至少勾选一户。"),
     ("no member", "请选择要分配给哪位成员。"),
     ("not a member", "请选择本团队的成员。"),
-    ("other village", "不在西区社区的花名册上"),
-    ("same member", "以下农户已由李丽芳联系"),
-    ("garbage", "所勾选的农户有误"),
-    ("no action", "请选择要对所选农户做的操作。"),
+    ("other village", "不在西区社区的住户名册上"),
+    ("same member", "已由李丽芳联系：张国强"),
+    ("garbage", "所勾选的住户有误"),
+    ("no action", "请选择要对所选住户做的操作。"),
 ])
 def test_bad_input_is_refused_in_chinese_and_writes_nothing(world, homes, as_user, case, message):
     give(world, [homes.zhang], world.cadre)
@@ -237,7 +237,7 @@ def test_two_leaders_at_once_one_succeeds_and_the_other_is_told(world, homes, as
     give(world, [homes.wang], world.lawyer, by=world.town_office)
     before = history()
     response = change(as_user(world.leader), world, "assign", households=page_showed, member=world.cadre.pk)
-    assert any("刚刚有其他人改动了以下农户的联系人" in text and "王秀英" in text for text in texts(response))
+    assert any("刚刚有其他人改动了以下住户的联系人" in text and "王秀英" in text for text in texts(response))
     assert history() == before and active() == [("王秀英", "lawyer")]
 
 
@@ -282,7 +282,7 @@ def test_distribute_evenly_and_hand_over_all(world, homes, as_user, django_asser
     assert response.redirect_chain[-1][0] == url
     assert texts(response) == ["已平均分配 4 户：李丽芳 2 户、黄志明 2 户。"]
     response = change(client, world, "distribute", members=[world.cadre.pk])
-    assert texts(response) == ["西区社区的农户都已分配联系人。"]
+    assert texts(response) == ["西区社区的每一户都已有联系人。"]
     response = change(client, world, "reassign", from_member=world.cadre.pk, to_member=world.volunteer.pk)
     assert texts(response) == ["已将李丽芳的 2 户全部转给张小燕。"]
     assert {u.username: n for u, n in client.get(url).context["loads"]} == {
@@ -291,7 +291,7 @@ def test_distribute_evenly_and_hand_over_all(world, homes, as_user, django_asser
     response = change(client, world, "reassign", from_member=world.cadre.pk, to_member=world.volunteer.pk)
     assert any("没有联系户" in text for text in texts(response)) and history() == before
     response = change(client, world, "reassign", from_member=world.lawyer.pk, to_member=world.lawyer.pk)
-    assert texts(response) == ["请选择另一名成员来接手这些农户。"] and history() == before
+    assert texts(response) == ["请选择另一名成员来接手这些住户。"] and history() == before
 
 
 # The unassigned

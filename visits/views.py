@@ -493,6 +493,7 @@ def unassigned_households(request):
 
 
 @login_required
+@require_GET
 def plan(request):
     """The coverage planner: the user's coming day in each team, and for those who watch others'
     (leader, town office, organization department) the villages and members at risk."""
@@ -506,6 +507,7 @@ def plan(request):
 
 
 @login_required
+@require_GET
 def plan_day(request, pk):
     """A liaison day's plan by member of its team: whoever sees the day sees the plans they may."""
     day = get_object_or_404(scope.visible(request.user, LiaisonDay).select_related("team__village"), pk=pk)

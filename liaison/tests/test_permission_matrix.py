@@ -85,6 +85,9 @@ EXPECTED = {
     "unassigned-households":          ("login 403   403   403   200", "login 405   405   405   405"),
     "village-assignments":            ("login 404   404   403   404", "login 405   405   405   405"),
     "assignment-change":              ("login 405   405   405   405", "login 404   404   403   404"),
+    # The coverage planner: one's own plan (a page for anyone logged in), a liaison day's plan for whoever sees the day.
+    "visit-plan":                     ("login 200   200   200   200", "login 405   405   405   405"),
+    "visit-plan-day":                 ("login 404   404   200   404", "login 405   405   405   405"),
     # The ledger.
     "issue-list":                     ("login 200   200   200   200", "login 200   200   200   200"),
     "issue-register":                 ("login 200   403   403   200", "login 200   403   403   200"),
@@ -150,6 +153,7 @@ EXPECTED = {
     # The dashboards: each is sent to their own; team A's figures and records to the county's
     # organization department only; only it refreshes the county.
     "dashboards":                     ("login 302   302   302   302", "login 405   405   405   405"),
+    "assignment-health":              ("login 404   404   200   404", "login 405   405   405   405"),
     "dashboard":                      ("login 404   404   200   404", "login 405   405   405   405"),
     "dashboard-records":              ("login 404   404   200   404", "login 405   405   405   405"),
     "dashboard-refresh":              ("login 405   405   405   405", "login 404   404   302   404"),
@@ -287,7 +291,7 @@ def fill(w, name, parameter):
         "household-move-out": w.home_a, "api:membership-detail": Membership.objects.get(user=w.cadre),
         "api:step-detail": w.issue_a.current_step, "api:rating-detail": w.rating_a,
         "dashboard": w.team_a, "dashboard-records": w.team_a, "dashboard-refresh": w.county,
-        "dashboard-refresh-status": w.county,
+        "dashboard-refresh-status": w.county, "visit-plan-day": w.day_a,
         "inspection-detail": w.inspection_a, "inspection-edit": w.inspection_a, "inspection-delete": w.inspection_b,
         "api:inspection-detail": w.inspection_a, "assessment-detail": w.round_a, "assessment-print": w.round_a,
         "assessment-unit": w.round_a, "assessment-action": w.round_a, "api:assessment-detail": w.round_a,

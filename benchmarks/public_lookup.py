@@ -7,11 +7,14 @@ Prepares the database (migrations, `seed_demo --preset dongguan`: ~29,000 issues
 files (`collectstatic`), then starts gunicorn exactly as the README's production section does —
 `gunicorn liaison.wsgi --workers 2 --bind 127.0.0.1:PORT`, with `LIAISON_PRODUCTION=1`, a
 `SECRET_KEY`, `ALLOWED_HOSTS` and nothing else set (CONN_MAX_AGE is production's default) — and
-drives it with wrk as the HTTPS proxy would (`X-Forwarded-Proto: https`). Each round runs the
-trivial page (the lookup form, GET: the whole middleware stack and a template, no database) and
-then the lookup POST (tracking code + phone digits, each a real match: the issue and its timeline
-read, the status page rendered) over a random sample of issues, for a bounded time each. Prints
-requests/s, p50 and p99 of both and the lookup's share of the trivial page's rate. Targets: lookup
+drives it with wrk as the HTTPS proxy would (`X-Forwarded-Proto: https`). Each round runs, for a
+bounded time each, the trivial page (the lookup form, GET: the whole middleware stack and a
+template, no database), then the three requests of a lookup over a random sample of issues, each a
+real match: the form's POST (tracking code + phone digits: the limits checked, the phone read, a
+redirect to the status page), the status page it leads to (the issue, its handler and timeline
+read, the page rendered) and the API's POST (all of it, as JSON). Prints requests/s, p50 and p99
+of each and its rate against the trivial page's in the same round, which the load of a shared
+machine moves less than the rates; then the medians of the rounds. Targets: each lookup request
 ≥300 req/s and p99 ≤100 ms, no errors. Needs wrk (Debian: apt-get install wrk).
 
 Options (environment): REDIS_URL (default redis://127.0.0.1:6379/4), BENCH_SECONDS (15 per round),
@@ -226,6 +229,8 @@ def main():
     print(f"issues in the ledger: {Issue.objects.count()}; lookups cycle over {len(pairs)} of them, each a match")
     print(f"gunicorn liaison.wsgi --workers 2, production settings as the README's (CONN_MAX_AGE "
           f"{settings_conn_max_age()} s by default), wrk {CONNECTIONS} connections, {SECONDS}s per run, loopback")
+    driver = connection.Database
+    print(f"driver {driver.__name__} {driver.__version__.split()[0]}, OPTIONS {connection.settings_dict['OPTIONS']}")
     for n, run in enumerate(rounds, 1):
         for name, label in RUNS:
             ratio = "" if name == "trivial" else f"  {run[name][0] / run['trivial'][0]:.2f}× the trivial page"

@@ -17,13 +17,13 @@ from datetime import date, datetime
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from issues import codes, ratelimit, services
-from issues.models import Issue, Level
+from issues.models import Event, Issue, Level
 from teams import selectors as team_selectors
 from teams.models import Membership, Role, Town, Village, Weekday
 
@@ -129,57 +129,68 @@ def _phone_ending(phone):
     return "".join(c for c in phone if c.isdigit())[-4:]
 
 
-def _public_issue(**lookup):
-    """The issue with its category, village, town, first responder and current step, and the first
-    responder's role in the village's team today; None if there is no such issue."""
-    responsible_role = (
-        Membership.objects.active_on(timezone.localdate())
-        .filter(team__village=OuterRef("village"), user=OuterRef("first_responder"))
-        .order_by("start_date")
-        .values("role")[:1]
-    )
-    # The handling step's team, town or department is read on its own when shown: joined in here
-    # as well, it would double PostgreSQL's work per lookup (planning, not running, the query).
-    issues = Issue.objects.select_related("category", "village__town", "first_responder", "current_step").annotate(
-        responsible_role=Subquery(responsible_role)
-    )
-    try:
-        # get(), not first(): ordering by the ledger's due dates doubles the planning too.
-        return issues.get(**lookup)
-    except Issue.DoesNotExist:
-        return None
+# The status's issue in one statement, written out rather than built by the ORM: building the
+# query with its joins and the role's subquery cost more CPU than PostgreSQL spends planning and
+# running it. Its names, current step and handler (the step's team, town or department) are
+# joined in; the role is the first responder's in the village's team today (Membership.active_on).
+_STATUS_SQL = """
+SELECT i.id, i.code, i.village_id, i.received_at, i.status, i.level, i.due_at, i.result, i.feedback_note,
+       i.feedback_at, i.satisfaction, i.rated_at, i.reporter_phone,
+       c.name AS category_name, v.name AS village_name, t.name AS town_name, u.name AS responsible_name,
+       s.level AS step_level, s.outcome AS step_outcome,
+       COALESCE(st.name, sto.name, d.name) AS handler_name, sto.name AS step_town_name,
+       (SELECT m.role FROM teams_membership m JOIN teams_team mt ON mt.id = m.team_id
+         WHERE mt.village_id = i.village_id AND m.user_id = i.first_responder_id
+           AND m.start_date <= %s AND (m.end_date IS NULL OR m.end_date >= %s)
+         ORDER BY m.start_date LIMIT 1) AS responsible_role
+FROM issues_issue i
+JOIN issues_category c ON c.id = i.category_id
+JOIN teams_village v ON v.id = i.village_id
+JOIN teams_town t ON t.id = v.town_id
+JOIN teams_user u ON u.id = i.first_responder_id
+LEFT JOIN issues_step s ON s.id = i.current_step_id
+LEFT JOIN teams_team st ON st.id = s.team_id
+LEFT JOIN teams_town sto ON sto.id = s.town_id
+LEFT JOIN teams_department d ON d.id = s.department_id
+WHERE i.code = %s
+"""
 
 
-def _handler(step):
-    if step is None:
+def _public_issue(code):
+    """The issue by code with the names the status shows (`_STATUS_SQL`); None if there is none."""
+    today = timezone.localdate()
+    return next(iter(Issue.objects.raw(_STATUS_SQL, [today, today, code])), None)
+
+
+def _handler(issue):
+    if issue.step_level is None:
         return ""
-    if step.level == Level.TOWN:
-        return _("%(town)s liaison office") % {"town": step.town.name}
-    return step.handler.name
+    if issue.step_level == Level.TOWN:
+        return _("%(town)s liaison office") % {"town": issue.step_town_name}
+    return issue.handler_name
 
 
 def _public_status(issue):
-    step = issue.current_step
     is_open = issue.is_open
     return PublicStatus(
         code=issue.code,
         display_code=issue.display_code,
-        category=issue.category.name,
-        town=issue.village.town.name,
-        village=issue.village.name,
+        category=issue.category_name,
+        town=issue.town_name,
+        village=issue.village_name,
         village_id=issue.village_id,
         received_on=timezone.localdate(issue.received_at),
         status=issue.status,
         status_label=issue.get_status_display(),
         level_label=issue.get_level_display(),
-        handler=_handler(step),
+        handler=_handler(issue),
         # Officials are named publicly; an account without a name shows its role only, never its login.
-        responsible_name=issue.first_responder.name,
+        responsible_name=issue.responsible_name,
         responsible_role=str(Role(issue.responsible_role).label) if issue.responsible_role else "",
         due_at=issue.due_at if is_open else None,
         is_overdue=issue.is_overdue(timezone.now()),
         result="" if is_open else issue.result,
-        result_kind="" if is_open or step is None else step.outcome,
+        result_kind="" if is_open or issue.step_level is None else issue.step_outcome,
         feedback_note=issue.feedback_note,
         feedback_at=issue.feedback_at,
         satisfaction=issue.satisfaction,
@@ -187,34 +198,57 @@ def _public_status(issue):
         rated_at=issue.rated_at,
         # Read only once the digits matched, so that a wrong phone costs what a missing code does.
         timeline=tuple(
-            PublicEvent(at=event.at, kind=event.get_kind_display(), note=event.public_note)
-            for event in issue.events.order_by("at", "pk")
+            PublicEvent(at=at, kind=str(Event.Kind(kind).label), note=note)
+            for at, kind, note in Event.objects.filter(issue=issue.pk).order_by("at", "pk").values_list(
+                "at", "kind", "public_note"
+            )
         ),
     )
+
+
+def _matches(reporter_phone, phone_last4):
+    """Whether the digits match, compared in constant time; a missing issue (None) compares too."""
+    expected = _phone_ending(reporter_phone) if reporter_phone is not None else "----"
+    return hmac.compare_digest(expected.encode(), phone_last4.encode()) and reporter_phone is not None
 
 
 def lookup(*, code, phone_last4):
     """The public status when `code` (already cleaned) and the phone's last four digits match
     an issue, else None — the same None for a missing issue and for wrong digits."""
-    issue = _public_issue(code=code)
-    expected = _phone_ending(issue.reporter_phone) if issue is not None else "----"
-    matches = hmac.compare_digest(expected.encode(), phone_last4.encode())
-    if issue is None or not matches:
+    issue = _public_issue(code)
+    if not _matches(issue.reporter_phone if issue is not None else None, phone_last4):
         return None
     return _public_status(issue)
+
+
+def match(*, code, phone_last4):
+    """Whether `code` (already cleaned) and the digits match an issue: the form's lookup, which
+    leads on to the status page and so reads no more than the phone."""
+    phone = Issue.objects.filter(code=code).values_list("reporter_phone", flat=True).first()
+    return _matches(phone, phone_last4)
+
+
+def _guarded(find, *, code, phone_last4, address):
+    block = ratelimit.blocked(address=address, code=code)
+    if block is not None:
+        return None, block
+    found = find(code=code, phone_last4=phone_last4)
+    if not found:
+        ratelimit.record_failure(address=address, code=code)
+    return found, None
 
 
 def guarded_lookup(*, code, phone_last4, address):
     """The lookup behind the failed-lookup limits: (status, None) on a match, (None, None) for
     the neutral answer (counted as a failure), (None, Blocked) past a limit (no lookup made).
     Raises ratelimit.Unavailable when the limits cannot be counted."""
-    block = ratelimit.blocked(address=address, code=code)
-    if block is not None:
-        return None, block
-    status = lookup(code=code, phone_last4=phone_last4)
-    if status is None:
-        ratelimit.record_failure(address=address, code=code)
-    return status, None
+    return _guarded(lookup, code=code, phone_last4=phone_last4, address=address)
+
+
+def guarded_match(*, code, phone_last4, address):
+    """`match` behind the same limits as `guarded_lookup`: (True, None), (False, None) or
+    (None, Blocked)."""
+    return _guarded(match, code=code, phone_last4=phone_last4, address=address)
 
 
 def status_token(code):
@@ -229,7 +263,7 @@ def status_by_token(token):
         code = _status_signer.unsign(token)
     except signing.BadSignature:
         return None
-    issue = _public_issue(code=code)
+    issue = _public_issue(code)
     return None if issue is None else _public_status(issue)
 
 
@@ -252,7 +286,7 @@ def rate(*, token, satisfaction, comment=""):
         services.rate(issue=issue, satisfaction=satisfaction, comment=comment.strip()[:300], by=None)
     except services.TransitionNotAllowed:
         raise ValidationError(_("This issue cannot be rated now: it has already been rated or is still being handled."))
-    status = _public_status(_public_issue(pk=issue.pk))
+    status = _public_status(_public_issue(code))
     return status, next_step_message(status)
 
 

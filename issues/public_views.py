@@ -97,7 +97,7 @@ def lookup(request):
     if not form.is_valid():
         return render(request, "public/lookup.html", {"form": form})
     try:
-        status, block = public.guarded_lookup(**form.cleaned_data, address=ratelimit.client_address(request))
+        matched, block = public.guarded_match(**form.cleaned_data, address=ratelimit.client_address(request))
     except ratelimit.Unavailable:
         context = {"form": form, "error": ratelimit.UNAVAILABLE_MESSAGE}
         response = render(request, "public/lookup.html", context, status=503)
@@ -107,9 +107,9 @@ def lookup(request):
         response = render(request, "public/lookup.html", {"form": form, "error": block.message()}, status=429)
         response["Retry-After"] = str(block.retry_after)
         return response
-    if status is None:
+    if not matched:
         return render(request, "public/lookup.html", {"form": form, "error": public.NOT_FOUND_MESSAGE})
-    return _to_status(status.code)
+    return _to_status(form.cleaned_data["code"])
 
 
 @never_cache

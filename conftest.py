@@ -60,26 +60,36 @@ def own_redis_and_media(config, worker):
     os.environ["MEDIA_ROOT"] = str(media)
 
 
-@pytest.fixture(autouse=True)
-def _reference_data_after_a_committed_test(request, django_db_blocker):
-    """A committed test's flush empties every table, the migrations' reference data too: the
-    ledger's categories, the holiday calendar and the household tags go back for the tests after it,
-    and the content types are read afresh. Autouse, so torn down after the flush."""
-    yield
-    if "django_db_setup" not in request.fixturenames:
-        return
+def _restore_reference_data():
     from importlib import import_module
 
     from django.apps import apps
 
+    if not apps.get_model("issues", "Category").objects.exists():
+        import_module("issues.migrations.0002_categories").add_categories(apps, None)
+        import_module("teams.migrations.0002_holiday_calendar").load(apps, None)
+        # The flush made the content types anew: permission checks must not use the old ids.
+        apps.get_model("contenttypes", "ContentType").objects.clear_cache()
+    if not apps.get_model("visits", "HouseholdTag").objects.exists():
+        import_module("visits.migrations.0003_household_tags").add_tags(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_a_committed_test(request, django_db_blocker):
+    """A committed test's flush empties every table, the migrations' reference data too: the
+    ledger's categories, the holiday calendar and the household tags go back for the tests after it,
+    and the content types are read afresh. Autouse, so torn down after the flush. A committed test
+    also checks before it starts: a process it did not see (a subprocess's flush) may have emptied
+    them."""
+    if "transactional_db" in request.fixturenames:
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            _restore_reference_data()
+    yield
+    if "django_db_setup" not in request.fixturenames:
+        return
     with django_db_blocker.unblock():
-        if not apps.get_model("issues", "Category").objects.exists():
-            import_module("issues.migrations.0002_categories").add_categories(apps, None)
-            import_module("teams.migrations.0002_holiday_calendar").load(apps, None)
-            # The flush made the content types anew: permission checks must not use the old ids.
-            apps.get_model("contenttypes", "ContentType").objects.clear_cache()
-        if not apps.get_model("visits", "HouseholdTag").objects.exists():
-            import_module("visits.migrations.0003_household_tags").add_tags(apps, None)
+        _restore_reference_data()
 
 
 from factories import PASSWORD  # noqa: E402  (tests import it from here)

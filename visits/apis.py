@@ -159,7 +159,6 @@ GIVEN = {"type": "array", "description": "How many households each member was gi
     "properties": {"member": {"type": "integer", "description": "user id"}, "count": {"type": "integer"}}}}
 CHANGE_ANSWERS = {
     403: OpenApiResponse(description="Only the team's leader, its town office and administrators assign."),
-    409: OpenApiResponse(description="The households' assignments changed meanwhile; read them again."),
 }
 
 

@@ -356,7 +356,8 @@ def my_households(request):
         household.full = shows_personal_data(s, household.village)
     return render(request, "visits/my_households.html", {
         "page": page, "progress": selectors.my_progress(mine, today), "show": show if show in MY_LISTS else "",
-        "year": today.year, "quarter": (today.month - 1) // 3 + 1, "several_villages": len(s.member_team_ids) > 1,
+        "year": today.year, "quarter": (today.month - 1) // 3 + 1,
+        "several_villages": len(scope.member_teams(request.user)) > 1,
     })
 
 

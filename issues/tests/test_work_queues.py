@@ -44,8 +44,9 @@ def titles(client, url):
 def test_a_cadres_home_counts_the_teams_queue_and_each_figure_opens_its_list(world, queue, as_user,
                                                                                django_assert_max_num_queries):
     client = as_user(world.cadre)
-    # session, user, scope x2, notices, teams, next days, the holiday calendar, the team's figures
-    with django_assert_max_num_queries(10):
+    # session, user, scope x2, notices, teams, next days, the holiday calendar, the team's figures,
+    # the member's round and visit plan (定点联系)
+    with django_assert_max_num_queries(12):
         html = client.get("/").content.decode()
     shown = figures(html, "team")
     assert {key: n for key, (n, _url) in shown.items()} == {"open": 4, "overdue": 1, "due_soon": 1, "reopened": 1}

@@ -236,11 +236,12 @@ def add_teams(world, n):
 
 @pytest.mark.parametrize("persona, name", [("org_department", "county"), ("town_office", "town1"),
                                            ("cadre", "team_a"), ("org_department", "town1")])
-def test_a_dashboard_takes_at_most_16_queries_however_many_teams(
+def test_a_dashboard_takes_at_most_17_queries_however_many_teams(
         world, as_user, django_assert_max_num_queries, persona, name):
+    """17 for a team's: its members' coverage (定点联系) is one query more."""
     client = as_user(getattr(world, persona))
     client.get(url(world, name))  # the session's first read
-    with django_assert_max_num_queries(16) as few:
+    with django_assert_max_num_queries(17 if name == "team_a" else 16) as few:
         assert client.get(url(world, name), {"period": MONTH}).status_code == 200
     add_teams(world, 6)
     services.refresh_in_process(world.county)

@@ -24,8 +24,9 @@ def test_a_cadre_sees_the_next_liaison_day_and_place(world, as_user, django_asse
     services.generate_liaison_days(weeks=2)
     client = as_user(world.cadre)
     # session, user, scope (2), teams, next liaison days, the header's unread notifications; the
-    # work figures: the holiday calendar (due within a working day) and one count for the team's queue
-    with django_assert_max_num_queries(10):
+    # work figures: the holiday calendar (due within a working day) and one count for the team's queue;
+    # 定点联系: the member's round, their visit plan
+    with django_assert_max_num_queries(12):
         body = client.get("/").content.decode()
     assert "西区社区驻点团队" in body
     assert "2026-11-24" in body and "上午" in body and "西区社区党群服务中心" in body

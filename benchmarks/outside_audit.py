@@ -360,7 +360,7 @@ def kill(stack):
 
 
 def audit():
-    import psycopg2
+    import psycopg
 
     from reports.models import AssessmentResult, AssessmentRound, Inspection
 
@@ -384,14 +384,14 @@ def audit():
     if named is not None:
         statements.append(f"DELETE FROM reports_inspection_absent_members WHERE inspection_id = {named.pk}")
     print("\n4. The application's role (liaison_app) against the audit trails")
-    conn = psycopg2.connect(APP_URL)
+    conn = psycopg.connect(APP_URL)
     for sql in statements:
         try:
-            with conn, conn.cursor() as c:
+            with conn.transaction(), conn.cursor() as c:
                 c.execute(sql)
                 answer, refused = f"COMMITTED ({c.rowcount} rows)", False
-        except psycopg2.Error as e:
-            answer, refused = f"{e.pgcode} {str(e).splitlines()[0][:110]}", True
+        except psycopg.Error as e:
+            answer, refused = f"{e.sqlstate} {str(e).splitlines()[0][:110]}", True
         print(f"   {sql[:70]:70} → {answer}")
         if not refused:
             failures.append(f"the role committed: {sql}")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 
 class Bound(NamedTuple):
@@ -54,3 +55,13 @@ def check(**texts):
     found = errors(**texts)
     if found:
         raise ValidationError(found)
+
+
+class CodeField(serializers.SlugRelatedField):
+    """An object named by its code (a category's, a tag's). A code with a NUL is refused before
+    the lookup: PostgreSQL cannot hold one, and psycopg 3 raises a database error at the query."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError(_("Null characters are not allowed."))
+        return super().to_internal_value(data)

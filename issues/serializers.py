@@ -5,6 +5,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.texts import CodeField
 from issues.models import Category, Event, Issue, Step
 from issues.scope import sees_personal_data
 from teams.models import Department, User, Village
@@ -136,7 +137,7 @@ class RegisterSerializer(serializers.Serializer):
 
     title = serializers.CharField()
     description = serializers.CharField()
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.all())
+    category = CodeField(slug_field="code", queryset=Category.objects.all())
     source = serializers.ChoiceField(choices=Issue.Source.choices)
     village = serializers.PrimaryKeyRelatedField(queryset=Village.objects.all())
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)

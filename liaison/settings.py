@@ -110,6 +110,13 @@ DATABASES = {
 # public lookup 2.5× its throughput. A kept connection is checked before a request reuses it
 # (CONN_HEALTH_CHECKS, liaison/env.py), so a restarted database costs no failed request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.integer("CONN_MAX_AGE", 60 if PRODUCTION else 0, minimum=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # psycopg 3 binds parameters on the server, and a kept connection prepares a statement it has
+    # run five times (psycopg's default), so PostgreSQL plans the public lookup's once rather than
+    # on every lookup: planning its joins cost several times running them. Prepared statements
+    # live in their connection, so a pooler in between must keep one per client (PgBouncer's
+    # session mode).
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teams.User"
 

@@ -2,7 +2,6 @@
 and ~560,000 visits with their cadres and households, so rows are generated in memory with
 their ids and written with PostgreSQL's COPY (bulk_create elsewhere)."""
 
-import io
 import random
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -248,13 +247,11 @@ def _write(model, columns, rows):
     if connection.vendor != "postgresql":
         model.objects.bulk_create((model(**dict(zip(columns, row, strict=True))) for row in rows), batch_size=2000)
         return
-    buffer = io.StringIO()
-    buffer.write("\n".join(map(_copy_line, rows)))
-    buffer.write("\n")
-    buffer.seek(0)
+    text = "\n".join(map(_copy_line, rows)) + "\n"
     table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN', buffer)
+        with cursor.cursor.copy(f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
+            copy.write(text)
         if "id" in columns:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM \"{table}\"))", [table]

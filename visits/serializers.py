@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from core.listing import IdListField
+from core.texts import CodeField
 from visits.models import MEMBERS_COUNT, Assignment, Household, HouseholdTag, Visit
 
 
@@ -33,9 +34,7 @@ class HouseholdInputSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
     members_count = serializers.IntegerField(min_value=MEMBERS_COUNT[0], max_value=MEMBERS_COUNT[-1], default=1)
-    tags = serializers.SlugRelatedField(
-        slug_field="code", many=True, queryset=HouseholdTag.objects.all(), required=False, default=list
-    )
+    tags = CodeField(slug_field="code", many=True, queryset=HouseholdTag.objects.all(), required=False, default=list)
     registered_on = serializers.DateField(required=False, default=None)
 
 

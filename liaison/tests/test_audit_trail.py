@@ -6,7 +6,7 @@ attendance row changes only together with its audit record."""
 from contextlib import contextmanager
 from io import StringIO
 
-import psycopg2
+import psycopg
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -48,12 +48,12 @@ def raw(role, *statements):
     """Run statements in one transaction as `role`; the error the database answers, if any."""
     params = connection.get_connection_params()
     params["user"] = role
-    conn = psycopg2.connect(**params)
+    conn = psycopg.connect(**params)
     try:
         with conn, conn.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
-    except psycopg2.Error as error:
+    except psycopg.Error as error:
         return error
     finally:
         conn.close()

@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import timedelta
 
-import psycopg2
+import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -98,7 +98,7 @@ def test_a_task_whose_worker_is_killed_mid_task_is_completed_by_the_restarted_wo
     db = connection.settings_dict
     # Another session holds the holiday calendar, which the generation reads after it has started:
     # the worker is certainly in the middle of the task when it is killed.
-    holder = psycopg2.connect(
+    holder = psycopg.connect(
         dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
     )
     holder.cursor().execute("LOCK TABLE teams_holiday IN ACCESS EXCLUSIVE MODE")

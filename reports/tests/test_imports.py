@@ -234,7 +234,7 @@ def test_a_process_killed_in_the_middle_of_an_import_leaves_nothing(tworld, tmp_
     import subprocess
     import sys
 
-    import psycopg2
+    import psycopg
     from django.conf import settings
     from django.db import connection
 
@@ -243,7 +243,7 @@ def test_a_process_killed_in_the_middle_of_an_import_leaves_nothing(tworld, tmp_
     path = tmp_path / "households.xlsx"
     path.write_bytes(xlsx(HOUSEHOLD_HEADER, [row[:7] + ["低保"] + row[8:] for row in households(tworld, 50)]))
     db = connection.settings_dict
-    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+    holder = psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
                               port=db["PORT"] or 5432)
     holder.cursor().execute("LOCK TABLE visits_household_tags IN ACCESS EXCLUSIVE MODE")
     script = (f"from reports.excel import imports; from teams.models import User; "

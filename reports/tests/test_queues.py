@@ -4,7 +4,7 @@ process brings up to date meanwhile. Every periodic task goes to the sweeps' que
 
 from datetime import date, timedelta
 
-import psycopg2
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -67,7 +67,7 @@ def test_an_export_waiting_on_the_exports_queue_does_not_delay_a_figure(tworld, 
     assert month_visits() == 0
     busy = exports.start(user=tworld.org_department, kind="issues", data={"town": str(tworld.town1.pk)})
     db = connection.settings_dict
-    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+    holder = psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
                               port=db["PORT"] or 5432)
     # The first export's job row held: its worker is stuck taking it, as if it wrote 557,000 rows.
     holder.cursor().execute("SELECT id FROM reports_exportjob WHERE id = %s FOR UPDATE", [busy.pk])

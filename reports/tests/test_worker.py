@@ -5,7 +5,7 @@ full refresh leaves the previous figures in use, and the restarted worker comple
 import time
 from datetime import date
 
-import psycopg2
+import psycopg
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -61,7 +61,7 @@ def test_a_worker_killed_mid_refresh_leaves_the_previous_figures(tworld, queue):
     env = {"CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT)}
     old = services.refresh_in_process(tworld.county)
     db = connection.settings_dict
-    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+    holder = psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
                               port=db["PORT"] or 5432)
     # The refresh reads the liaison days early on: held here, its worker is certainly mid-task.
     holder.cursor().execute("LOCK TABLE teams_liaisonday IN ACCESS EXCLUSIVE MODE")

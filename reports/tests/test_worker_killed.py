@@ -10,7 +10,7 @@ import sys
 import time
 from datetime import timedelta
 
-import psycopg2
+import psycopg
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -39,7 +39,7 @@ def test_work_of_a_killed_worker_is_finished_by_a_new_one_within_the_stall_bound
     cache.delete(tasks.queued_key(tworld.county.pk))
     env = {"JOB_STALL_SECONDS": str(STALL), "SWEEP_SECONDS": str(SWEEP), "MEDIA_ROOT": str(tmp_path)}
     db = connection.settings_dict
-    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+    holder = psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
                               port=db["PORT"] or 5432)
     if work == "export":
         category = Category.objects.create(code="kill-test", name="民生", group=Category.Group.COMMITTEE)
@@ -106,7 +106,7 @@ def test_an_export_whose_process_dies_is_taken_over_at_once_by_the_next_process(
     over from the dead run without waiting for the sweeper (whose bound here is five minutes)."""
     emptied("exports")
     db = connection.settings_dict
-    holder = psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
+    holder = psycopg.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
                               port=db["PORT"] or 5432)
     category = Category.objects.create(code="kill-child", name="民生", group=Category.Group.COMMITTEE)
     now = timezone.now()

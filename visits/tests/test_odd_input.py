@@ -150,3 +150,15 @@ def test_log_visit_names_only_people_the_user_may_see(world, homes, liaison_tues
         services.log_visit(by=world.cadre, kind=Visit.Kind.FORUM, date=TODAY, village=world.village_a,
                            cadres=[world.cadre, world.leader])
     assert "陈建华" in refused.value.message_dict["cadres"][0]
+
+
+@pytest.mark.parametrize("url, body", [
+    ("/api/v1/households/", {"village": 0, "head_name": "王", "address": "一组", "tags": ["dibao\x00"]}),
+    ("/api/v1/issues/", {"title": "路灯", "description": "坏了", "category": "road\x00", "source": "visit",
+                         "village": 0, "reporter_name": "王", "reporter_phone": "13912345678"}),
+])
+def test_a_code_with_a_nul_is_a_400_in_chinese_not_a_database_error(world, api_as, url, body):
+    body = {**body, "village": world.village_a.pk}
+    response = api_as(world.leader).post(url, body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 400, response.content
+    assert "空字符" in response.content.decode()

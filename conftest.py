@@ -7,6 +7,7 @@ Personas: cadre and leader (team A, town 1), other_cadre (team C, town 2), town_
 import os
 import shutil
 import tempfile
+import threading
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -289,3 +290,27 @@ def screenshot_dir():
     path = settings.BASE_DIR / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def run_together(*actions):
+    """Run each action in its own thread (own connection), released at the same instant."""
+    from django.db import connection
+
+    barrier = threading.Barrier(len(actions))
+    results = [None] * len(actions)
+
+    def worker(i, action):
+        try:
+            barrier.wait()
+            results[i] = ("ok", action())
+        except Exception as error:
+            results[i] = ("error", error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results

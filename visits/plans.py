@@ -11,7 +11,7 @@ from teams import scope
 from teams.models import Attendance, Membership
 from visits.models import HouseholdTag, MemberPlan, PlannedVisit, Visit
 from visits.planner import quarter
-from visits.scope import plan_watchers
+from visits.scope import assignment_watchers
 
 # The villages the plan page lists, most at risk first.
 VILLAGES_SHOWN = 30
@@ -72,7 +72,7 @@ def day_plan(user, day):
 
 def watched_plans(user):
     """The plans of the members the user watches (their team, town, county): none for a member."""
-    return scope.visible(user, MemberPlan).filter(plan_watchers(scope.scope_for(user)).q("team__village__"))
+    return scope.visible(user, MemberPlan).filter(assignment_watchers(scope.scope_for(user)).q("team__village__"))
 
 
 def members_at_risk(user):

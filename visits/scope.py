@@ -60,11 +60,6 @@ def may_assign(user, team):
     return assigners(scope_for(user)).covers(team.village)
 
 
-def assigning_teams(user):
-    """The teams whose households the user assigns, as a queryset."""
-    return Team.objects.filter(assigners(scope_for(user)).q("village__"))
-
-
 def assignment_watchers(s):
     """The villages whose every assignment the user sees: those they assign, and the organization
     department's county (a member sees their own only)."""
@@ -97,19 +92,13 @@ def home_unassigned_villages(user):
     return None if villages.is_empty else Village.objects.filter(villages.q())
 
 
-def plan_watchers(s):
-    """The villages whose every member's visit plan and risk the user sees: those whose
-    assignments they see (a member sees their own plan only)."""
-    return assignment_watchers(s)
-
-
 def watches_plans(user):
     """Whether the user sees other members' plans (the plan page's at-risk sections)."""
-    return not plan_watchers(scope_for(user)).is_empty
+    return not assignment_watchers(scope_for(user)).is_empty
 
 
 def _plans(s, qs):
-    return qs.filter(Q(membership__user_id=s.user_id) | plan_watchers(s).q("team__village__"))
+    return qs.filter(Q(membership__user_id=s.user_id) | assignment_watchers(s).q("team__village__"))
 
 
 def _in_villages(s, qs):

@@ -1,37 +1,14 @@
 """Two people act on the same issue at the same moment, on two real PostgreSQL connections:
 one succeeds, the other gets a 409-type error, and the timeline has one event for it."""
 
-import threading
 
 import pytest
 import time_machine
-from django.db import connection
 
+from conftest import run_together
 from issues import deadlines, services
 from issues.models import DeadlineAlert, Event, Issue, Notification
 from issues.tests.conftest import at
-
-
-def run_together(*actions):
-    """Run each action in its own thread (own connection), released at the same instant."""
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def worker(i, action):
-        try:
-            barrier.wait()
-            results[i] = ("ok", action())
-        except Exception as error:
-            results[i] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("second", ["resolve", "escalate"])

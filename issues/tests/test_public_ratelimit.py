@@ -9,9 +9,9 @@ import time_machine
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 
+from conftest import run_together
 from issues import public, ratelimit, services
 from issues.tests.conftest import at
-from issues.tests.test_concurrency import run_together
 from issues.tests.test_public_lookup import missing_code
 
 pytestmark = pytest.mark.usefixtures("fresh_public_counters")

@@ -245,8 +245,8 @@ def test_a_token_issued_before_the_move_to_per_device_tokens_keeps_working(world
 
 def test_sign_ins_at_once_cannot_pass_the_token_bound_together(tworld, settings):
     """Six scripts of one account ask for a token at the same instant, on six connections."""
+    from conftest import run_together
     from core import auth
-    from issues.tests.test_concurrency import run_together
 
     settings.API_TOKENS_PER_USER = 3
     results = run_together(*[lambda: auth.token_for(tworld.cadre)] * 6)

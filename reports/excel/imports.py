@@ -33,7 +33,7 @@ from teams.bulk import check_holidays, check_roster, import_holidays, import_ros
 from teams.models import Holiday, Membership, Role, Team
 from visits.assignments import check_assignments, import_assignments
 from visits.models import MEMBERS_COUNT, Assignment, Household, HouseholdTag
-from visits.scope import assigning_teams, roll_villages
+from visits.scope import assigning_villages, roll_villages
 from visits.services import check_households, import_households
 from visits.validators import MOBILE, normalize_phone
 
@@ -172,10 +172,14 @@ def _checked(report, parsed, checked, names):
     report.rows, report.checked = parsed, checked
 
 
+def _by_name(villages):
+    """{(town name, village name): village} of a queryset of villages: how a sheet names them."""
+    return {(v.town.name, v.name): v for v in villages.select_related("town")}
+
+
 def _villages(user):
-    """{(town name, village name): village} of the villages whose roll the user keeps."""
-    villages = roll_villages(user).select_related("town")
-    return {(v.town.name, v.name): v for v in villages}
+    """The villages whose roll the user keeps, by name."""
+    return _by_name(roll_villages(user))
 
 
 # Households.
@@ -289,9 +293,8 @@ NO = {"", "否", "0", "no", "false", "n"}
 
 
 def _assigning_villages(user):
-    """{(town name, village name): village} of the villages whose households the user assigns."""
-    teams = assigning_teams(user).select_related("village__town")
-    return {(t.village.town.name, t.village.name): t.village for t in teams}
+    """The villages whose households the user assigns, by name."""
+    return _by_name(assigning_villages(user))
 
 
 def _assignment_example(user, row, today):

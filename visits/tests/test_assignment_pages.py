@@ -5,15 +5,14 @@ do not assign), refusals shown in Chinese with nothing written, a race between t
 constant query counts, and the demo data."""
 
 import io
-import threading
 from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.db.models import F
 from django.urls import reverse
 
+from conftest import run_together
 from core.web import Conflict
 from factories import HouseholdFactory
 from teams import seed as team_seed
@@ -370,28 +369,6 @@ def test_seed_demo_assignments_only_adds_them_to_a_seeded_database(db, liaison_t
     assert made > 1500
     call_command("seed_demo", "--seed", "5", "--assignments-only", stdout=io.StringIO())
     assert Assignment.objects.count() == made
-
-
-def run_together(*actions):
-    """Each action in its own thread (its own connection), released at the same instant."""
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def worker(i, action):
-        try:
-            barrier.wait()
-            results[i] = ("ok", action())
-        except Exception as error:
-            results[i] = ("error", error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def test_two_leaders_on_two_connections_at_once(tworld):
